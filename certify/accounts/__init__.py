@@ -1,0 +1,1 @@
+"""People, roles, places (countries, regions, municipalities), login and API tokens."""

@@ -1,0 +1,159 @@
+"""People and the places they work in."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from certify.core.clock import utcnow
+from certify.db import Base, TimestampMixin, str_enum
+
+
+class Role(enum.StrEnum):
+    OFFICIAL = "official"
+    TUTOR = "tutor"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Gender(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    NON_BINARY = "non_binary"
+    UNDISCLOSED = "undisclosed"
+
+
+class MunicipalityKind(enum.StrEnum):
+    RURAL = "rural"
+    URBAN = "urban"
+
+
+class Country(Base):
+    __tablename__ = "country"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(2), unique=True)  # ISO 3166-1 alpha-2
+    name: Mapped[str] = mapped_column(sa.String(100))
+
+    regions: Mapped[list[Region]] = relationship(back_populates="country", order_by="Region.name")
+
+
+class Region(Base):
+    __tablename__ = "region"
+    __table_args__ = (sa.UniqueConstraint("country_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country_id: Mapped[int] = mapped_column(sa.ForeignKey("country.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+    country: Mapped[Country] = relationship(back_populates="regions")
+    municipalities: Mapped[list[Municipality]] = relationship(
+        back_populates="region", order_by="Municipality.name"
+    )
+
+
+class Municipality(Base):
+    __tablename__ = "municipality"
+    __table_args__ = (sa.UniqueConstraint("region_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[MunicipalityKind] = mapped_column(str_enum(MunicipalityKind, "municipality_kind"))
+    population: Mapped[int | None]
+
+    region: Mapped[Region] = relationship(back_populates="municipalities")
+
+    @property
+    def country(self) -> Country:
+        return self.region.country
+
+
+class Person(UserMixin, TimestampMixin, Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    given_names: Mapped[str] = mapped_column(sa.String(120))
+    family_names: Mapped[str] = mapped_column(sa.String(120))
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id"), index=True
+    )
+    position: Mapped[str | None] = mapped_column(sa.String(160))
+    gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
+    birth_year: Mapped[int | None]
+    preferred_locale: Mapped[str] = mapped_column(sa.String(8), default="es")
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    municipality: Mapped[Municipality | None] = relationship()
+    role_grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+    @validates("email")
+    def _normalise_email(self, key: str, value: str) -> str:
+        # One spelling per address makes uniqueness case-insensitive on every backend.
+        return value.strip().lower()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_names}".strip()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        return {grant.role for grant in self.role_grants}
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """True if the person holds any of ``roles``; admins hold every role."""
+        held = self.roles
+        return Role.ADMIN in held or any(Role(role) in held for role in roles)
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} {self.email}>"
+
+
+class RoleGrant(Base):
+    """A role held by a person, optionally limited to one programme."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (sa.UniqueConstraint("person_id", "role", "programme_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    # None means every programme; the table lives in the programmes area.
+    programme_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programme.id", ondelete="CASCADE")
+    )
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="role_grants")
+
+
+class ApiToken(Base):
+    """A personal API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()

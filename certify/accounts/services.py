@@ -1,0 +1,297 @@
+"""Use cases for people, roles, places and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from certify.accounts.models import (
+    ApiToken,
+    Country,
+    Gender,
+    Municipality,
+    MunicipalityKind,
+    Person,
+    Region,
+    Role,
+    RoleGrant,
+)
+from certify.config import LOCALES
+from certify.core.clock import utcnow
+from certify.core.errors import Conflict, NotFound, ValidationError
+from certify.extensions import db
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "cfy_"
+# Checked against when the e-mail is unknown, so timing does not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("certify-timing-equaliser")
+
+
+# --- validation shared by forms, API and CSV import -------------------------------------------
+
+def normalise_email(value: str) -> str:
+    """The canonical spelling of an address, or ``ValidationError`` saying what is wrong."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValidationError(str(error), errors={"email": [str(error)]}) from error
+
+
+def check_birth_year(year: int | None) -> None:
+    if year is None:
+        return
+    this_year = utcnow().year
+    if not 1930 <= year <= this_year - 15:
+        message = f"birth year must be between 1930 and {this_year - 15}"
+        raise ValidationError(message, errors={"birth_year": [message]})
+
+
+def check_locale(locale: str) -> None:
+    if locale not in LOCALES:
+        message = f"locale must be one of {', '.join(LOCALES)}"
+        raise ValidationError(message, errors={"preferred_locale": [message]})
+
+
+# --- people ------------------------------------------------------------------------------------
+
+def find_person_by_email(email: str) -> Person | None:
+    return db.session.scalar(sa.select(Person).where(Person.email == email.strip().lower()))
+
+
+def get_person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"There is no person with id {person_id}.")
+    return person
+
+
+def create_person(*, email: str, given_names: str, family_names: str,
+                  municipality: Municipality | None = None, position: str | None = None,
+                  gender: Gender | str | None = None, birth_year: int | None = None,
+                  preferred_locale: str = "es", password: str | None = None,
+                  roles: Iterable[Role | str] = (Role.OFFICIAL,)) -> Person:
+    """Create a person with the given roles; the e-mail must not be in use (any case)."""
+    email = normalise_email(email)
+    if find_person_by_email(email) is not None:
+        raise Conflict(f"{email} is already registered.", errors={"email": ["already registered"]})
+    if not given_names.strip() or not family_names.strip():
+        raise ValidationError("Given and family names are required.",
+                              errors={"given_names": ["required"], "family_names": ["required"]})
+    check_birth_year(birth_year)
+    check_locale(preferred_locale)
+    person = Person(
+        email=email, given_names=given_names.strip(), family_names=family_names.strip(),
+        municipality=municipality, position=(position or "").strip() or None,
+        gender=Gender(gender) if gender else None, birth_year=birth_year,
+        preferred_locale=preferred_locale,
+    )
+    if password is not None:
+        set_password(person, password)
+    db.session.add(person)
+    for role in roles:
+        grant_role(person, role)
+    db.session.flush()
+    return person
+
+
+def update_person(person: Person, **changes) -> Person:
+    """Change a person's details; ``email`` changes are checked for uniqueness."""
+    if "email" in changes:
+        email = normalise_email(changes.pop("email"))
+        other = find_person_by_email(email)
+        if other is not None and other.id != person.id:
+            raise Conflict(f"{email} is already registered.", errors={"email": ["already registered"]})
+        person.email = email
+    if "birth_year" in changes:
+        check_birth_year(changes["birth_year"])
+    if "preferred_locale" in changes:
+        check_locale(changes["preferred_locale"])
+    if changes.get("gender"):
+        changes["gender"] = Gender(changes["gender"])
+    for name, value in changes.items():
+        setattr(person, name, value)
+    db.session.flush()
+    return person
+
+
+def set_password(person: Person, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        message = f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
+        raise ValidationError(message, errors={"password": [message]})
+    person.password_hash = generate_password_hash(password)
+
+
+def authenticate(email: str, password: str) -> Person | None:
+    """The active person with this e-mail and password, or None."""
+    person = find_person_by_email(email)
+    if person is None or person.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(person.password_hash, password) or not person.active:
+        return None
+    return person
+
+
+def grant_role(person: Person, role: Role | str, programme_id: int | None = None) -> RoleGrant:
+    """Give ``person`` a role (idempotent), optionally only within one programme."""
+    role = Role(role)
+    for grant in person.role_grants:
+        if grant.role is role and grant.programme_id == programme_id:
+            return grant
+    grant = RoleGrant(role=role, programme_id=programme_id)
+    person.role_grants.append(grant)
+    db.session.flush()
+    return grant
+
+
+def revoke_role(person: Person, role: Role | str) -> None:
+    role = Role(role)
+    person.role_grants[:] = [grant for grant in person.role_grants if grant.role is not role]
+    db.session.flush()
+
+
+def people_query(*, search: str | None = None, role: Role | str | None = None,
+                 municipality_id: int | None = None, country_code: str | None = None) -> sa.Select:
+    """A select of people, filtered, ordered by family names."""
+    query = sa.select(Person).order_by(Person.family_names, Person.given_names, Person.id)
+    if search:
+        like = f"%{search.strip().lower()}%"
+        query = query.where(sa.or_(
+            Person.email.like(like),
+            sa.func.lower(Person.given_names + " " + Person.family_names).like(like),
+        ))
+    if role:
+        query = query.where(Person.role_grants.any(RoleGrant.role == Role(role)))
+    if municipality_id:
+        query = query.where(Person.municipality_id == municipality_id)
+    if country_code:
+        query = query.join(Person.municipality).join(Municipality.region).join(Region.country) \
+            .where(Country.code == country_code.upper())
+    return query
+
+
+# --- places ------------------------------------------------------------------------------------
+
+def ensure_country(code: str, name: str) -> Country:
+    country = db.session.scalar(sa.select(Country).where(Country.code == code.upper()))
+    if country is None:
+        country = Country(code=code.upper(), name=name)
+        db.session.add(country)
+        db.session.flush()
+    return country
+
+
+def ensure_region(country: Country, name: str) -> Region:
+    region = db.session.scalar(
+        sa.select(Region).where(Region.country_id == country.id, Region.name == name)
+    )
+    if region is None:
+        region = Region(country=country, name=name)
+        db.session.add(region)
+        db.session.flush()
+    return region
+
+
+def ensure_municipality(region: Region, name: str, kind: MunicipalityKind | str,
+                        population: int | None = None) -> Municipality:
+    """The municipality of that name in ``region``, created or updated."""
+    municipality = db.session.scalar(
+        sa.select(Municipality).where(Municipality.region_id == region.id, Municipality.name == name)
+    )
+    if municipality is None:
+        municipality = Municipality(region=region, name=name)
+        db.session.add(municipality)
+    municipality.kind = MunicipalityKind(kind)
+    municipality.population = population
+    db.session.flush()
+    return municipality
+
+
+def get_municipality(municipality_id: int) -> Municipality:
+    municipality = db.session.get(Municipality, municipality_id)
+    if municipality is None:
+        raise NotFound(_("There is no municipality with id %(id)s.", id=municipality_id))
+    return municipality
+
+
+def countries() -> list[Country]:
+    """Every country with its regions, by name."""
+    return list(db.session.scalars(
+        sa.select(Country).order_by(Country.name).options(selectinload(Country.regions))
+    ))
+
+
+def municipalities_query(*, country_code: str | None = None, kind: str | None = None,
+                         search: str | None = None) -> sa.Select:
+    query = (sa.select(Municipality).join(Municipality.region).join(Region.country)
+             .order_by(Country.name, Region.name, Municipality.name))
+    if country_code:
+        query = query.where(Country.code == country_code.upper())
+    if kind:
+        query = query.where(Municipality.kind == MunicipalityKind(kind))
+    if search:
+        query = query.where(sa.func.lower(Municipality.name).like(f"%{search.strip().lower()}%"))
+    return query
+
+
+def municipality_index() -> dict[tuple[str, str], Municipality]:
+    """Every municipality keyed by (lower-case name, country code), for imports."""
+    rows = db.session.execute(
+        sa.select(Municipality, Country.code).join(Municipality.region).join(Region.country)
+    ).all()
+    return {(municipality.name.lower(), code): municipality for municipality, code in rows}
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def _hash_token(plaintext: str) -> str:
+    # Tokens are 256-bit random values, so a fast hash is as safe as a slow one here.
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def issue_api_token(person: Person, name: str, *, expires_in_days: int | None = None
+                    ) -> tuple[ApiToken, str]:
+    """Create a token; returns it with its plaintext, which is shown once and never stored."""
+    if not name.strip():
+        raise ValidationError("Give the token a name.", errors={"name": ["required"]})
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    token = ApiToken(
+        person=person, name=name.strip(), prefix=plaintext[:10], token_hash=_hash_token(plaintext),
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, plaintext
+
+
+def authenticate_api_token(plaintext: str, *, now: datetime | None = None) -> ApiToken | None:
+    """The live token matching ``plaintext`` (its person active), or None."""
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(plaintext)))
+    now = now or utcnow()
+    if (token is None or token.revoked_at is not None or not token.person.active
+            or (token.expires_at is not None and token.expires_at <= now)):
+        return None
+    token.last_used_at = now
+    return token
+
+
+def tokens_of(person: Person) -> list[ApiToken]:
+    return list(db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.person_id == person.id).order_by(ApiToken.created_at.desc())
+    ))
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()

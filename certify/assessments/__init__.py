@@ -1,0 +1,1 @@
+"""Quizzes of the virtual modules: questions, attempts and scoring."""

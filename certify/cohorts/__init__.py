@@ -1,0 +1,1 @@
+"""Cohorts of a programme, their tutors and enrolments."""

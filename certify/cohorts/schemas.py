@@ -1,0 +1,102 @@
+"""What the cohorts API reads and writes (marshmallow 4)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow.validate import Length, Range
+
+from certify.cohorts.models import EnrolmentStatus
+from certify.cohorts.services import NAME_MAX_LENGTH
+
+
+def _id() -> fields.Integer:
+    return fields.Integer(strict=True, validate=Range(min=1))
+
+
+def _check_dates(data: dict) -> None:
+    starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError("Must not be before starts_on.", field_name="ends_on")
+
+
+# --- output ------------------------------------------------------------------------------------
+
+class TutorSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    given_names = fields.String(dump_only=True)
+    family_names = fields.String(dump_only=True)
+
+
+class EnrolledPersonSchema(TutorSchema):
+    email = fields.String(dump_only=True)
+
+
+class CohortSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    programme_id = fields.Integer(dump_only=True)
+    programme_code = fields.String(attribute="programme.code", dump_only=True)
+    name = fields.String(dump_only=True)
+    starts_on = fields.Date(dump_only=True, allow_none=True)
+    ends_on = fields.Date(dump_only=True, allow_none=True)
+    tutors = fields.List(fields.Nested(TutorSchema), dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class EnrolmentSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    cohort_id = fields.Integer(dump_only=True)
+    person_id = fields.Integer(dump_only=True)
+    status = fields.Enum(EnrolmentStatus, by_value=True, dump_only=True)
+    enrolled_at = fields.DateTime(dump_only=True)
+    person = fields.Nested(EnrolledPersonSchema, dump_only=True)
+
+
+# --- input -------------------------------------------------------------------------------------
+
+class CohortCreateSchema(Schema):
+    programme_id = fields.Integer(required=True, strict=True, validate=Range(min=1))
+    name = fields.String(required=True, validate=Length(min=1, max=NAME_MAX_LENGTH))
+    starts_on = fields.Date(allow_none=True, load_default=None)
+    ends_on = fields.Date(allow_none=True, load_default=None)
+    tutor_ids = fields.List(_id(), load_default=list,
+                            metadata={"description": "People holding the tutor role."})
+
+    @validates_schema
+    def _dates_in_order(self, data: dict, **_kwargs) -> None:
+        _check_dates(data)
+
+
+class CohortUpdateSchema(Schema):
+    """Every field is optional; the ones sent replace the current values."""
+
+    name = fields.String(validate=Length(min=1, max=NAME_MAX_LENGTH))
+    starts_on = fields.Date(allow_none=True)
+    ends_on = fields.Date(allow_none=True)
+    tutor_ids = fields.List(_id(), metadata={"description": "Replaces the cohort's tutors."})
+
+    @validates_schema
+    def _dates_in_order(self, data: dict, **_kwargs) -> None:
+        _check_dates(data)
+
+
+class EnrolmentCreateSchema(Schema):
+    cohort_id = fields.Integer(required=True, strict=True, validate=Range(min=1))
+    person_id = fields.Integer(required=True, strict=True, validate=Range(min=1))
+
+
+class EnrolmentUpdateSchema(Schema):
+    status = fields.Enum(EnrolmentStatus, by_value=True, required=True)
+
+
+# --- query strings -----------------------------------------------------------------------------
+
+class CohortQuerySchema(Schema):
+    programme_id = fields.Integer(validate=Range(min=1))
+    q = fields.String(validate=Length(max=200), metadata={"description": "Part of the name."})
+
+
+class EnrolmentQuerySchema(Schema):
+    cohort_id = fields.Integer(validate=Range(min=1))
+    person_id = fields.Integer(validate=Range(min=1))
+    status = fields.Enum(EnrolmentStatus, by_value=True)

@@ -1,0 +1,88 @@
+"""Configuration: safe development defaults, overridden by the environment.
+
+Every setting can be given as ``CERTIFY_<NAME>``; ``DATABASE_URL`` selects the
+database (PostgreSQL through psycopg 3 in production, SQLite in ``instance/``
+by default). Secrets are never part of the code: the secret key is read from
+the environment or generated once into the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+LOCALES = ("es", "pt_BR", "en")
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"CERTIFY_{name}", default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgres://`` and ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def read_or_create_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
+    """Return the secret stored in ``instance/<name>``, creating it (mode 0600) once."""
+    path = Path(instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def build_config(instance_path: str) -> dict:
+    """The settings for an app whose instance folder is ``instance_path``."""
+    database_url = os.environ.get("DATABASE_URL") or _env(
+        "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'certify.db'}"
+    )
+    return {
+        "SECRET_KEY": _env("SECRET_KEY") or read_or_create_secret(instance_path, "secret_key"),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": (_env("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        "CONTENT_DIR": _env("CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "course_content")),
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "America/Santiago"),
+        "LOCALES": LOCALES,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(110 * 1024 * 1024))),
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BROKER_URL": _env("BROKER_URL"),
+        "API_TITLE": "certify",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "certify API: programmes, cohorts, people and certificates."},
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    }

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every area may use: errors, HTTP helpers, clock, signals."""

@@ -1,0 +1,36 @@
+"""Engine tweaks per backend, applied once when the app starts."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from certify.extensions import db
+
+
+def init_database(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _make_sqlite_transactional(engine)
+
+
+def _make_sqlite_transactional(engine: sa.Engine) -> None:
+    """Foreign keys on, and real transactions with SAVEPOINTs (pysqlite's default is broken).
+
+    This is SQLAlchemy's documented recipe; it also makes concurrent writers wait
+    for each other instead of failing at once.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,23 @@
+"""Markdown from course_content rendered to sanitised HTML."""
+
+from __future__ import annotations
+
+import markdown as md
+import nh3
+from markupsafe import Markup
+
+_ALLOWED_TAGS = {
+    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "b", "i", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+    "abbr", "dl", "dt", "dd",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"},
+                       "h2": {"id"}, "h3": {"id"}}
+
+
+def render_markdown(text: str) -> Markup:
+    """HTML for ``text``: tables and lists allowed; scripts, styles and raw HTML removed."""
+    html = md.markdown(text or "", extensions=["tables", "sane_lists", "toc"], output_format="html")
+    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
+                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    return Markup(clean)  # noqa: S704 - sanitised just above

@@ -1,0 +1,64 @@
+"""What every JSON API blueprint shares: the error schema, its documentation, the unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import reduce
+
+from flask_smorest import Api
+from marshmallow import Schema, fields
+
+from certify import extensions  # a module reference: extensions imports this file
+
+
+class ApiErrorSchema(Schema):
+    """The house error format (``certify.core.http.error_response``)."""
+
+    code = fields.String(metadata={"description": "Machine-readable code, e.g. not_found."})
+    message = fields.String(metadata={"description": "What went wrong, for a person."})
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "Messages per field name; empty when no field is to blame."},
+    )
+
+
+class CertifyApi(Api):
+    """flask-smorest's Api, documenting our error format and leaving rendering to core.http."""
+
+    ERROR_SCHEMA = ApiErrorSchema
+
+    def _register_error_handlers(self):
+        # core.http.register_error_handlers renders every error, HTML or JSON, in one place.
+        pass
+
+
+ERROR_DESCRIPTIONS = {
+    401: "No valid session or Bearer token.",
+    403: "Signed in, but not allowed to do this.",
+    404: "No such record.",
+    409: "Conflicts with the current state of the data.",
+    413: "The upload is too large.",
+    415: "This type of file is not accepted.",
+}
+
+
+def documents_errors(blp, *statuses: int, **descriptions: str) -> Callable:
+    """Document error responses in the house format; ``descriptions`` override by ``e404=...``."""
+    decorators = [
+        blp.alt_response(status, schema=ApiErrorSchema,
+                         description=descriptions.get(f"e{status}", ERROR_DESCRIPTIONS[status]))
+        for status in statuses
+    ]
+    return lambda view: reduce(lambda wrapped, decorate: decorate(wrapped), decorators, view)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit what the services flushed, or roll all of it back on any error."""
+    try:
+        yield
+        extensions.db.session.commit()
+    except BaseException:
+        extensions.db.session.rollback()
+        raise

@@ -1,0 +1,1 @@
+"""`certify demo`: the programme's world with realistic people and progress."""

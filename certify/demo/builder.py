@@ -1,0 +1,101 @@
+"""Builds the demo world; every step finds what exists before creating, so it can re-run."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from certify.accounts import services as accounts
+from certify.accounts.models import Municipality, Person, Role
+from certify.cohorts import services as cohorts
+from certify.cohorts.models import Cohort
+from certify.demo import world
+from certify.extensions import db
+from certify.programmes.content import load_course_content
+from certify.programmes.models import Programme
+
+
+@dataclass
+class DemoReport:
+    created_people: int = 0
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    cohort: Cohort | None = None
+
+
+def build_demo(content_dir: str) -> DemoReport:
+    """Load the programme and create the demo places, people and cohort (idempotent)."""
+    programme = load_course_content(content_dir).programme
+    report = DemoReport()
+    municipalities = _places()
+    password_hash = generate_password_hash(world.DEMO_PASSWORD)  # hashed once: same password
+    staff = {role: [] for role in ("manager", "tutor")}
+    for email, given, family, role, locale in world.STAFF:
+        person = _person(report, password_hash, email=email, given_names=given,
+                         family_names=family, preferred_locale=locale, roles=[role])
+        staff[role].append(person)
+        report.logins.append((email, role))
+    officials = [_person(report, password_hash, **values, roles=[Role.OFFICIAL])
+                 for values in _officials(municipalities)]
+    report.logins.append((officials[0].email, "official"))
+    report.cohort = _cohort(programme, staff["tutor"], officials)
+    db.session.flush()
+    return report
+
+
+def _places() -> list[Municipality]:
+    result = []
+    for code, region, name, kind, population in world.MUNICIPALITIES:
+        country = accounts.ensure_country(code, world.COUNTRIES[code])
+        result.append(accounts.ensure_municipality(accounts.ensure_region(country, region), name,
+                                                   kind, population))
+    return result
+
+
+def _officials(municipalities: list[Municipality]) -> list[dict]:
+    """60 officials spread over the municipalities; a fixed seed keeps re-runs identical."""
+    rng = random.Random(2026)
+    people = []
+    for index in range(world.OFFICIALS):
+        municipality = municipalities[index % len(municipalities)]
+        locale = "pt_BR" if municipality.region.country.code == "BR" else "es"
+        gender = rng.choice(["female", "female", "male", "male", "non_binary"] if index % 13 == 0
+                            else ["female", "male"])
+        names = world.GIVEN_NAMES[locale]["female" if gender != "male" else "male"]
+        given, family = rng.choice(names), rng.choice(world.FAMILY_NAMES[locale])
+        people.append({
+            "email": f"{_slug(given)}.{_slug(family.split()[0])}{index + 1}@{_slug(municipality.name)}.example.org",
+            "given_names": given, "family_names": family, "municipality": municipality,
+            "position": rng.choice(world.POSITIONS[locale]), "gender": gender,
+            "birth_year": rng.randint(1964, 1999), "preferred_locale": locale,
+        })
+    return people
+
+
+def _person(report: DemoReport, password_hash: str, *, roles, **values) -> Person:
+    person = accounts.find_person_by_email(values["email"])
+    if person is None:
+        person = accounts.create_person(**values, roles=roles)
+        report.created_people += 1
+    person.password_hash = password_hash
+    return person
+
+
+def _cohort(programme: Programme, tutors: list[Person], officials: list[Person]) -> Cohort:
+    cohort = db.session.scalar(sa.select(Cohort).where(
+        Cohort.programme_id == programme.id, Cohort.name == world.COHORT_NAME))
+    if cohort is None:
+        cohort = cohorts.create_cohort(programme, name=world.COHORT_NAME, starts_on=date(2026, 8, 3),
+                                       ends_on=date(2026, 12, 11), tutors=tutors)
+    for official in officials:
+        cohorts.enrol(cohort, official)
+    return cohort
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in ascii_text.lower().replace(" ", "-") if ch.isalnum() or ch == "-")

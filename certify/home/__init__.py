@@ -1,0 +1,1 @@
+"""The landing page: sends each person to what they need first."""

@@ -1,0 +1,72 @@
+"""The start page and the navigation, which depend on who is signed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from certify.accounts.access import current_person, public
+from certify.accounts.models import Role
+from certify.core.i18n import current_language
+
+blp = Blueprint("home", __name__)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    roles: tuple[Role, ...]
+
+
+# Order is the order in the menu; an item shows when the person holds one of its roles.
+NAV = (
+    NavItem("progress.my_programme", _l("My programme"), (Role.OFFICIAL,)),
+    NavItem("programmes.index", _l("Programmes"), (Role.MANAGER, Role.TUTOR)),
+    NavItem("cohorts.index", _l("Cohorts"), (Role.MANAGER, Role.TUTOR)),
+    NavItem("accounts.people", _l("People"), (Role.MANAGER,)),
+    NavItem("accounts.municipalities", _l("Municipalities"), (Role.MANAGER,)),
+)
+
+ROLE_LABELS = {Role.OFFICIAL: _l("Official"), Role.TUTOR: _l("Tutor"),
+               Role.MANAGER: _l("Manager"), Role.ADMIN: _l("Administrator")}
+
+
+@blp.app_context_processor
+def _navigation():
+    def nav_items():
+        if not current_user.is_authenticated:
+            return []
+        return [
+            {"url": url_for(item.endpoint), "label": str(item.label),
+             "active": request.endpoint == item.endpoint}
+            for item in NAV if current_user.has_role(*item.roles)
+        ]
+
+    def role_label(role) -> str:
+        return str(ROLE_LABELS.get(Role(role), role))
+
+    def country_name(country) -> str:
+        from babel import Locale
+
+        return Locale.parse(current_language()).territories.get(country.code, country.name)
+
+    return {"nav_items": nav_items, "role_label": role_label, "country_name": country_name}
+
+
+@blp.get("/")
+@public
+def index():
+    """Send each person to their first task: officials to their programme, staff to cohorts."""
+    if not current_user.is_authenticated:
+        return render_template("home/welcome.html")
+    person = current_person()
+    if person.has_role(Role.MANAGER, Role.TUTOR):
+        return redirect(url_for("cohorts.index"))
+    if person.has_role(Role.OFFICIAL):
+        return redirect(url_for("progress.my_programme"))
+    return render_template("home/welcome.html", message=_("Your account has no role yet."))

@@ -1,0 +1,1 @@
+"""Programmes, their modules and certification rules; course_content loading."""

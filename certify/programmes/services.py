@@ -1,0 +1,41 @@
+"""Reading programmes and modules."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from certify.core.errors import NotFound
+from certify.extensions import db
+from certify.programmes.models import Module, Programme
+
+
+def programmes_query() -> sa.Select:
+    return sa.select(Programme).order_by(Programme.code)
+
+
+def get_programme(programme_id: int) -> Programme:
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        raise NotFound(f"There is no programme with id {programme_id}.")
+    return programme
+
+
+def get_programme_by_code(code: str) -> Programme:
+    programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
+    if programme is None:
+        raise NotFound(f"There is no programme with code {code}.")
+    return programme
+
+
+def get_module(module_id: int) -> Module:
+    module = db.session.get(Module, module_id)
+    if module is None:
+        raise NotFound(f"There is no module with id {module_id}.")
+    return module
+
+
+def get_module_by_code(programme: Programme, code: str) -> Module:
+    for module in programme.modules:
+        if module.code == code:
+            return module
+    raise NotFound(f"Programme {programme.code} has no module {code}.")

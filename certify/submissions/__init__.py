@@ -1,0 +1,1 @@
+"""Group prototypes: submissions and their versions, attached files, the rubric and grading."""

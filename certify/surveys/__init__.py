@@ -1,0 +1,1 @@
+"""Satisfaction surveys: templates from course_content/surveys, answers, and their aggregates."""

@@ -1,0 +1,32 @@
+"""Every endpoint states who may use it, and the public ones are few and deliberate."""
+
+from __future__ import annotations
+
+PUBLIC_ENDPOINTS = {
+    "static", "home.index", "accounts.login", "accounts.set_locale", "api_docs_assets.asset",
+    "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
+}
+
+
+def test_every_view_declares_its_access(app):
+    undeclared, public = [], set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if rule.endpoint.startswith("api-docs.") or rule.endpoint == "static":
+            public.add(rule.endpoint)
+            continue
+        roles = getattr(view, "access_roles", getattr(getattr(view, "view_class", None), "access_roles", "missing"))
+        if roles == "missing":
+            undeclared.append(f"{rule.endpoint} {rule.rule}")
+        elif roles is None:
+            public.add(rule.endpoint)
+    assert undeclared == []
+    assert public <= PUBLIC_ENDPOINTS
+
+
+def test_unknown_pages_get_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "<html" in response.text
+    response = client.get("/api/v1/no-such-endpoint")
+    assert response.status_code == 404
+    assert response.json["code"] == "not_found" and response.json["message"]

@@ -1,0 +1,8 @@
+from certify.core.markdown import render_markdown
+
+
+def test_markdown_is_rendered_and_sanitised():
+    html = str(render_markdown("# Title\n\n**bold** <script>alert(1)</script> [x](javascript:alert(1))\n\n"
+                               "| a | b |\n|---|---|\n| 1 | 2 |\n\n<img src=x onerror=alert(1)>"))
+    assert "<h1" in html and "<strong>bold</strong>" in html and "<table>" in html
+    assert "<script" not in html and "javascript:" not in html and "onerror" not in html

@@ -1,0 +1,69 @@
+"""Staff browse programmes and modules; officials read the modules of their own cohorts."""
+
+from __future__ import annotations
+
+import pytest
+
+from certify.cohorts.services import create_cohort, enrol
+from certify.extensions import db
+from tests.factories import make_person
+
+
+@pytest.fixture
+def cohort(programme):
+    cohort = create_cohort(programme, name="Cohorte de prueba")
+    db.session.commit()
+    return cohort
+
+
+def test_staff_see_the_programme_rules_and_module_text(client, login_as, tutor, programme):
+    login_as(tutor)
+    page = client.get(f"/programmes/{programme.id}").text
+    assert "Innovación como Herramienta de Buen Gobierno" in page
+    assert "Carolina Fuentes Aravena" in page
+    module = client.get(f"/programmes/{programme.id}/modules/M2")
+    assert module.status_code == 200 and "Doble Diamante" in module.text
+    assert client.get(f"/programmes/{programme.id}/modules/M9").status_code == 404
+
+
+def test_an_official_sees_their_programme_and_reads_its_modules(client, login_as, programme, cohort):
+    official = login_as(make_person())
+    assert "no estás inscrito" in client.get("/my-programme").text.lower() or \
+        "not enrolled" in client.get("/my-programme", headers={"Accept-Language": "en"}).text
+    enrol(cohort, official)
+    db.session.commit()
+    page = client.get("/my-programme").text
+    assert "Encuentro presencial" in page or "M5" in page
+    module = client.get(f"/my-programme/{cohort.id}/modules/M1")
+    assert module.status_code == 200
+    assert "<script" not in module.text.split("<main", 1)[1]
+    assert "triángulo" in module.text
+
+
+def test_an_official_cannot_read_another_cohorts_pages(client, login_as, programme, cohort):
+    login_as(make_person())
+    assert client.get(f"/my-programme/{cohort.id}/modules/M1").status_code == 404
+    assert client.get(f"/programmes/{programme.id}").status_code == 403
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("/programmes", {"anonymous": 302, "official": 403, "tutor": 200, "manager": 200}),
+    ("/programmes/{programme_id}", {"anonymous": 302, "official": 403, "tutor": 200, "manager": 200}),
+    ("/programmes/{programme_id}/modules/M1", {"anonymous": 302, "official": 403, "tutor": 200,
+                                                "manager": 200}),
+    ("/my-programme", {"anonymous": 302, "official": 200, "tutor": 403, "manager": 403}),
+    ("/my-programme/{cohort_id}/modules/M1", {"anonymous": 302, "official": 200, "tutor": 403,
+                                              "manager": 403}),
+])
+def test_access_matrix(client, login_as, programme, cohort, url, expected):
+    from certify.accounts.models import Role
+
+    for role, status in expected.items():
+        client.post("/logout")
+        if role != "anonymous":
+            person = login_as(make_person(Role(role)))
+            if role == "official":
+                enrol(cohort, person)
+                db.session.commit()
+        response = client.get(url.format(programme_id=programme.id, cohort_id=cohort.id))
+        assert response.status_code == status, (role, url)
