@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d certify/translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d certify/translations -q
+	$(BIN)/pybabel -q compile -d certify/translations
 
 db: install
 	$(BIN)/certify db upgrade

@@ -6,7 +6,6 @@ with a schema. Errors come out in the house format (``core.http``).
 
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -24,9 +23,9 @@ from certify.accounts.schemas import (
     PersonSchema,
     PersonUpdateSchema,
 )
-from certify.core.rest import documents_errors, unit_of_work
 from certify.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from certify.core.http import paginate_api
+from certify.core.rest import documents_errors, unit_of_work
 
 blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1",
                 description="People, municipalities and countries.")

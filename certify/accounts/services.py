@@ -69,7 +69,7 @@ def find_person_by_email(email: str) -> Person | None:
 def get_person(person_id: int) -> Person:
     person = db.session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"There is no person with id {person_id}.")
+        raise NotFound(_("There is no person with id %(id)s.", id=person_id))
     return person
 
 
@@ -81,10 +81,11 @@ def create_person(*, email: str, given_names: str, family_names: str,
     """Create a person with the given roles; the e-mail must not be in use (any case)."""
     email = normalise_email(email)
     if find_person_by_email(email) is not None:
-        raise Conflict(f"{email} is already registered.", errors={"email": ["already registered"]})
+        raise Conflict(_("%(email)s is already registered.", email=email),
+                       errors={"email": [_("already registered")]})
     if not given_names.strip() or not family_names.strip():
-        raise ValidationError("Given and family names are required.",
-                              errors={"given_names": ["required"], "family_names": ["required"]})
+        raise ValidationError(_("Given and family names are required."),
+                              errors={"given_names": [_("required")], "family_names": [_("required")]})
     check_birth_year(birth_year)
     check_locale(preferred_locale)
     person = Person(
@@ -108,7 +109,8 @@ def update_person(person: Person, **changes) -> Person:
         email = normalise_email(changes.pop("email"))
         other = find_person_by_email(email)
         if other is not None and other.id != person.id:
-            raise Conflict(f"{email} is already registered.", errors={"email": ["already registered"]})
+            raise Conflict(_("%(email)s is already registered.", email=email),
+                       errors={"email": [_("already registered")]})
         person.email = email
     if "birth_year" in changes:
         check_birth_year(changes["birth_year"])
@@ -124,7 +126,7 @@ def update_person(person: Person, **changes) -> Person:
 
 def set_password(person: Person, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        message = f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
+        message = _("The password must have at least %(num)s characters.", num=MIN_PASSWORD_LENGTH)
         raise ValidationError(message, errors={"password": [message]})
     person.password_hash = generate_password_hash(password)
 
@@ -261,7 +263,7 @@ def issue_api_token(person: Person, name: str, *, expires_in_days: int | None = 
                     ) -> tuple[ApiToken, str]:
     """Create a token; returns it with its plaintext, which is shown once and never stored."""
     if not name.strip():
-        raise ValidationError("Give the token a name.", errors={"name": ["required"]})
+        raise ValidationError(_("Give the token a name."), errors={"name": [_("required")]})
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token = ApiToken(

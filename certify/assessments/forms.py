@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
-from certify.assessments.services import PaperQuestion
+from certify.assessments.papers import PaperQuestion
 
 
 class SubmitAttemptForm(FlaskForm):

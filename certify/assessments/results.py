@@ -19,8 +19,8 @@ from sqlalchemy.orm import contains_eager
 
 from certify.accounts.models import Person
 from certify.assessments.models import AttemptStatus, CountingAttempt, Quiz, QuizAttempt
+from certify.cohorts.enrolments import enrolments_query
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from certify.cohorts.services import enrolments_query
 from certify.extensions import db
 from certify.programmes.models import Module, Programme
 

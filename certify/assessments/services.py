@@ -3,14 +3,14 @@
 An attempt is submitted with a conditional ``UPDATE ... WHERE status = 'in_progress'``:
 whichever request gets there first scores it, and every later submit (a double
 click, a retry, a second tab, the deadline sweep) finds it already scored and
-returns it unchanged. Results across attempts live in ``assessments.results``.
+returns it unchanged. What an attempt shows lives in ``assessments.papers``, results
+across attempts in ``assessments.results``.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -26,10 +26,10 @@ from certify.assessments.models import (
     CountingAttempt,
     Question,
     QuestionKind,
-    QuestionOption,
     Quiz,
     QuizAttempt,
 )
+from certify.assessments.papers import accepts_answers, questions_of
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus, cohort_tutor
 from certify.cohorts.services import is_tutor_of
 from certify.core.clock import utcnow
@@ -124,76 +124,6 @@ def _require_taker(person: Person, quiz: Quiz) -> None:
     if not can_take_quiz(person, quiz):
         raise PermissionDenied(_("Only participants actively enrolled in this programme can "
                                  "take its quizzes."))
-
-
-# --- the paper: questions and options in the attempt's order ------------------------------------
-
-@dataclass(frozen=True)
-class PaperQuestion:
-    """A question as the attempt shows it: its number there and its options in order."""
-
-    number: int
-    question: Question
-    options: list[QuestionOption]
-
-
-@dataclass(frozen=True)
-class ReviewedQuestion(PaperQuestion):
-    """A question of a submitted attempt, with what was chosen and what was right."""
-
-    chosen: frozenset[str]
-    correct_keys: frozenset[str]
-    earned_point: bool
-
-
-def _questions_of(attempt: QuizAttempt) -> list[Question]:
-    """The attempt's questions (with options) in the attempt's order, in two queries."""
-    found = {question.id: question for question in db.session.scalars(
-        sa.select(Question).where(Question.id.in_(attempt.question_order))
-        .options(selectinload(Question.options)))}
-    # A question is retired, never deleted, so it is always found; the guard is for safety.
-    return [found[question_id] for question_id in attempt.question_order if question_id in found]
-
-
-def attempt_paper(attempt: QuizAttempt) -> list[PaperQuestion]:
-    """The attempt's questions and options, in the order chosen when it started.
-
-    Nothing here tells which options are correct; that is :func:`attempt_review`.
-    """
-    paper = []
-    for number, question in enumerate(_questions_of(attempt), start=1):
-        by_key = {option.key: option for option in question.options}
-        keys = attempt.option_order.get(str(question.id), [])
-        paper.append(PaperQuestion(number, question, [by_key[key] for key in keys if key in by_key]))
-    return paper
-
-
-def attempt_review(attempt: QuizAttempt) -> list[ReviewedQuestion]:
-    """Each question with the chosen and the correct options; only once the attempt is submitted."""
-    if not attempt.is_submitted:
-        raise Conflict(_("The answers are shown once the attempt is submitted."))
-    answers = attempt.answers or {}
-    review = []
-    for item in attempt_paper(attempt):
-        chosen = frozenset(answers.get(str(item.question.id), ()))
-        review.append(ReviewedQuestion(
-            item.number, item.question, item.options, chosen=chosen,
-            correct_keys=item.question.correct_keys,
-            earned_point=scoring.earns_point(item.question, chosen)))
-    return review
-
-
-def accepts_answers(attempt: QuizAttempt, now: datetime | None = None) -> bool:
-    """True while the attempt is open and its time (if limited) has not run out."""
-    now = now or utcnow()
-    return not attempt.is_submitted and (attempt.deadline_at is None or now <= attempt.deadline_at)
-
-
-def seconds_left(attempt: QuizAttempt, now: datetime | None = None) -> int | None:
-    """Whole seconds until the deadline (0 once past), or None without a time limit."""
-    if attempt.deadline_at is None:
-        return None
-    return max(0, int((attempt.deadline_at - (now or utcnow())).total_seconds()))
 
 
 # --- starting ----------------------------------------------------------------------------------
@@ -363,7 +293,7 @@ def submit_attempt(attempt: QuizAttempt, answers: object | None = None, *,
         final = clean_answers(attempt, answers)
         values.update(answers=final, answers_saved_at=now)
     quiz = attempt.quiz
-    result = scoring.score(_questions_of(attempt), final, quiz.pass_mark)
+    result = scoring.score(questions_of(attempt), final, quiz.pass_mark)
     db.session.flush()
     scored = db.session.execute(
         sa.update(QuizAttempt)

@@ -1,1 +1,1 @@
-"""Cohorts of a programme, their tutors and enrolments."""
+"""Cohorts of a programme: tutors, enrolments, the schedule and the project groups."""

@@ -1,10 +1,10 @@
-"""JSON API for cohorts and enrolments (/api/v1/cohorts, /api/v1/enrolments).
+"""JSON API for cohorts, their enrolments, schedule and project groups
+(/api/v1/cohorts, /api/v1/enrolments, /api/v1/groups).
 
 Each endpoint owns its transaction: services flush, the endpoint commits once.
 """
 
 from __future__ import annotations
-
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Person, Role
-from certify.cohorts import enrolments, services
+from certify.cohorts import enrolments, groups, schedule, services
 from certify.cohorts.models import Cohort
 from certify.cohorts.schemas import (
     CohortCreateSchema,
@@ -23,10 +23,15 @@ from certify.cohorts.schemas import (
     EnrolmentQuerySchema,
     EnrolmentSchema,
     EnrolmentUpdateSchema,
+    GroupCreateSchema,
+    GroupMemberAddSchema,
+    GroupMembershipSchema,
+    ProjectGroupSchema,
+    ScheduleSchema,
 )
-from certify.core.rest import documents_errors, unit_of_work
 from certify.core.errors import PermissionDenied, ValidationError
 from certify.core.http import paginate_api
+from certify.core.rest import documents_errors, unit_of_work
 from certify.extensions import db
 from certify.programmes.models import Programme
 
@@ -34,6 +39,7 @@ blp = Blueprint("cohorts_api", __name__, url_prefix="/api/v1",
                 description="Cohorts of a programme, their tutors and enrolments.")
 
 READERS = (Role.OFFICIAL, Role.TUTOR, Role.MANAGER)
+STAFF = (Role.TUTOR, Role.MANAGER)
 
 
 
@@ -112,14 +118,30 @@ def get_cohort(cohort_id: int):
 @documents_errors(blp, 401, 403, 404, 409)
 @require_role(Role.MANAGER)
 def update_cohort(data: dict, cohort_id: int):
-    """Change a cohort's name, dates or tutors (managers); fields left out stay as they are."""
+    """Change a cohort's name, dates, tutors or project deadline (managers); fields left out
+    stay as they are."""
     cohort = services.get_cohort(cohort_id)
     changes = dict(data)
     if "tutor_ids" in changes:
         changes["tutors"] = _tutors(changes.pop("tutor_ids"))
+    changes.pop("project_due_at", None)
     with unit_of_work():
         services.update_cohort(cohort, **changes)
+        if "project_due_at" in data:  # checked against the dates just saved
+            schedule.set_project_deadline(cohort, data["project_due_at"])
     return cohort
+
+
+@blp.route("/cohorts/<int:cohort_id>/schedule", methods=["GET"], tags=["cohorts"])
+@blp.response(200, ScheduleSchema)
+@documents_errors(blp, 401, 403, 404)
+@require_role(*READERS)
+def get_schedule(cohort_id: int):
+    """When each module opens and is due, and the group project deadline (whoever may see the
+    cohort: managers, its tutors, its participants)."""
+    cohort = _visible_cohort(cohort_id)
+    return {"cohort_id": cohort.id, "project_due_at": cohort.project_due_at,
+            "modules": schedule.cohort_schedule(cohort)}
 
 
 # --- enrolments --------------------------------------------------------------------------------
@@ -164,3 +186,57 @@ def update_enrolment(data: dict, enrolment_id: int):
     with unit_of_work():
         enrolments.set_enrolment_status(enrolment, data["status"])
     return enrolment
+
+
+# --- project groups ----------------------------------------------------------------------------
+
+def _check_manages_groups(cohort: Cohort) -> None:
+    if not groups.can_manage_groups(current_person(), cohort):
+        raise PermissionDenied(_("Only the cohort's tutors and the programme managers can "
+                                 "organise its groups."))
+
+
+@blp.route("/cohorts/<int:cohort_id>/groups", methods=["GET"], tags=["groups"])
+@blp.response(200, ProjectGroupSchema(many=True))
+@documents_errors(blp, 401, 403, 404)
+@require_role(*STAFF)
+def list_groups(cohort_id: int):
+    """The cohort's project groups and their members (its tutors and managers)."""
+    cohort = services.get_cohort(cohort_id)
+    _check_manages_groups(cohort)
+    return groups.groups_of_cohort(cohort)
+
+
+@blp.route("/cohorts/<int:cohort_id>/groups", methods=["POST"], tags=["groups"])
+@blp.arguments(GroupCreateSchema)
+@blp.response(201, ProjectGroupSchema)
+@documents_errors(blp, 401, 403, 404, 409, e409="The cohort already has a group of this name.")
+@require_role(*STAFF)
+def create_group(data: dict, cohort_id: int):
+    """Create an empty project group (the cohort's tutors and managers)."""
+    cohort = services.get_cohort(cohort_id)
+    _check_manages_groups(cohort)
+    with unit_of_work():
+        group = groups.create_group(cohort, data["name"], by=current_person())
+    return group
+
+
+@blp.route("/groups/<int:group_id>/members", methods=["POST"], tags=["groups"])
+@blp.arguments(GroupMemberAddSchema)
+@blp.response(201, GroupMembershipSchema,
+              description="The person joined the group, or moved to it from another one.")
+@blp.alt_response(200, schema=GroupMembershipSchema,
+                  description="The person was already in the group; nothing changed.")
+@documents_errors(blp, 401, 403, 404, 409,
+                  e409="Someone else put the person in a group at the same moment.")
+@require_role(*STAFF)
+def add_group_member(data: dict, group_id: int):
+    """Put an actively enrolled person in the group. Someone in another group of the cohort is
+    moved, which needs a ``reason`` (kept in the history of both groups)."""
+    group = groups.get_group(group_id)
+    _check_manages_groups(group.cohort)
+    person = _referenced(Person, data["person_id"], "person_id", "person")
+    already = groups.current_group(person, group.cohort) == group
+    with unit_of_work():
+        membership = groups.add_member(group, person, by=current_person(), reason=data["reason"])
+    return membership, 200 if already else 201

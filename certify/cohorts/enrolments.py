@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, selectinload
 
 from certify.accounts.importing import ImportReport, import_people
@@ -25,7 +26,7 @@ def get_enrolment(enrolment_id: int) -> Enrolment:
     """The enrolment with this id, or ``NotFound``."""
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None:
-        raise NotFound(f"There is no enrolment with id {enrolment_id}.")
+        raise NotFound(_("There is no enrolment with id %(id)s.", id=enrolment_id))
     return enrolment
 
 
@@ -235,8 +236,8 @@ def enrol_by_email(cohort: Cohort, emails: Iterable[str]) -> EnrolCounts:
             invalid.append(email)
     wanted = list(dict.fromkeys(wanted))
     if not wanted and not invalid:
-        raise ValidationError("Give at least one e-mail address.",
-                              errors={"emails": ["give at least one e-mail address"]})
+        raise ValidationError(_("Give at least one e-mail address."),
+                              errors={"emails": [_("give at least one e-mail address")]})
     found = {
         person.email: person
         for person in db.session.scalars(sa.select(Person).where(Person.email.in_(wanted)))

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -30,7 +31,7 @@ def get_cohort(cohort_id: int) -> Cohort:
     """The cohort with this id, or ``NotFound``."""
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
-        raise NotFound(f"There is no cohort with id {cohort_id}.")
+        raise NotFound(_("There is no cohort with id %(id)s.", id=cohort_id))
     return cohort
 
 
@@ -121,17 +122,18 @@ def tutor_candidates(programme: Programme | None = None) -> list[Person]:
 def _clean_name(name: str | None) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationError("The cohort needs a name.", errors={"name": ["required"]})
+        raise ValidationError(_("The cohort needs a name."), errors={"name": [_("required")]})
     if len(name) > NAME_MAX_LENGTH:
-        message = f"at most {NAME_MAX_LENGTH} characters"
-        raise ValidationError(f"The name is too long ({message}).", errors={"name": [message]})
+        message = _("at most %(num)s characters", num=NAME_MAX_LENGTH)
+        raise ValidationError(_("The name is too long (%(limit)s).", limit=message),
+                              errors={"name": [message]})
     return name
 
 
 def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
-        message = "must not be before the start date"
-        raise ValidationError("The cohort cannot end before it starts.",
+        message = _("must not be before the start date")
+        raise ValidationError(_("The cohort cannot end before it starts."),
                               errors={"ends_on": [message]})
 
 
@@ -142,8 +144,8 @@ def _check_name_free(programme_id: int, name: str, *, except_id: int | None = No
     if except_id is not None:
         query = query.where(Cohort.id != except_id)
     if db.session.scalar(query.limit(1)) is not None:
-        raise Conflict(f"The programme already has a cohort named {name!r}.",
-                       errors={"name": ["already used in this programme"]})
+        raise Conflict(_("The programme already has a cohort named “%(name)s”.", name=name),
+                       errors={"name": [_("already used in this programme")]})
 
 
 def _holds_tutor_role(person: Person, programme_id: int) -> bool:
@@ -159,8 +161,8 @@ def _check_tutors(programme_id: int, people: Iterable[Person]) -> list[Person]:
     not_tutors = [person for person in people if not _holds_tutor_role(person, programme_id)]
     if not_tutors:
         names = ", ".join(person.email for person in not_tutors)
-        message = f"{names}: not a tutor of this programme"
-        raise ValidationError(f"Only tutors can be assigned to a cohort ({names}).",
+        message = _("%(names)s: not a tutor of this programme", names=names)
+        raise ValidationError(_("Only tutors can be assigned to a cohort (%(names)s).", names=names),
                               errors={"tutor_ids": [message]})
     return people
 

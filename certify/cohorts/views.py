@@ -27,7 +27,7 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _viewable_cohort(cohort_id: int) -> Cohort:
+def viewable_cohort(cohort_id: int) -> Cohort:
     """The cohort, if the signed-in person manages cohorts or tutors this one."""
     cohort = services.get_cohort(cohort_id)
     person = current_person()
@@ -151,7 +151,7 @@ def new():
 @blp.get("/cohorts/<int:cohort_id>")
 @require_role(Role.MANAGER, Role.TUTOR)
 def detail(cohort_id: int):
-    return _render_detail(_viewable_cohort(cohort_id))
+    return _render_detail(viewable_cohort(cohort_id))
 
 
 @blp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
@@ -228,7 +228,8 @@ def import_csv(cohort_id: int):
     result = rejected = None
     if form.validate_on_submit() and (text := _read_csv(form)) is not None:
         try:
-            result = enrolments.import_into_cohort(cohort, text, skip_invalid=form.skip_invalid.data)
+            result = enrolments.import_into_cohort(cohort, text,
+                                                   skip_invalid=form.skip_invalid.data)
         except ImportRejected as error:
             db.session.rollback()
             rejected = error.row_errors
@@ -254,3 +255,7 @@ def enrolment_status(cohort_id: int, enrolment_id: int):
     db.session.commit()
     flash(_("The enrolment of %(name)s was updated.", name=enrolment.person.full_name), "success")
     return _back_to_detail(cohort)
+
+
+# The group and schedule pages live in their own modules, on this blueprint.
+from certify.cohorts import group_views, schedule_views  # noqa: E402,F401 - registers them

@@ -1,4 +1,5 @@
-"""Helpers for click commands: one transaction per command, domain errors as exit code 2."""
+"""Helpers for click commands (one transaction per command, domain errors as exit code 2),
+and core's own commands: ``certify mail ...`` for the e-mail outbox."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from collections.abc import Callable
 from functools import wraps
 
 import click
+from flask.cli import with_appcontext
+from tqdm import tqdm
 
 from certify.core.errors import DomainError
+from certify.core.mail import count_due, deliver_outbox, outbox_query, requeue_failed
 from certify.extensions import db
 
 
@@ -31,4 +35,57 @@ def transactional_command(command: Callable) -> Callable:
     return wrapped
 
 
-commands: list[click.Command] = []  # core's own commands (see certify.AREAS)
+# --- certify mail ------------------------------------------------------------------------------
+
+mail_cli = click.Group("mail", help="The e-mail outbox: deliver what is queued, list, re-queue.")
+
+
+@mail_cli.command("deliver")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Send at most this many messages in this run.")
+@with_appcontext
+def deliver_command(limit: int):
+    """Send the queued messages that are due (through SMTP if CERTIFY_SMTP_URL is set,
+    else into the log). Exits with 1 if any message failed; it will be retried later."""
+    with tqdm(total=min(limit, count_due()), desc="Delivering e-mail", unit="message",
+              disable=None) as bar:
+        report = deliver_outbox(limit=limit, progress=lambda _message: bar.update(1))
+    click.echo(f"{report.sent} sent, {report.retrying} to retry later, "
+               f"{report.failed} failed for good.")
+    if report.stopped:
+        click.secho(f"Stopped early: {report.stopped}", fg="yellow", err=True)
+    if report.retrying or report.failed:
+        raise SystemExit(1)
+
+
+@mail_cli.command("list")
+@click.option("--status", type=click.Choice(["queued", "sent", "failed"]),
+              help="Only messages in this status.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@with_appcontext
+def list_command(status: str | None, limit: int):
+    """The newest messages in the outbox, with their delivery state."""
+    messages = db.session.scalars(outbox_query(status).limit(limit)).all()
+    if not messages:
+        click.echo("The outbox is empty." if status is None else f"No {status} messages.")
+        return
+    for message in messages:
+        when = message.sent_at if message.sent_at else message.next_attempt_at
+        label = "sent" if message.sent_at else "next attempt"
+        click.echo(f"#{message.id} {message.status.value:<6} attempts={message.attempts} "
+                   f"{label} {when:%Y-%m-%d %H:%M} UTC  {message.to_address}  "
+                   f"{message.subject}")
+        if message.last_error and message.status.value != "sent":
+            click.secho(f"    last error: {message.last_error}", fg="yellow")
+
+
+@mail_cli.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@with_appcontext
+@transactional_command
+def retry_command(ids: tuple[int, ...]):
+    """Queue failed messages again (the given ids, or every failed one)."""
+    click.echo(f"{requeue_failed(ids)} message(s) queued again.")
+
+
+commands: list[click.Command] = [mail_cli]  # core's own commands (see certify.AREAS)

@@ -8,11 +8,10 @@ browsers get a page in their language.
 from __future__ import annotations
 
 import logging
-
-import sqlalchemy as sa
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -94,7 +93,9 @@ def handle_http_exception(error: HTTPException):
     data = getattr(error, "data", None) or {}
     errors = data.get("errors") or flatten_webargs_errors(data.get("messages"))
     message = data.get("message")
+    code = None
     if isinstance(error, CSRFError):
+        code = "csrf_failed"
         message = _("The form expired or was sent from elsewhere. Please reload the page and try again.")
     elif error.code == 422 and errors and not message:
         message = _("Some of the data is not valid: %(fields)s.", fields=", ".join(sorted(errors)))
@@ -105,7 +106,7 @@ def handle_http_exception(error: HTTPException):
         headers["Allow"] = ", ".join(error.valid_methods)
     if error.code == 401 and getattr(error, "www_authenticate", None):
         headers["WWW-Authenticate"] = ", ".join(str(challenge) for challenge in error.www_authenticate)
-    return error_response(error.code or 500, message, errors=errors, headers=headers)
+    return error_response(error.code or 500, message, code=code, errors=errors, headers=headers)
 
 
 def handle_domain_error(error: DomainError):

@@ -15,9 +15,13 @@ _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"
                        "h2": {"id"}, "h3": {"id"}}
 
 
-def render_markdown(text: str) -> Markup:
-    """HTML for ``text``: tables and lists allowed; scripts, styles and raw HTML removed."""
-    html = md.markdown(text or "", extensions=["tables", "sane_lists", "toc"], output_format="html")
+def render_markdown(text: str, baselevel: int = 1) -> Markup:
+    """HTML for ``text``: tables and lists allowed; scripts, styles and raw HTML removed.
+
+    ``baselevel=2`` turns ``#`` into ``<h2>`` and so on, for text shown under a page title.
+    """
+    html = md.markdown(text or "", extensions=["tables", "sane_lists", "toc"],
+                       extension_configs={"toc": {"baselevel": baselevel}}, output_format="html")
     clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
     return Markup(clean)  # noqa: S704 - sanitised just above

@@ -40,6 +40,7 @@ ERROR_DESCRIPTIONS = {
     409: "Conflicts with the current state of the data.",
     413: "The upload is too large.",
     415: "This type of file is not accepted.",
+    422: "The data is not valid; `errors` says which field and why.",
 }
 
 
@@ -47,7 +48,7 @@ def documents_errors(blp, *statuses: int, **descriptions: str) -> Callable:
     """Document error responses in the house format; ``descriptions`` override by ``e404=...``."""
     decorators = [
         blp.alt_response(status, schema=ApiErrorSchema,
-                         description=descriptions.get(f"e{status}", ERROR_DESCRIPTIONS[status]))
+                         description=descriptions.get(f"e{status}") or ERROR_DESCRIPTIONS[status])
         for status in statuses
     ]
     return lambda view: reduce(lambda wrapped, decorate: decorate(wrapped), decorators, view)

@@ -12,8 +12,9 @@ from werkzeug.security import generate_password_hash
 
 from certify.accounts import services as accounts
 from certify.accounts.models import Municipality, Person, Role
-from certify.cohorts import services as cohorts
+from certify.cohorts.enrolments import enrol_many
 from certify.cohorts.models import Cohort
+from certify.cohorts.services import create_cohort
 from certify.demo import world
 from certify.extensions import db
 from certify.programmes.content import load_course_content
@@ -89,10 +90,9 @@ def _cohort(programme: Programme, tutors: list[Person], officials: list[Person])
     cohort = db.session.scalar(sa.select(Cohort).where(
         Cohort.programme_id == programme.id, Cohort.name == world.COHORT_NAME))
     if cohort is None:
-        cohort = cohorts.create_cohort(programme, name=world.COHORT_NAME, starts_on=date(2026, 8, 3),
-                                       ends_on=date(2026, 12, 11), tutors=tutors)
-    for official in officials:
-        cohorts.enrol(cohort, official)
+        cohort = create_cohort(programme, name=world.COHORT_NAME, starts_on=date(2026, 8, 3),
+                               ends_on=date(2026, 12, 11), tutors=tutors)
+    enrol_many(cohort, officials)
     return cohort
 
 

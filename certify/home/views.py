@@ -26,8 +26,11 @@ class NavItem:
 # Order is the order in the menu; an item shows when the person holds one of its roles.
 NAV = (
     NavItem("progress.my_programme", _l("My programme"), (Role.OFFICIAL,)),
-    NavItem("programmes.index", _l("Programmes"), (Role.MANAGER, Role.TUTOR)),
+    NavItem("attendance.index", _l("Sessions"), (Role.OFFICIAL, Role.TUTOR, Role.MANAGER)),
+    NavItem("surveys.my_surveys", _l("Surveys"), (Role.OFFICIAL,)),
     NavItem("cohorts.index", _l("Cohorts"), (Role.MANAGER, Role.TUTOR)),
+    NavItem("submissions.queue", _l("Grading"), (Role.MANAGER, Role.TUTOR)),
+    NavItem("programmes.index", _l("Programmes"), (Role.MANAGER, Role.TUTOR)),
     NavItem("accounts.people", _l("People"), (Role.MANAGER,)),
     NavItem("accounts.municipalities", _l("Municipalities"), (Role.MANAGER,)),
 )

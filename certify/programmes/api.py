@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 
 from certify.accounts.access import require_role
-from certify.core.rest import documents_errors
 from certify.core.http import paginate_api
+from certify.core.rest import documents_errors
 from certify.programmes import services
 from certify.programmes.models import Programme
 from certify.programmes.schemas import (

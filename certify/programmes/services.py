@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from certify.core.errors import NotFound
 from certify.extensions import db
@@ -16,21 +17,21 @@ def programmes_query() -> sa.Select:
 def get_programme(programme_id: int) -> Programme:
     programme = db.session.get(Programme, programme_id)
     if programme is None:
-        raise NotFound(f"There is no programme with id {programme_id}.")
+        raise NotFound(_("There is no programme with id %(id)s.", id=programme_id))
     return programme
 
 
 def get_programme_by_code(code: str) -> Programme:
     programme = db.session.scalar(sa.select(Programme).where(Programme.code == code))
     if programme is None:
-        raise NotFound(f"There is no programme with code {code}.")
+        raise NotFound(_("There is no programme with code %(code)s.", code=code))
     return programme
 
 
 def get_module(module_id: int) -> Module:
     module = db.session.get(Module, module_id)
     if module is None:
-        raise NotFound(f"There is no module with id {module_id}.")
+        raise NotFound(_("There is no module with id %(id)s.", id=module_id))
     return module
 
 
@@ -38,4 +39,4 @@ def get_module_by_code(programme: Programme, code: str) -> Module:
     for module in programme.modules:
         if module.code == code:
             return module
-    raise NotFound(f"Programme {programme.code} has no module {code}.")
+    raise NotFound(_("Programme %(programme)s has no module %(code)s.", programme=programme.code, code=code))

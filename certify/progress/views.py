@@ -1,15 +1,25 @@
-"""Pages for officials: their programme and its modules."""
+"""Pages: the official's programme with what is still missing; the cohort overview for staff."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 from flask_babel import gettext as _
 
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Role
-from certify.progress.services import active_enrolments
-from certify.core.errors import NotFound
+from certify.attendance.models import AttendanceStatus
+from certify.attendance.services import session_figures, sessions_of_cohort, status_label
+from certify.cohorts.services import can_view_cohort, get_cohort
+from certify.core.errors import NotFound, PermissionDenied
 from certify.programmes.services import get_module_by_code
+from certify.progress.overview import funnel, overview_csv
+from certify.progress.services import (
+    active_enrolments,
+    cohort_progress,
+    module_progress,
+    person_progress,
+)
+from certify.surveys.summaries import survey_summaries
 
 blp = Blueprint("progress", __name__)
 
@@ -17,8 +27,9 @@ blp = Blueprint("progress", __name__)
 @blp.get("/my-programme")
 @require_role(Role.OFFICIAL)
 def my_programme():
-    enrolments = active_enrolments(current_person())
-    return render_template("progress/my_programme.html", enrolments=enrolments)
+    rows = [person_progress(enrolment) for enrolment in active_enrolments(current_person())]
+    return render_template("progress/my_programme.html",
+                           items=[(row, module_progress(row)) for row in rows])
 
 
 @blp.get("/my-programme/<int:cohort_id>/modules/<code>")
@@ -30,3 +41,35 @@ def module(cohort_id: int, code: str):
     programme = enrolment.cohort.programme
     return render_template("programmes/module.html", programme=programme, cohort=enrolment.cohort,
                            module=get_module_by_code(programme, code))
+
+
+def _visible_cohort(cohort_id: int):
+    cohort = get_cohort(cohort_id)
+    if not can_view_cohort(current_person(), cohort) or not current_person().has_role(
+            Role.MANAGER, Role.TUTOR):
+        raise PermissionDenied(_("You do not have permission to see this cohort."))
+    return cohort
+
+
+@blp.get("/cohorts/<int:cohort_id>/overview")
+@require_role(Role.MANAGER, Role.TUTOR)
+def overview(cohort_id: int):
+    cohort = _visible_cohort(cohort_id)
+    rows = cohort_progress(cohort)
+    sessions = sessions_of_cohort(cohort)
+    return render_template("progress/overview.html", cohort=cohort, rows=rows, funnel=funnel(rows),
+                           sessions=sessions, figures=session_figures(sessions),
+                           surveys=survey_summaries(cohort), attendance_label=_attendance_label)
+
+
+def _attendance_label(status: str | None) -> str:
+    return status_label(AttendanceStatus(status)) if status else "—"
+
+
+@blp.get("/cohorts/<int:cohort_id>/overview.csv")
+@require_role(Role.MANAGER, Role.TUTOR)
+def overview_export(cohort_id: int):
+    cohort = _visible_cohort(cohort_id)
+    body = overview_csv(cohort.programme, cohort_progress(cohort))
+    return Response("\ufeff" + body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=cohort-{cohort.id}-overview.csv"})

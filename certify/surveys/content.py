@@ -51,8 +51,8 @@ class SurveyContent:
             if data is not None:
                 template = _parse_template(checker, data, kinds)
                 if template.key in seen:
-                    checker.problem(checker.line_of(data, "key"),
-                                    f"survey key '{template.key}' is also used in {seen[template.key]}")
+                    checker.problem(checker.line_of(data, "key"), f"survey key '{template.key}' "
+                                    f"is also used in {seen[template.key]}")
                 elif template.key:
                     seen[template.key] = f"{checker.path}:{checker.line_of(data, 'key')}"
                 if not checker.problems:
@@ -104,8 +104,12 @@ def _parse_template(checker: Checker, data: LineDict,
                     kinds: dict[tuple[str, str], ItemKind]) -> ParsedTemplate:
     checker.keys(data, required={"key", "title", "items"})
     key = _key(checker, data, "the survey") if "key" in data else ""
-    values = {"title": checker.translated(data, "title"), "source_path": checker.path}
+    # A missing key was reported by keys() above; say nothing more about it.
+    values = {"title": checker.translated(data, "title") if "title" in data else {},
+              "source_path": checker.path}
     items = data.get("items")
+    if "items" not in data:
+        return ParsedTemplate(key, values, [])
     if not isinstance(items, list) or not items:
         checker.problem(checker.line_of(data, "items"), "'items' must be a non-empty list")
         return ParsedTemplate(key, values, [])
@@ -136,13 +140,15 @@ def _parse_template(checker: Checker, data: LineDict,
 def _parse_item(checker: Checker, item: LineDict, number: int) -> dict:
     what = f"item {number}"
     checker.keys(item, required={"key", "kind", "prompt"}, optional={"required"}, what=what)
-    kind = checker.choice(item, "kind", tuple(kind.value for kind in ItemKind))
+    # Missing keys were reported by keys() above; check only what is there.
+    kind = checker.choice(item, "kind", tuple(kind.value for kind in ItemKind)) \
+        if "kind" in item else None
     # Scale items must be answered unless the file says otherwise; open answers are optional.
     required = checker.boolean(item, "required", kind == ItemKind.SCALE)
     return {
         "key": _key(checker, item, what) if "key" in item else "",
         "kind": ItemKind(kind) if kind else None,
-        "prompt": checker.translated(item, "prompt"),
+        "prompt": checker.translated(item, "prompt") if "prompt" in item else {},
         "required": required,
     }
 

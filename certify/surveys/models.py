@@ -103,8 +103,10 @@ class Survey(TimestampMixin, Base):
         sa.ForeignKey("in_person_session.id", ondelete="CASCADE"), index=True
     )
     opens_at: Mapped[datetime]
-    # None while the cohort has no end date; then the survey stays open.
+    # None while the cohort has no end date (or a manager said so); then the survey stays open.
     closes_at: Mapped[datetime | None]
+    # Until a manager sets the window, it follows the cohort's dates when they change.
+    window_customised: Mapped[bool] = mapped_column(default=False)
 
     template: Mapped[SurveyTemplate] = relationship()
     cohort: Mapped[Cohort] = relationship()

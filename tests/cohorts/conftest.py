@@ -80,3 +80,10 @@ def bearer():
         return {"Authorization": f"Bearer {plaintext}"}
 
     return headers_for
+
+
+@pytest.fixture
+def in_english(client):
+    """Pages in English, whatever the catalogs translate: the tests read the msgids."""
+    client.set_cookie("certify_locale", "en")
+    return client

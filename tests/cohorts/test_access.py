@@ -85,10 +85,13 @@ def test_access(client, login_as, bearer, world, role, method, url, body, expect
         assert response.status_code == wanted, response.get_data(as_text=True)[:800]
 
 
-def test_the_matrix_covers_every_cohorts_endpoint(app):
+def test_the_matrices_cover_every_cohorts_endpoint(app):
+    from tests.cohorts.test_group_access import MATRIX as GROUP_MATRIX
+
     adapter = app.url_map.bind("certify.test")
-    covered = {(adapter.match(url.format(cohort=1, enrolment=1), method=method)[0], method)
-               for method, url, _body, _expected in MATRIX}
+    covered = {(adapter.match(url.format(cohort=1, enrolment=1, group=1), method=method)[0],
+                method)
+               for method, url, _body, _expected in MATRIX + GROUP_MATRIX}
     endpoints = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
                  if rule.endpoint.split(".")[0] in {"cohorts", "cohorts_api"}
                  for method in rule.methods - {"HEAD", "OPTIONS"}}

@@ -7,7 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from certify.cohorts import enrolments, services
+from certify.cohorts import enrolments
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from certify.extensions import db
 from tests.cohorts.conftest import enrol, make_cohort, make_programme
@@ -38,6 +38,7 @@ def test_list_cohorts_paginates_and_filters(client, bearer, manager, small_progr
         "name": "Cohorte Araucanía 2026", "starts_on": "2026-03-02", "ends_on": "2026-07-31",
         "tutors": [{"id": tutor.id, "given_names": tutor.given_names,
                     "family_names": tutor.family_names}],
+        "project_due_at": None,
         "created_at": second[0]["created_at"], "updated_at": second[0]["updated_at"],
     }
     found = client.get("/api/v1/cohorts?q=URUG", headers=headers).json

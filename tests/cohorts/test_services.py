@@ -200,7 +200,8 @@ def test_enrol_many_counts_what_it_did(cohort, announced):
 
 def test_enrol_by_email_is_all_or_nothing(cohort, official):
     with pytest.raises(enrolments.UnknownEmails) as raised:
-        enrolments.enrol_by_email(cohort, [official.email.upper(), "nadie@example.org", "no-at-sign"])
+        enrolments.enrol_by_email(cohort, [official.email.upper(), "nadie@example.org",
+                                           "no-at-sign"])
     assert raised.value.unknown == ["nadie@example.org"]
     assert raised.value.invalid == ["no-at-sign"]
     assert len(raised.value.errors["emails"]) == 2

@@ -105,8 +105,8 @@ def test_a_manager_creates_a_cohort_through_the_form(client, login_as, manager, 
     assert cohort.programme_id == small_programme.id
 
 
-def test_the_form_reports_bad_input_with_422(client, login_as, manager, small_programme, cohort,
-                                             official):
+def test_the_form_reports_bad_input_with_422(client, in_english, login_as, manager,
+                                             small_programme, cohort, official):
     login_as(manager)
     response = client.post("/cohorts/new", data={
         "programme_id": small_programme.id, "name": "Al revés",
@@ -191,7 +191,7 @@ def test_enrol_by_email(client, login_as, manager, cohort, official):
     assert services.is_enrolled_in(official, cohort) and services.is_enrolled_in(second, cohort)
 
 
-def test_an_unknown_email_enrols_nobody(client, login_as, manager, cohort, official):
+def test_an_unknown_email_enrols_nobody(client, in_english, login_as, manager, cohort, official):
     login_as(manager)
     response = client.post(f"/cohorts/{cohort.id}/enrol", data={
         "emails": f"{official.email}\nnadie@example.org\nsin-arroba"})
@@ -212,7 +212,8 @@ def upload(client, cohort, text: str, **extra):
                        content_type="multipart/form-data")
 
 
-def test_csv_import_creates_people_and_enrols_them(client, login_as, manager, cohort, official):
+def test_csv_import_creates_people_and_enrols_them(client, in_english, login_as, manager, cohort,
+                                                   official):
     make_municipality("Melipeuco", country="CL")
     login_as(manager)
     response = upload(client, cohort, CSV_HEADER + "nueva@example.org,Nueva,Persona,Melipeuco,CL\n"
@@ -224,7 +225,7 @@ def test_csv_import_creates_people_and_enrols_them(client, login_as, manager, co
     assert services.is_enrolled_in(new_person, cohort) and services.is_enrolled_in(official, cohort)
 
 
-def test_a_bad_csv_row_imports_and_enrols_nothing(client, login_as, manager, cohort):
+def test_a_bad_csv_row_imports_and_enrols_nothing(client, in_english, login_as, manager, cohort):
     make_municipality("Melipeuco", country="CL")
     login_as(manager)
     text = (CSV_HEADER + "nueva@example.org,Nueva,Persona,Melipeuco,CL\n"

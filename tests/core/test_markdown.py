@@ -6,3 +6,8 @@ def test_markdown_is_rendered_and_sanitised():
                                "| a | b |\n|---|---|\n| 1 | 2 |\n\n<img src=x onerror=alert(1)>"))
     assert "<h1" in html and "<strong>bold</strong>" in html and "<table>" in html
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+
+
+def test_headings_can_start_below_the_page_title():
+    html = str(render_markdown("# Module\n\n## Part", baselevel=2))
+    assert "<h2" in html and "<h3" in html and "<h1" not in html

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from certify.cohorts.services import create_cohort, enrol
+from certify.cohorts.enrolments import enrol
+from certify.cohorts.services import create_cohort
 from certify.extensions import db
 from tests.factories import make_person
 

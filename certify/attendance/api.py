@@ -1,0 +1,217 @@
+"""JSON API for in-person sessions, registrations and check-ins (/api/v1).
+
+Thin: parse with a schema, check who may, call a service, commit once, dump
+with a schema. The check-in page's camera scanner posts here too, with the
+session cookie and the X-CSRFToken header.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from certify.accounts.access import current_person, require_role
+from certify.accounts.models import Person, Role
+from certify.attendance import services
+from certify.attendance.models import InPersonSession, Registration, RegistrationStatus
+from certify.attendance.schemas import (
+    CheckInCreateSchema,
+    CheckInResultSchema,
+    OwnRegistrationSchema,
+    RegistrationQuerySchema,
+    RegistrationSchema,
+    SessionCreateSchema,
+    SessionQuerySchema,
+    SessionSchema,
+    SessionUpdateSchema,
+)
+from certify.cohorts.models import Cohort
+from certify.core import rest
+from certify.core.errors import NotFound, PermissionDenied, ValidationError
+from certify.core.http import paginate_api
+from certify.core.rest import unit_of_work
+from certify.extensions import db
+from certify.programmes.models import Module
+
+blp = Blueprint("attendance_api", __name__, url_prefix="/api/v1",
+                description="In-person sessions: registration, waitlist, tickets and check-in.")
+
+EVERYONE = (Role.OFFICIAL, Role.TUTOR, Role.MANAGER)
+STAFF = (Role.TUTOR, Role.MANAGER)
+
+# What the shared descriptions (core.rest) say too generally for attendance.
+ERRORS = {
+    "e404": "No such session or registration (or not yours).",
+    "e409": "Not possible now: registration closed, the session started or was closed, "
+            "or the person holds no seat.",
+}
+
+
+def documents_errors(*statuses: int):
+    return rest.documents_errors(blp, *statuses, **ERRORS)
+
+
+def _referenced(model, ident: int, field: str):
+    """A row named in a request body; a missing one is a field error (422), not a 404."""
+    row = db.session.get(model, ident)
+    if row is None:
+        message = _("There is no record with id %(id)s.", id=ident)
+        raise ValidationError(message, errors={field: [message]})
+    return row
+
+
+def _visible_session(session_id: int) -> InPersonSession:
+    session = services.get_session(session_id)
+    if not services.can_view_session(current_person(), session):
+        raise PermissionDenied(_("Only the cohort's participants, its tutors and the programme "
+                                 "managers can see this session."))
+    return session
+
+
+def _run_session(session_id: int) -> InPersonSession:
+    session = services.get_session(session_id)
+    if not services.can_run_session(current_person(), session):
+        raise PermissionDenied(_("Only the cohort's tutors and the programme managers can do "
+                                 "this."))
+    return session
+
+
+def _own_view(registration: Registration) -> dict:
+    """``OwnRegistrationSchema``'s extra fields beside the registration's own."""
+    confirmed = (registration.status is RegistrationStatus.CONFIRMED
+                 and registration.ticket_code is not None)
+    return {**{name: getattr(registration, name) for name in RegistrationSchema().fields},
+            "waitlist_position": services.waitlist_position(registration),
+            "ticket_token": services.ticket_token(registration) if confirmed else None}
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+@blp.route("/sessions", methods=["GET"], tags=["attendance"])
+@blp.arguments(SessionQuerySchema, location="query")
+@blp.response(200, SessionSchema(many=True))
+@blp.paginate()
+@documents_errors(401, 403)
+@require_role(*EVERYONE)
+def list_sessions(args: dict, pagination_parameters):
+    """The sessions you may see, soonest first: all for managers, your cohorts' otherwise."""
+    query = services.sessions_query(visible_to=current_person(), cohort_id=args.get("cohort_id"))
+    return paginate_api(query, pagination_parameters)
+
+
+@blp.route("/sessions", methods=["POST"], tags=["attendance"])
+@blp.arguments(SessionCreateSchema)
+@blp.response(201, SessionSchema)
+@documents_errors(401, 403)
+@require_role(Role.MANAGER)
+def create_session(data: dict):
+    """Schedule a session of an in-person module for a cohort (managers)."""
+    cohort = _referenced(Cohort, data.pop("cohort_id"), "cohort_id")
+    module = _referenced(Module, data.pop("module_id"), "module_id")
+    with unit_of_work():
+        session = services.create_session(cohort=cohort, module=module, **data)
+    return session
+
+
+@blp.route("/sessions/<int:session_id>", methods=["GET"], tags=["attendance"])
+@blp.response(200, SessionSchema)
+@documents_errors(401, 403, 404)
+@require_role(*EVERYONE)
+def get_session(session_id: int):
+    """One session, for managers, the cohort's tutors and its participants."""
+    return _visible_session(session_id)
+
+
+@blp.route("/sessions/<int:session_id>", methods=["PATCH"], tags=["attendance"])
+@blp.arguments(SessionUpdateSchema)
+@blp.response(200, SessionSchema)
+@documents_errors(401, 403, 404)
+@require_role(Role.MANAGER)
+def update_session(data: dict, session_id: int):
+    """Change a session (managers). A larger capacity promotes people from the waitlist."""
+    session = services.get_session(session_id)
+    with unit_of_work():
+        session = services.update_session(session, **data)
+    return session
+
+
+# --- registrations -----------------------------------------------------------------------------
+
+@blp.route("/sessions/<int:session_id>/registrations", methods=["GET"], tags=["attendance"])
+@blp.arguments(RegistrationQuerySchema, location="query")
+@blp.response(200, RegistrationSchema(many=True))
+@blp.paginate()
+@documents_errors(401, 403, 404)
+@require_role(*STAFF)
+def list_registrations(args: dict, pagination_parameters, session_id: int):
+    """Who registered, with their check-ins (the cohort's tutors and managers)."""
+    session = _run_session(session_id)
+    statuses = [args["status"]] if "status" in args else None
+    query = services.registrations_query(session, search=args.get("q"), statuses=statuses)
+    return paginate_api(query, pagination_parameters)
+
+
+@blp.route("/sessions/<int:session_id>/registrations", methods=["POST"], tags=["attendance"])
+@blp.response(201, OwnRegistrationSchema, description="Registered: `status` says whether with "
+                                                      "a seat (confirmed) or waitlisted.")
+@blp.alt_response(200, schema=OwnRegistrationSchema, description="You were already registered.")
+@documents_errors(401, 403, 404, 409)
+@require_role(Role.OFFICIAL)
+def create_registration(session_id: int):
+    """Register yourself (officials actively enrolled in the cohort).
+
+    With a seat left you get it and your ticket by e-mail; otherwise a place
+    on the waitlist.
+    """
+    session = _visible_session(session_id)
+    person = current_person()
+    existing = services.find_registration(session, person)
+    already = existing is not None and existing.status is not RegistrationStatus.CANCELLED
+    with unit_of_work():
+        registration = services.register(session, person)
+    return _own_view(registration), 200 if already else 201
+
+
+@blp.route("/registrations/<int:registration_id>", methods=["DELETE"], tags=["attendance"])
+@blp.response(204)
+@documents_errors(401, 403, 404, 409)
+@require_role(Role.OFFICIAL)
+def delete_registration(registration_id: int):
+    """Cancel your registration; a seat you give back goes to the first on the waitlist."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.person_id != current_person().id:
+        raise NotFound(_("There is no such registration."))
+    with unit_of_work():
+        services.cancel_registration(registration)
+
+
+# --- check-in ----------------------------------------------------------------------------------
+
+@blp.route("/sessions/<int:session_id>/check-ins", methods=["POST"], tags=["attendance"])
+@blp.arguments(CheckInCreateSchema)
+@blp.response(201, CheckInResultSchema, description="Checked in.")
+@blp.alt_response(200, schema=CheckInResultSchema,
+                  description="Already checked in (a ticket scanned again), or status changed.")
+@documents_errors(401, 403, 404, 409)
+@require_role(*STAFF)
+def create_check_in(data: dict, session_id: int):
+    """Check someone in (the cohort's tutors and managers).
+
+    Send `token` (a scanned ticket: present, or late 15 minutes after the
+    start) or `person_id` with `status`. A ticket scanned twice is reported,
+    not counted twice; a ticket of another session is refused (422).
+    """
+    session = _run_session(session_id)
+    actor = current_person()
+    with unit_of_work():
+        if "token" in data:
+            result = services.check_in_with_ticket(session, data["token"], by=actor)
+        else:
+            person = _referenced(Person, data["person_id"], "person_id")
+            result = services.check_in_person(session, person, data["status"], by=actor)
+    check_in = result.check_in
+    body = {"outcome": result.outcome, "message": result.message(),
+            "registration_id": check_in.registration_id, "walk_in": result.registration.walk_in,
+            "person": result.person, "status": check_in.status, "method": check_in.method,
+            "checked_in_at": check_in.checked_in_at}
+    return body, 201 if result.outcome == "checked_in" else 200

@@ -1,0 +1,96 @@
+"""Who may use each quiz page and endpoint: URL x role -> status."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from certify.accounts.models import Role
+from certify.assessments import services
+from certify.cohorts.services import create_cohort
+from certify.extensions import db
+from tests.assessments.conftest import enrolled_official, right_answers
+from tests.factories import make_person
+
+ROLES = ("anonymous", "official", "other_official", "tutor", "other_tutor", "manager")
+LOGIN = "login"  # a redirect to the sign-in page
+NOT_MINE = (404, 404, 404, 404)  # another person's attempt, whoever asks
+
+# (method, URL, body(world) or None, expected status for each of ROLES).
+# "official" is enrolled in the cohort, with a submitted attempt and an open one;
+# "other_official" is enrolled nowhere; "tutor" tutors the cohort; "other_tutor"
+# tutors another cohort of the same programme.
+PAGES = [
+    ("GET", "/my-programme/{cohort}/modules/M1/quiz", None, (LOGIN, 200, 404, 403, 403, 403)),
+    ("POST", "/my-programme/{cohort}/modules/M1/quiz/attempts", None,
+     (LOGIN, 303, 404, 403, 403, 403)),
+    ("GET", "/attempts/{open}", None, (LOGIN, 200, *NOT_MINE, 404)),
+    ("POST", "/attempts/{open}/submit", lambda w: {"token": w.open.token},
+     (LOGIN, 303, *NOT_MINE, 404)),
+    ("GET", "/attempts/{done}/result", None, (LOGIN, 200, *NOT_MINE, 404)),
+    ("GET", "/cohorts/{cohort}/quizzes", None, (LOGIN, 403, 403, 200, 403, 200)),
+    ("GET", "/cohorts/{cohort}/quizzes/{quiz}/results", None, (LOGIN, 403, 403, 200, 403, 200)),
+]
+API = [
+    ("GET", "/api/v1/quizzes/{quiz}", None, (401, 200, 403, 200, 200, 200)),
+    ("POST", "/api/v1/quizzes/{quiz}/attempts", None, (401, 200, 403, 403, 403, 403)),
+    ("GET", "/api/v1/attempts/{open}", None, (401, 200, *NOT_MINE, 404)),
+    ("PUT", "/api/v1/attempts/{open}/answers", lambda w: {"answers": {}},
+     (401, 200, *NOT_MINE, 404)),
+    ("POST", "/api/v1/attempts/{open}/submit", lambda w: {}, (401, 200, *NOT_MINE, 404)),
+]
+MATRIX = PAGES + API
+
+
+@pytest.fixture
+def access_world(world, manager):
+    done = services.start_attempt(world.quiz, world.official)
+    services.submit_attempt(done, right_answers(done))
+    open_attempt = services.start_attempt(world.quiz, world.official)
+    other_tutor = make_person(Role.TUTOR)
+    create_cohort(world.programme, name="Otra cohorte", tutors=[other_tutor])
+    enrolled_official(create_cohort(world.programme, name="Tercera cohorte"))
+    db.session.commit()
+    return SimpleNamespace(
+        cohort=world.cohort, quiz=world.quiz, open=open_attempt, done=done,
+        people={"official": world.official, "other_official": make_person(),
+                "tutor": world.tutor, "other_tutor": other_tutor, "manager": manager},
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method, url, body, expected", MATRIX,
+                         ids=[f"{method} {url}" for method, url, _b, _e in MATRIX])
+def test_access(client, login_as, bearer, access_world, role, method, url, body, expected):
+    w = access_world
+    url = url.format(cohort=w.cohort.id, quiz=w.quiz.id, open=w.open.id, done=w.done.id)
+    person = w.people.get(role)
+    options = {}
+    if url.startswith("/api/"):
+        if person is not None:
+            options["headers"] = bearer(person)
+        if body:
+            options["json"] = body(w)
+    else:
+        if person is not None:
+            login_as(person)
+        if body:
+            options["data"] = body(w)
+    response = client.open(url, method=method, **options)
+    wanted = expected[ROLES.index(role)]
+    if wanted == LOGIN:
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == wanted, response.get_data(as_text=True)[:800]
+
+
+def test_the_matrix_covers_every_assessments_endpoint(app):
+    adapter = app.url_map.bind("certify.test")
+    covered = {(adapter.match(url.format(cohort=1, quiz=1, open=1, done=1), method=method)[0],
+                method) for method, url, _body, _expected in MATRIX}
+    endpoints = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+                 if rule.endpoint.split(".")[0] in {"assessments", "assessments_api"}
+                 for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert endpoints and endpoints == covered
