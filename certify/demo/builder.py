@@ -16,9 +16,11 @@ from certify.cohorts.enrolments import enrol_many
 from certify.cohorts.models import Cohort
 from certify.cohorts.services import create_cohort
 from certify.demo import world
+from certify.demo.progress import build_progress
 from certify.extensions import db
 from certify.programmes.content import load_course_content
 from certify.programmes.models import Programme
+from certify.progress.services import cohort_progress
 
 
 @dataclass
@@ -26,6 +28,7 @@ class DemoReport:
     created_people: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)
     cohort: Cohort | None = None
+    eligible: int = 0
 
 
 def build_demo(content_dir: str) -> DemoReport:
@@ -42,9 +45,16 @@ def build_demo(content_dir: str) -> DemoReport:
         report.logins.append((email, role))
     officials = [_person(report, password_hash, **values, roles=[Role.OFFICIAL])
                  for values in _officials(municipalities)]
-    report.logins.append((officials[0].email, "official"))
     report.cohort = _cohort(programme, staff["tutor"], officials)
+    build_progress(report.cohort, staff["tutor"])
     db.session.flush()
+    rows = cohort_progress(report.cohort)
+    report.eligible = sum(row.eligibility.eligible for row in rows)
+    eligible = next((row.person for row in rows if row.eligibility.eligible), None)
+    starting = next((row.person for row in reversed(rows) if len(row.eligibility.missing) >= 4), None)
+    for person, label in ((eligible, "official (eligible)"), (starting, "official (starting)")):
+        if person is not None:
+            report.logins.append((person.email, label))
     return report
 
 

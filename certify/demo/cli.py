@@ -19,8 +19,9 @@ def demo_command():
     report = build_demo(current_app.config["CONTENT_DIR"])
     base_url = current_app.config["BASE_URL"]
     click.echo(f"Demo ready: {report.created_people} people created; cohort "
-               f"'{report.cohort.name}' with {len(report.cohort.enrolments)} officials.")
+               f"'{report.cohort.name}' with {len(report.cohort.enrolments)} officials, "
+               f"{report.eligible} of them eligible for certification.")
     click.echo(f"\nSign in at {base_url}/login with password '{world.DEMO_PASSWORD}':")
     for email, role in report.logins:
-        click.echo(f"  {role:<9} {email}")
+        click.echo(f"  {role:<20} {email}")
 commands = [demo_command]
