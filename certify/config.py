@@ -71,6 +71,10 @@ def build_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BROKER_URL": _env("BROKER_URL"),
+        # Without an SMTP server, e-mails are written to the log (development).
+        "SMTP_URL": _env("SMTP_URL"),
+        "MAIL_FROM": _env("MAIL_FROM"),  # default: no-reply@ the BASE_URL's host
+        "UPLOADS_DIR": _env("UPLOADS_DIR", str(Path(instance_path) / "uploads")),
         "API_TITLE": "certify",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -89,7 +89,8 @@ def _flash_registered(registration: Registration) -> None:
 @require_role(*EVERYONE)
 def index():
     person = current_person()
-    page = db.paginate(services.sessions_query(visible_to=person),
+    cohort_id = request.args.get("cohort_id", type=int)
+    page = db.paginate(services.sessions_query(visible_to=person, cohort_id=cohort_id),
                        per_page=SESSIONS_PER_PAGE, error_out=False)
     mine = services.registrations_of(person, page.items)
     return render_template(

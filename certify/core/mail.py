@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import enum
 import logging
-import os
 import smtplib
 import ssl
 from collections.abc import Callable, Iterable
@@ -281,11 +280,11 @@ class SmtpTransport:
 
 
 def smtp_url() -> str | None:
-    return current_app.config.get("SMTP_URL") or os.environ.get("CERTIFY_SMTP_URL") or None
+    return current_app.config.get("SMTP_URL") or None
 
 
 def sender_address() -> str:
-    configured = current_app.config.get("MAIL_FROM") or os.environ.get("CERTIFY_MAIL_FROM")
+    configured = current_app.config.get("MAIL_FROM")
     if configured:
         return configured
     return f"certify <no-reply@{urlsplit(current_app.config['BASE_URL']).hostname or 'localhost'}>"

@@ -11,6 +11,7 @@ from certify.attendance.models import AttendanceStatus
 from certify.attendance.services import session_figures, sessions_of_cohort, status_label
 from certify.cohorts.services import can_view_cohort, get_cohort
 from certify.core.errors import NotFound, PermissionDenied
+from certify.extensions import db
 from certify.programmes.services import get_module_by_code
 from certify.progress.overview import funnel, overview_csv
 from certify.progress.services import (
@@ -19,6 +20,7 @@ from certify.progress.services import (
     module_progress,
     person_progress,
 )
+from certify.surveys.services import ensure_cohort_surveys
 from certify.surveys.summaries import survey_summaries
 
 blp = Blueprint("progress", __name__)
@@ -39,8 +41,12 @@ def module(cohort_id: int, code: str):
     if enrolment is None:
         raise NotFound(_("You are not enrolled in this cohort."))
     programme = enrolment.cohort.programme
+    module = get_module_by_code(programme, code)
+    survey = next((survey for survey in ensure_cohort_surveys(enrolment.cohort)
+                   if survey.module_id == module.id), None)
+    db.session.commit()  # the cohort's surveys, given on first visit
     return render_template("programmes/module.html", programme=programme, cohort=enrolment.cohort,
-                           module=get_module_by_code(programme, code))
+                           module=module, survey=survey)
 
 
 def _visible_cohort(cohort_id: int):

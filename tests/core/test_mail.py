@@ -12,6 +12,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 import sqlalchemy as sa
 
 from certify.core import mail
@@ -102,7 +103,7 @@ def closed_port() -> int:
 
 @pytest.fixture
 def no_smtp(monkeypatch):
-    monkeypatch.delenv("CERTIFY_SMTP_URL", raising=False)
+    monkeypatch.setitem(current_app.config, "SMTP_URL", None)
 
 
 def messages() -> list[OutboxMessage]:
@@ -165,7 +166,7 @@ def test_without_smtp_messages_go_to_the_log(no_smtp, caplog):
 
 
 def test_smtp_delivers_text_html_and_the_inline_image(smtp_sink, monkeypatch):
-    monkeypatch.setenv("CERTIFY_SMTP_URL", f"smtp://127.0.0.1:{smtp_sink.port}")
+    monkeypatch.setitem(current_app.config, "SMTP_URL", f"smtp://127.0.0.1:{smtp_sink.port}")
     [message] = queue(html_body='<p>Hola <img src="cid:ticket-qr"></p>', locale="pt_BR",
                       attachments=[Attachment("ticket.png", "image/png", PNG, "ticket-qr"),
                                    Attachment("programa.txt", "text/plain", b"hola")])
@@ -191,7 +192,7 @@ def test_smtp_delivers_text_html_and_the_inline_image(smtp_sink, monkeypatch):
 
 
 def test_one_connection_for_a_batch(smtp_sink, monkeypatch):
-    monkeypatch.setenv("CERTIFY_SMTP_URL", f"smtp://127.0.0.1:{smtp_sink.port}")
+    monkeypatch.setitem(current_app.config, "SMTP_URL", f"smtp://127.0.0.1:{smtp_sink.port}")
     queue(3)
     assert deliver_outbox(limit=2).sent == 2
     assert smtp_sink.commands.count("EHLO") == 1 and len(smtp_sink.messages) == 2
@@ -200,7 +201,7 @@ def test_one_connection_for_a_batch(smtp_sink, monkeypatch):
 
 def test_an_smtp_failure_is_retried_with_backoff_and_never_lost(smtp_sink, closed_port,
                                                                   monkeypatch):
-    monkeypatch.setenv("CERTIFY_SMTP_URL", f"smtp://127.0.0.1:{closed_port}")
+    monkeypatch.setitem(current_app.config, "SMTP_URL", f"smtp://127.0.0.1:{closed_port}")
     [message] = queue()
     start = utcnow()
 
@@ -215,14 +216,14 @@ def test_an_smtp_failure_is_retried_with_backoff_and_never_lost(smtp_sink, close
     deliver_outbox(now=later)
     assert message.attempts == 2 and message.next_attempt_at == later + timedelta(minutes=2)
 
-    monkeypatch.setenv("CERTIFY_SMTP_URL", f"smtp://127.0.0.1:{smtp_sink.port}")
+    monkeypatch.setitem(current_app.config, "SMTP_URL", f"smtp://127.0.0.1:{smtp_sink.port}")
     assert deliver_outbox(now=later + timedelta(minutes=2)).sent == 1
     assert message.status is OutboxStatus.SENT and message.attempts == 3
     assert message.last_error is None and len(smtp_sink.messages) == 1
 
 
 def test_an_unreachable_server_stops_the_run_after_one_attempt(closed_port, monkeypatch):
-    monkeypatch.setenv("CERTIFY_SMTP_URL", f"smtp://127.0.0.1:{closed_port}")
+    monkeypatch.setitem(current_app.config, "SMTP_URL", f"smtp://127.0.0.1:{closed_port}")
     queue(3)
     report = deliver_outbox()
     assert report.retrying == 1 and report.stopped
@@ -237,7 +238,7 @@ def test_the_backoff_doubles_up_to_six_hours():
 
 def test_after_the_last_attempt_a_message_is_failed_kept_and_can_be_requeued(closed_port,
                                                                              monkeypatch):
-    monkeypatch.setenv("CERTIFY_SMTP_URL", f"smtp://127.0.0.1:{closed_port}")
+    monkeypatch.setitem(current_app.config, "SMTP_URL", f"smtp://127.0.0.1:{closed_port}")
     [message] = queue()
     moment = utcnow()
     for _ in range(mail.MAX_ATTEMPTS):
@@ -251,7 +252,7 @@ def test_after_the_last_attempt_a_message_is_failed_kept_and_can_be_requeued(clo
 
 
 def test_a_password_is_never_sent_without_starttls(smtp_sink, monkeypatch):
-    monkeypatch.setenv("CERTIFY_SMTP_URL", f"smtp://user:s%40cret@127.0.0.1:{smtp_sink.port}")
+    monkeypatch.setitem(current_app.config, "SMTP_URL", f"smtp://user:s%40cret@127.0.0.1:{smtp_sink.port}")
     [message] = queue()
     assert deliver_outbox().retrying == 1
     assert "STARTTLS" in message.last_error
@@ -259,7 +260,7 @@ def test_a_password_is_never_sent_without_starttls(smtp_sink, monkeypatch):
 
 
 def test_a_malformed_smtp_url_is_refused(monkeypatch):
-    monkeypatch.setenv("CERTIFY_SMTP_URL", "http://example.org")
+    monkeypatch.setitem(current_app.config, "SMTP_URL", "http://example.org")
     queue()
     with pytest.raises(ValueError, match="CERTIFY_SMTP_URL"):
         deliver_outbox()
@@ -279,7 +280,7 @@ def test_mail_deliver_list_and_retry_commands(app, closed_port, no_smtp, monkeyp
     assert listing.exit_code == 0 and "ana0@example.org" in listing.output
     assert "Asunto 1" in listing.output
 
-    monkeypatch.setenv("CERTIFY_SMTP_URL", f"smtp://127.0.0.1:{closed_port}")
+    monkeypatch.setitem(current_app.config, "SMTP_URL", f"smtp://127.0.0.1:{closed_port}")
     [failing] = queue()
     result = runner.invoke(args=["mail", "deliver"])
     assert result.exit_code == 1 and "1 to retry later" in result.output

@@ -1,8 +1,8 @@
-"""learning path: attempts, sessions, surveys, groups, prototypes, audit, outbox
+"""learning path: attempts, sessions, surveys, groups, prototypes, outbox, audit
 
-Revision ID: e75c58d0fe32
+Revision ID: 0fa15173efad
 Revises: bb02754ef958
-Create Date: 2026-11-22 04:26:33.160983
+Create Date: 2026-11-22 04:32:05.022306
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e75c58d0fe32'
+revision = '0fa15173efad'
 down_revision = 'bb02754ef958'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,92 @@
+"""The official's programme page, the cohort overview and its CSV, on the demo cohort."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from certify.accounts.models import Person, Role, RoleGrant
+from certify.cohorts.models import Enrolment
+from certify.demo.builder import build_demo
+from certify.extensions import db
+from certify.progress.services import cohort_progress
+from tests.factories import make_person
+
+
+@pytest.fixture
+def demo(app):
+    report = build_demo(app.config["CONTENT_DIR"])
+    db.session.commit()
+    return report
+
+
+def person(email: str) -> Person:
+    return db.session.scalar(sa.select(Person).where(Person.email == email))
+
+
+def test_about_half_of_the_demo_cohort_is_eligible_and_the_rest_is_spread(demo):
+    rows = cohort_progress(demo.cohort)
+    eligible = [row for row in rows if row.eligibility.eligible]
+    assert 25 <= len(eligible) <= 35
+    missing_kinds = {requirement.step for row in rows for requirement in row.eligibility.missing}
+    assert missing_kinds == {"quiz", "in_person", "prototype", "final_survey"}
+
+
+def test_an_official_sees_what_is_missing_in_plain_words(client, login_as, demo):
+    starting = next(person(email) for email, label in demo.logins if label == "official (starting)")
+    login_as(starting)
+    page = client.get("/my-programme?lang=en").text
+    assert "Module 1 quiz not taken yet" in page
+    assert "Group prototype not graded yet" in page
+    eligible = next(person(email) for email, label in demo.logins if label == "official (eligible)")
+    login_as(eligible)
+    page = client.get("/my-programme?lang=en").text
+    assert "You meet every requirement for certification" in page
+
+
+def test_the_overview_and_its_csv(client, login_as, demo):
+    login_as(person("gestora@demo.certify.example"))
+    page = client.get(f"/cohorts/{demo.cohort.id}/overview")
+    assert page.status_code == 200 and "Encuentro presencial en Santiago" in page.text
+    export = client.get(f"/cohorts/{demo.cohort.id}/overview.csv?lang=en")
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Family names", "Given names", "E-mail"]
+    assert len(rows) == 61
+    assert sum(row[-2] == "yes" for row in rows[1:]) == sum(
+        row.eligibility.eligible for row in cohort_progress(demo.cohort))
+
+
+def test_the_overview_runs_the_same_queries_for_60_or_500_people(client, login_as, demo, count_queries):
+    login_as(person("gestora@demo.certify.example"))
+    url = f"/cohorts/{demo.cohort.id}/overview"
+    client.get(url)  # warm caches (translations, templates)
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    municipality_id = person(demo.logins[-1][0]).municipality_id
+    people = db.session.execute(sa.insert(Person).returning(Person.id), [
+        {"email": f"bulk{n}@example.org", "given_names": "Bulk", "family_names": f"Person {n:03}",
+         "municipality_id": municipality_id, "preferred_locale": "es"} for n in range(440)]).scalars().all()
+    db.session.execute(sa.insert(RoleGrant), [{"person_id": pid, "role": Role.OFFICIAL} for pid in people])
+    db.session.execute(sa.insert(Enrolment), [{"person_id": pid, "cohort_id": demo.cohort.id}
+                                              for pid in people])
+    db.session.commit()
+    assert len(cohort_progress(demo.cohort)) == 500
+    with count_queries() as large:
+        assert client.get(url).status_code == 200
+    assert large["n"] == small["n"], (small["n"], large["n"])
+    assert large["n"] < 40
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("anonymous", 302), ("official", 403), ("other_tutor", 403), ("tutor", 200), ("manager", 200)])
+def test_overview_access(client, login_as, demo, role, status):
+    if role == "tutor":
+        login_as(person("tutora@demo.certify.example"))
+    elif role != "anonymous":
+        login_as(make_person({"official": Role.OFFICIAL, "other_tutor": Role.TUTOR,
+                              "manager": Role.MANAGER}[role]))
+    for suffix in ("overview", "overview.csv"):
+        assert client.get(f"/cohorts/{demo.cohort.id}/{suffix}").status_code == status
