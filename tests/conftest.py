@@ -22,6 +22,9 @@ from flask_login.utils import _create_identifier
 from certify import create_app
 from certify.extensions import db
 
+# The access-matrix harness asserts on the tests' behalf: show its failures as pytest does.
+pytest.register_assert_rewrite("tests.access_matrix")
+
 POSTGRES_URL = os.environ.get("CERTIFY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 

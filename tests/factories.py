@@ -8,7 +8,11 @@ import pytest
 
 from certify.accounts import services as accounts
 from certify.accounts.models import MunicipalityKind, Person, Role
+from certify.cohorts import enrolments
+from certify.cohorts import services as cohorts
+from certify.cohorts.models import Cohort, Enrolment
 from certify.extensions import db
+from certify.programmes.models import Programme
 
 _sequence = itertools.count(1)
 PASSWORD = "correct horse battery"
@@ -38,6 +42,20 @@ def make_person(role: Role | str | None = Role.OFFICIAL, *, email: str | None = 
     return person
 
 
+def make_cohort(programme: Programme, name: str, *, tutors=(), **dates) -> Cohort:
+    """A cohort of ``programme``; ``dates``: ``starts_on``, ``ends_on`` (none by default)."""
+    cohort = cohorts.create_cohort(programme, name=name, tutors=tutors, **dates)
+    db.session.commit()
+    return cohort
+
+
+def enrol(cohort: Cohort, person: Person) -> Enrolment:
+    """``person``, actively enrolled in ``cohort``; returns the enrolment."""
+    enrolment = enrolments.enrol(cohort, person)
+    db.session.commit()
+    return enrolment
+
+
 @pytest.fixture
 def official():
     return make_person(Role.OFFICIAL)
@@ -46,6 +64,12 @@ def official():
 @pytest.fixture
 def tutor():
     return make_person(Role.TUTOR)
+
+
+@pytest.fixture
+def other_tutor():
+    """A tutor of no cohort yet: the areas give them a cohort of their own."""
+    return make_person(Role.TUTOR, given_names="Otra", family_names="Tutora")
 
 
 @pytest.fixture
@@ -68,5 +92,17 @@ def programme(app):
     return report.programme
 
 
-__all__ = ["make_municipality", "make_person", "official", "tutor", "manager", "admin",
-           "programme", "PASSWORD"]
+@pytest.fixture
+def bearer():
+    """``bearer(person)`` -> request headers carrying a fresh API token of ``person``."""
+
+    def headers_for(person, **token_options) -> dict[str, str]:
+        _token, plaintext = accounts.issue_api_token(person, "tests", **token_options)
+        db.session.commit()
+        return {"Authorization": f"Bearer {plaintext}"}
+
+    return headers_for
+
+
+__all__ = ["make_municipality", "make_person", "official", "tutor", "other_tutor", "manager",
+           "admin", "programme", "bearer", "PASSWORD"]

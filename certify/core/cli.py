@@ -88,4 +88,6 @@ def retry_command(ids: tuple[int, ...]):
     click.echo(f"{requeue_failed(ids)} message(s) queued again.")
 
 
-commands: list[click.Command] = [mail_cli]  # core's own commands (see certify.AREAS)
+from certify.core.job_runners import commands as job_commands  # noqa: E402 - jobs, worker
+
+commands: list[click.Command] = [mail_cli, *job_commands]  # core's own commands (see certify.AREAS)

@@ -1,4 +1,4 @@
-"""Helpers for the JSON API tests: Bearer tokens, CSRF tokens, a small programme."""
+"""Helpers for the JSON API tests: CSRF tokens, a small programme, the house error format."""
 
 from __future__ import annotations
 
@@ -9,21 +9,8 @@ from decimal import Decimal
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from certify.accounts import services as accounts
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
-
-
-@pytest.fixture
-def bearer():
-    """``bearer(person)`` -> request headers carrying a fresh API token of ``person``."""
-
-    def headers_for(person, **token_options) -> dict[str, str]:
-        _token, plaintext = accounts.issue_api_token(person, "tests", **token_options)
-        db.session.commit()
-        return {"Authorization": f"Bearer {plaintext}"}
-
-    return headers_for
 
 
 @pytest.fixture

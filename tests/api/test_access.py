@@ -7,11 +7,10 @@ has no row here, so a new endpoint cannot skip the matrix.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from certify.accounts.models import Role
+from tests.access_matrix import assert_access, assert_matrix_covers, matrix_ids, request_as
 from tests.api.conftest import make_small_programme
 from tests.factories import make_municipality, make_person
 
@@ -42,36 +41,24 @@ MATRIX = [
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-@pytest.mark.parametrize(("method", "url", "body", "expected"), MATRIX,
-                         ids=[f"{method} {url}" for method, url, _b, _e in MATRIX])
-def test_access_matrix(client, bearer, caller, method, url, body, expected):
+@pytest.mark.parametrize(("method", "url", "body", "expected"), MATRIX, ids=matrix_ids(MATRIX))
+def test_access_matrix(client, login_as, bearer, caller, method, url, body, expected):
     other = make_person(Role.OFFICIAL)
     municipality = make_municipality()
     programme = make_small_programme()
-    headers = {}
-    me = other
-    if caller != ANONYMOUS:
-        me = make_person(Role(caller))
-        headers = bearer(me)
-    target = url.format(self=me.id, other=other.id, municipality=municipality.id,
+    me = None if caller == ANONYMOUS else make_person(Role(caller))
+    target = url.format(self=(me or other).id, other=other.id, municipality=municipality.id,
                         programme=programme.id, module=programme.modules[0].id)
 
-    response = client.open(target, method=method, json=body, headers=headers)
+    response = request_as(client, login_as, bearer, me, method, target, body)
 
-    assert response.status_code == expected[caller], response.get_data(as_text=True)
+    assert_access(response, expected[caller])
     assert response.mimetype == "application/json"
 
 
 def test_matrix_covers_every_api_endpoint(app):
-    covered = {(method, re.sub(r"\{\w+\}", "{}", url)) for method, url, _b, _e in MATRIX}
-    missing = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] not in {"accounts_api", "programmes_api"}:
-            continue
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            if (method, re.sub(r"<[^>]+>", "{}", rule.rule)) not in covered:
-                missing.append(f"{method} {rule.rule}")
-    assert not missing, f"add these to MATRIX: {missing}"
+    assert_matrix_covers(app, MATRIX, {"accounts_api", "programmes_api"},
+                         self=1, other=2, municipality=1, programme=1, module=1)
 
 
 def test_every_api_endpoint_declares_its_access(app):

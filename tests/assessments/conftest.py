@@ -18,11 +18,9 @@ from certify.assessments.models import (
     Quiz,
     QuizAttempt,
 )
-from certify.cohorts.enrolments import enrol
-from certify.cohorts.services import create_cohort
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
-from tests.factories import make_person
+from tests.factories import enrol, make_cohort, make_person
 
 T0 = datetime(2026, 9, 1, 14, 0, tzinfo=UTC)
 
@@ -95,7 +93,6 @@ def wrong_answers(attempt: QuizAttempt) -> dict[str, list[str]]:
 def enrolled_official(cohort, **details):
     person = make_person(Role.OFFICIAL, **details)
     enrol(cohort, person)
-    db.session.commit()
     return person
 
 
@@ -103,20 +100,6 @@ def enrolled_official(cohort, **details):
 def world(tutor):
     """A quiz programme, its cohort (tutored by ``tutor``) and an enrolled official."""
     programme = make_quiz_programme()
-    cohort = create_cohort(programme, name="Cohorte QZ", tutors=[tutor])
-    db.session.commit()
+    cohort = make_cohort(programme, "Cohorte QZ", tutors=[tutor])
     return SimpleNamespace(programme=programme, quiz=quiz_of(programme), cohort=cohort,
                            official=enrolled_official(cohort), tutor=tutor)
-
-
-@pytest.fixture
-def bearer():
-    """``bearer(person)`` -> headers carrying a fresh API token of ``person``."""
-    from certify.accounts import services as accounts
-
-    def headers_for(person) -> dict[str, str]:
-        _token, plaintext = accounts.issue_api_token(person, "quiz tests")
-        db.session.commit()
-        return {"Authorization": f"Bearer {plaintext}"}
-
-    return headers_for

@@ -10,11 +10,11 @@ from certify.accounts.models import Role
 from certify.assessments import services
 from certify.cohorts.services import create_cohort
 from certify.extensions import db
+from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matrix_ids, request_as
 from tests.assessments.conftest import enrolled_official, right_answers
 from tests.factories import make_person
 
 ROLES = ("anonymous", "official", "other_official", "tutor", "other_tutor", "manager")
-LOGIN = "login"  # a redirect to the sign-in page
 NOT_MINE = (404, 404, 404, 404)  # another person's attempt, whoever asks
 
 # (method, URL, body(world) or None, expected status for each of ROLES).
@@ -60,37 +60,15 @@ def access_world(world, manager):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("method, url, body, expected", MATRIX,
-                         ids=[f"{method} {url}" for method, url, _b, _e in MATRIX])
+@pytest.mark.parametrize("method, url, body, expected", MATRIX, ids=matrix_ids(MATRIX))
 def test_access(client, login_as, bearer, access_world, role, method, url, body, expected):
     w = access_world
     url = url.format(cohort=w.cohort.id, quiz=w.quiz.id, open=w.open.id, done=w.done.id)
-    person = w.people.get(role)
-    options = {}
-    if url.startswith("/api/"):
-        if person is not None:
-            options["headers"] = bearer(person)
-        if body:
-            options["json"] = body(w)
-    else:
-        if person is not None:
-            login_as(person)
-        if body:
-            options["data"] = body(w)
-    response = client.open(url, method=method, **options)
-    wanted = expected[ROLES.index(role)]
-    if wanted == LOGIN:
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == wanted, response.get_data(as_text=True)[:800]
+    response = request_as(client, login_as, bearer, w.people.get(role), method, url,
+                          body(w) if body else None)
+    assert_access(response, expected[ROLES.index(role)])
 
 
 def test_the_matrix_covers_every_assessments_endpoint(app):
-    adapter = app.url_map.bind("certify.test")
-    covered = {(adapter.match(url.format(cohort=1, quiz=1, open=1, done=1), method=method)[0],
-                method) for method, url, _body, _expected in MATRIX}
-    endpoints = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-                 if rule.endpoint.split(".")[0] in {"assessments", "assessments_api"}
-                 for method in rule.methods - {"HEAD", "OPTIONS"}}
-    assert endpoints and endpoints == covered
+    assert_matrix_covers(app, MATRIX, {"assessments", "assessments_api"},
+                         cohort=1, quiz=1, open=1, done=1)

@@ -9,16 +9,13 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from certify.accounts import services as accounts
 from certify.accounts.models import Role
 from certify.attendance import services
-from certify.cohorts import enrolments
-from certify.cohorts import services as cohorts
 from certify.core.clock import utcnow
 from certify.core.mail import OutboxMessage
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
-from tests.factories import make_person
+from tests.factories import enrol, make_cohort, make_person
 
 
 def make_programme(code: str = "ATT") -> Programme:
@@ -42,18 +39,6 @@ def in_person(programme: Programme) -> Module:
     return next(module for module in programme.modules if module.kind is ModuleKind.IN_PERSON)
 
 
-def make_cohort(programme: Programme, name: str, *, tutors=()):
-    cohort = cohorts.create_cohort(programme, name=name, tutors=tutors)
-    db.session.commit()
-    return cohort
-
-
-def enrol(cohort, person):
-    enrolment = enrolments.enrol(cohort, person)
-    db.session.commit()
-    return enrolment
-
-
 def make_session(cohort, *, title: str = "Santiago, día 1", capacity: int = 30,
                  starts_in: timedelta = timedelta(days=10), hours: int = 8, **details):
     starts_at = utcnow().replace(microsecond=0) + starts_in
@@ -75,11 +60,6 @@ def outbox(to: str | None = None) -> list[OutboxMessage]:
 @pytest.fixture
 def small_programme():
     return make_programme()
-
-
-@pytest.fixture
-def other_tutor():
-    return make_person(Role.TUTOR, given_names="Otra", family_names="Tutora")
 
 
 @pytest.fixture
@@ -115,18 +95,6 @@ def officials(cohort):
         return people
 
     return build
-
-
-@pytest.fixture
-def bearer():
-    """``bearer(person)`` -> headers carrying a fresh API token of ``person``."""
-
-    def headers_for(person) -> dict[str, str]:
-        _token, plaintext = accounts.issue_api_token(person, "attendance tests")
-        db.session.commit()
-        return {"Authorization": f"Bearer {plaintext}"}
-
-    return headers_for
 
 
 @pytest.fixture

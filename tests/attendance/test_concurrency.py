@@ -20,8 +20,8 @@ from certify.cohorts.models import Cohort
 from certify.core.mail import OutboxMessage
 from certify.extensions import db
 from certify.programmes.models import Programme
-from tests.attendance.conftest import enrol, make_cohort, make_programme, make_session
-from tests.factories import make_person
+from tests.attendance.conftest import make_programme, make_session
+from tests.factories import enrol, make_cohort, make_person
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.committing]
 THREADS = 8

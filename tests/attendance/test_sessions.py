@@ -11,8 +11,8 @@ from certify.cohorts import enrolments
 from certify.cohorts.models import EnrolmentStatus
 from certify.core.errors import ValidationError
 from certify.extensions import db
-from tests.attendance.conftest import in_person, make_cohort, make_programme, make_session
-from tests.factories import make_person
+from tests.attendance.conftest import in_person, make_programme, make_session
+from tests.factories import make_cohort, make_person
 
 pytestmark = pytest.mark.usefixtures("english")
 

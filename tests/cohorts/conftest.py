@@ -1,4 +1,4 @@
-"""Fixtures for the cohorts area: a small programme, a cohort with its tutor, tokens."""
+"""Fixtures for the cohorts area: a small programme, a cohort with its tutor."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from certify.accounts import services as accounts
-from certify.accounts.models import Role
-from certify.cohorts import enrolments, services
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
-from tests.factories import make_person
+from tests import factories
+from tests.factories import enrol
 
 
 def make_programme(code: str = "COH") -> Programme:
@@ -30,26 +28,14 @@ def make_programme(code: str = "COH") -> Programme:
 
 def make_cohort(programme: Programme, name: str, *, tutors=(), starts_on=date(2026, 3, 2),
                 ends_on=date(2026, 7, 31)):
-    cohort = services.create_cohort(programme, name=name, starts_on=starts_on, ends_on=ends_on,
-                                    tutors=tutors)
-    db.session.commit()
-    return cohort
-
-
-def enrol(cohort, person):
-    enrolment = enrolments.enrol(cohort, person)
-    db.session.commit()
-    return enrolment
+    """A cohort running from March to July 2026 unless told otherwise (schedules count on it)."""
+    return factories.make_cohort(programme, name, tutors=tutors, starts_on=starts_on,
+                                 ends_on=ends_on)
 
 
 @pytest.fixture
 def small_programme():
     return make_programme()
-
-
-@pytest.fixture
-def other_tutor():
-    return make_person(Role.TUTOR, given_names="Otra", family_names="Tutora")
 
 
 @pytest.fixture
@@ -68,18 +54,6 @@ def other_cohort(small_programme, other_tutor):
 def enrolled(cohort, official):
     """The ``official`` fixture, enrolled in ``cohort``; returns the enrolment."""
     return enrol(cohort, official)
-
-
-@pytest.fixture
-def bearer():
-    """``bearer(person)`` -> headers carrying a fresh API token of ``person``."""
-
-    def headers_for(person) -> dict[str, str]:
-        _token, plaintext = accounts.issue_api_token(person, "cohort tests")
-        db.session.commit()
-        return {"Authorization": f"Bearer {plaintext}"}
-
-    return headers_for
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matrix_ids, request_as
 from tests.factories import make_municipality, make_person
 
 ROLES = ("anonymous", "official", "tutor", "other_tutor", "manager")
-LOGIN = "login"  # a redirect to the sign-in page
 
 # (method, URL, body(world) or None, expected status for each of ROLES).
 # "official" is enrolled in the cohort; "tutor" tutors it; "other_tutor" tutors another one.
@@ -60,39 +60,16 @@ def world(small_programme, cohort, enrolled, official, tutor, other_tutor, other
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("method, url, body, expected", MATRIX,
-                         ids=[f"{method} {url}" for method, url, _b, _e in MATRIX])
+@pytest.mark.parametrize("method, url, body, expected", MATRIX, ids=matrix_ids(MATRIX))
 def test_access(client, login_as, bearer, world, role, method, url, body, expected):
     url = url.format(cohort=world.cohort.id, enrolment=world.enrolment.id)
-    person = world.people.get(role)
-    options = {}
-    if url.startswith("/api/"):
-        if person is not None:
-            options["headers"] = bearer(person)
-        if body:
-            options["json"] = body(world)
-    else:
-        if person is not None:
-            login_as(person)
-        if body:
-            options["data"] = body(world)
-    response = client.open(url, method=method, **options)
-    wanted = expected[ROLES.index(role)]
-    if wanted == LOGIN:
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == wanted, response.get_data(as_text=True)[:800]
+    response = request_as(client, login_as, bearer, world.people.get(role), method, url,
+                          body(world) if body else None)
+    assert_access(response, expected[ROLES.index(role)])
 
 
 def test_the_matrices_cover_every_cohorts_endpoint(app):
     from tests.cohorts.test_group_access import MATRIX as GROUP_MATRIX
 
-    adapter = app.url_map.bind("certify.test")
-    covered = {(adapter.match(url.format(cohort=1, enrolment=1, group=1), method=method)[0],
-                method)
-               for method, url, _body, _expected in MATRIX + GROUP_MATRIX}
-    endpoints = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-                 if rule.endpoint.split(".")[0] in {"cohorts", "cohorts_api"}
-                 for method in rule.methods - {"HEAD", "OPTIONS"}}
-    assert endpoints and endpoints == covered
+    assert_matrix_covers(app, MATRIX + GROUP_MATRIX, {"cohorts", "cohorts_api"},
+                         cohort=1, enrolment=1, group=1)

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from certify.cohorts import enrolments
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from certify.extensions import db
-from tests.cohorts.conftest import enrol, make_cohort, make_programme
-from tests.factories import make_person
+from tests.cohorts.conftest import make_cohort, make_programme
+from tests.factories import enrol, make_person
 
 
 def assert_error(response, status: int, code: str) -> dict:

@@ -8,11 +8,10 @@ import pytest
 
 from certify.cohorts import groups
 from certify.extensions import db
-from tests.cohorts.conftest import enrol
-from tests.factories import make_person
+from tests.access_matrix import LOGIN, assert_access, matrix_ids, request_as
+from tests.factories import enrol, make_person
 
 ROLES = ("anonymous", "official", "other_official", "tutor", "other_tutor", "manager")
-LOGIN = "login"  # a redirect to the sign-in page
 STAFF_ONLY = (LOGIN, 403, 403, 200, 403, 200)
 STAFF_CHANGE = (LOGIN, 403, 403, 302, 403, 302)
 
@@ -73,26 +72,9 @@ def world(small_programme, cohort, enrolled, official, tutor, other_tutor, other
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("method, url, body, expected", MATRIX,
-                         ids=[f"{method} {url}" for method, url, _b, _e in MATRIX])
+@pytest.mark.parametrize("method, url, body, expected", MATRIX, ids=matrix_ids(MATRIX))
 def test_access(client, login_as, bearer, world, role, method, url, body, expected):
     url = url.format(cohort=world.cohort.id, group=world.group.id)
-    person = world.people.get(role)
-    options = {}
-    if url.startswith("/api/"):
-        if person is not None:
-            options["headers"] = bearer(person)
-        if body:
-            options["json"] = body(world)
-    else:
-        if person is not None:
-            login_as(person)
-        if body:
-            options["data"] = body(world)
-    response = client.open(url, method=method, **options)
-    wanted = expected[ROLES.index(role)]
-    if wanted == LOGIN:
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == wanted, response.get_data(as_text=True)[:800]
+    response = request_as(client, login_as, bearer, world.people.get(role), method, url,
+                          body(world) if body else None)
+    assert_access(response, expected[ROLES.index(role)])

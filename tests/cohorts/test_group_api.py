@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from certify.cohorts import enrolments, groups, schedule
 from certify.cohorts.models import GroupMembership, ProjectGroup
 from certify.extensions import db
-from tests.cohorts.conftest import enrol, make_cohort
+from tests.cohorts.conftest import make_cohort
 from tests.cohorts.test_api import assert_error
-from tests.factories import make_municipality, make_person
+from tests.factories import enrol, make_municipality, make_person
 
 
 @pytest.fixture

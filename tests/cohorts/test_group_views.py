@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from certify.cohorts import enrolments, groups
 from certify.cohorts.models import GroupMembership, ProjectGroup
 from certify.extensions import db
-from tests.cohorts.conftest import enrol
-from tests.factories import make_municipality, make_person
+from tests.factories import enrol, make_municipality, make_person
 
 
 def make_group(cohort, name, by, members=()):

@@ -14,8 +14,8 @@ from certify.cohorts.models import GroupMembership, ProjectGroup
 from certify.core.audit import AuditEvent
 from certify.core.errors import Conflict, ValidationError
 from certify.extensions import db
-from tests.cohorts.conftest import enrol, make_cohort
-from tests.factories import make_municipality, make_person
+from tests.cohorts.conftest import make_cohort
+from tests.factories import enrol, make_municipality, make_person
 
 
 def make_group(cohort, name, by, members=()):

@@ -15,8 +15,8 @@ from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from certify.core.errors import Conflict, NotFound, ValidationError
 from certify.core.signals import enrolment_created
 from certify.extensions import db
-from tests.cohorts.conftest import enrol, make_cohort, make_programme
-from tests.factories import make_municipality, make_person
+from tests.cohorts.conftest import make_cohort, make_programme
+from tests.factories import enrol, make_municipality, make_person
 
 
 def visible_names(person, **filters) -> list[str]:

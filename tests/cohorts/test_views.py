@@ -12,8 +12,8 @@ from certify.accounts.models import Role
 from certify.cohorts import enrolments, services
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from certify.extensions import db
-from tests.cohorts.conftest import enrol, make_cohort
-from tests.factories import make_municipality, make_person
+from tests.cohorts.conftest import make_cohort
+from tests.factories import enrol, make_municipality, make_person
 
 
 def enrolment_count() -> int:

@@ -8,9 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from certify.accounts import services as accounts
 from certify.accounts.models import Role
-from certify.cohorts import services as cohorts
 from certify.cohorts.enrolments import enrol
 from certify.cohorts.models import GroupMembership, ProjectGroup
 from certify.core.clock import utcnow
@@ -18,7 +16,7 @@ from certify.extensions import db
 from certify.submissions import grading
 from certify.submissions.files import IncomingFile
 from certify.submissions.submitting import submit_prototype
-from tests.factories import make_person
+from tests.factories import make_cohort, make_person
 from tests.submissions.samples import PDF
 
 TEXTS = {
@@ -82,12 +80,10 @@ def stored_files(folder) -> list:
 
 
 @pytest.fixture
-def world(programme, tutor, manager, uploads):
+def world(programme, tutor, other_tutor, manager, uploads):
     """Two groups of the real programme's cohort: ``members`` (ana, beto) and ``others`` (carla)."""
-    other_tutor = make_person(Role.TUTOR, given_names="Otra", family_names="Tutora")
-    cohort = cohorts.create_cohort(programme, name="Cohorte de prueba", tutors=[tutor])
-    other_cohort = cohorts.create_cohort(programme, name="Otra cohorte", tutors=[other_tutor])
-    db.session.commit()
+    cohort = make_cohort(programme, "Cohorte de prueba", tutors=[tutor])
+    other_cohort = make_cohort(programme, "Otra cohorte", tutors=[other_tutor])
     ana = make_person(Role.OFFICIAL, given_names="Ana", family_names="Alarcón")
     beto = make_person(Role.OFFICIAL, given_names="Beto", family_names="Benítez")
     carla = make_person(Role.OFFICIAL, given_names="Carla", family_names="Castro")
@@ -99,18 +95,6 @@ def world(programme, tutor, manager, uploads):
     return SimpleNamespace(programme=programme, cohort=cohort, other_cohort=other_cohort,
                            tutor=tutor, other_tutor=other_tutor, manager=manager, ana=ana,
                            beto=beto, carla=carla, group=group, others=others, uploads=uploads)
-
-
-@pytest.fixture
-def bearer():
-    """``bearer(person)`` -> headers carrying a fresh API token of ``person``."""
-
-    def headers_for(person) -> dict[str, str]:
-        _token, plaintext = accounts.issue_api_token(person, "submission tests")
-        db.session.commit()
-        return {"Authorization": f"Bearer {plaintext}"}
-
-    return headers_for
 
 
 @pytest.fixture(autouse=True)

@@ -8,11 +8,11 @@ import pytest
 
 from certify.extensions import db
 from certify.submissions.adjusting import adjust_member
+from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matrix_ids, request_as
 from tests.submissions.conftest import SCORES, TEXTS, grade, pdf_upload, submit
 from tests.submissions.samples import PDF
 
 ROLES = ("anonymous", "member", "other_official", "tutor", "other_tutor", "manager")
-LOGIN = "login"  # a redirect to the sign-in page
 
 # (method, URL, body(world) or None, expected status for each of ROLES).
 # "member" is in the group; "other_official" in another group of the same cohort; "tutor"
@@ -71,41 +71,15 @@ def graded_world(world):
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("method, url, body, expected", MATRIX,
-                         ids=[f"{method} {url}" for method, url, _b, _e in MATRIX])
+@pytest.mark.parametrize("method, url, body, expected", MATRIX, ids=matrix_ids(MATRIX))
 def test_access(client, login_as, bearer, graded_world, role, method, url, body, expected):
     world = graded_world
     url = url.format(**world.ids)
-    person = world.people.get(role)
-    options = {}
-    payload = body(world) if body else None
-    if url.startswith("/api/"):
-        if person is not None:
-            options["headers"] = bearer(person)
-        if payload is not None and "files" in payload:
-            options.update(data=payload, content_type="multipart/form-data")
-        elif payload is not None:
-            options["json"] = payload
-    else:
-        if person is not None:
-            login_as(person)
-        if payload is not None:
-            options["data"] = payload
-    response = client.open(url, method=method, **options)
-    wanted = expected[ROLES.index(role)]
-    if wanted == LOGIN:
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == wanted, response.get_data(as_text=True)[:800]
+    response = request_as(client, login_as, bearer, world.people.get(role), method, url,
+                          body(world) if body else None)
+    assert_access(response, expected[ROLES.index(role)])
 
 
 def test_the_matrix_covers_every_submissions_endpoint(app):
-    adapter = app.url_map.bind("certify.test")
     ids = dict.fromkeys(("group", "submission", "file", "grade", "released", "beto"), 1)
-    covered = {(adapter.match(url.format(**ids), method=method)[0], method)
-               for method, url, _body, _expected in MATRIX}
-    endpoints = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-                 if rule.endpoint.split(".")[0] in {"submissions", "submissions_api"}
-                 for method in rule.methods - {"HEAD", "OPTIONS"}}
-    assert endpoints and endpoints == covered
+    assert_matrix_covers(app, MATRIX, {"submissions", "submissions_api"}, **ids)

@@ -9,17 +9,15 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
-from certify.accounts import services as accounts
 from certify.accounts.models import Role
 from certify.attendance.models import InPersonSession
-from certify.cohorts import enrolments
-from certify.cohorts import services as cohorts
 from certify.core.clock import today
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
 from certify.surveys import services
 from certify.surveys.models import ItemKind, SurveyItem, SurveyTemplate
-from tests.factories import make_municipality, make_person
+from tests import factories
+from tests.factories import enrol, make_municipality, make_person
 
 
 @pytest.fixture(autouse=True)
@@ -60,10 +58,9 @@ def make_programme(code: str = "ENC") -> Programme:
 
 def make_cohort(programme: Programme, name: str, *, tutors=(), days_left: int = 30):
     """A cohort that started a month ago and ends in ``days_left`` days."""
-    cohort = cohorts.create_cohort(programme, name=name, starts_on=today() - timedelta(days=30),
-                                   ends_on=today() + timedelta(days=days_left), tutors=tutors)
-    db.session.commit()
-    return cohort
+    return factories.make_cohort(programme, name, tutors=tutors,
+                                 starts_on=today() - timedelta(days=30),
+                                 ends_on=today() + timedelta(days=days_left))
 
 
 def make_session(cohort, module, *, title: str = "Santiago, día 1", days_ahead: int = 10):
@@ -75,12 +72,6 @@ def make_session(cohort, module, *, title: str = "Santiago, día 1", days_ahead:
     db.session.add(session)
     db.session.commit()
     return session
-
-
-def enrol(cohort, person):
-    enrolment = enrolments.enrol(cohort, person)
-    db.session.commit()
-    return enrolment
 
 
 def answer(survey, person, **answers):
@@ -154,18 +145,6 @@ def surveys(cohort):
 @pytest.fixture
 def m1_survey(surveys):
     return module_survey(surveys, "M1")
-
-
-@pytest.fixture
-def bearer():
-    """``bearer(person)`` -> headers carrying a fresh API token of ``person``."""
-
-    def headers_for(person) -> dict[str, str]:
-        _token, plaintext = accounts.issue_api_token(person, "survey tests")
-        db.session.commit()
-        return {"Authorization": f"Bearer {plaintext}"}
-
-    return headers_for
 
 
 @pytest.fixture

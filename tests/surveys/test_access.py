@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matrix_ids, request_as
+
 ROLES = ("anonymous", "official", "other_official", "tutor", "other_tutor", "manager")
-LOGIN = "login"  # a redirect to the sign-in page
 ANSWERS = {"overall": 5, "content": 4}
 
 # (method, URL, body or None, expected status for each of ROLES). "official" is actively
@@ -34,29 +35,11 @@ MATRIX = PAGES + API
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("method, url, body, expected", MATRIX,
-                         ids=[f"{method} {url}" for method, url, _b, _e in MATRIX])
+@pytest.mark.parametrize("method, url, body, expected", MATRIX, ids=matrix_ids(MATRIX))
 def test_access(client, login_as, bearer, world, role, method, url, body, expected):
     url = url.format(cohort=world.cohort.id, survey=world.survey.id)
-    person = world.people.get(role)
-    options = {}
-    if url.startswith("/api/"):
-        if person is not None:
-            options["headers"] = bearer(person)
-        if body:
-            options["json"] = body
-    else:
-        if person is not None:
-            login_as(person)
-        if body:
-            options["data"] = body
-    response = client.open(url, method=method, **options)
-    wanted = expected[ROLES.index(role)]
-    if wanted == LOGIN:
-        assert response.status_code == 302
-        assert "/login" in response.headers["Location"]
-    else:
-        assert response.status_code == wanted, response.get_data(as_text=True)[:800]
+    response = request_as(client, login_as, bearer, world.people.get(role), method, url, body)
+    assert_access(response, expected[ROLES.index(role)])
 
 
 def test_an_official_only_ever_sees_their_own_answers(client, bearer, world):
@@ -73,10 +56,4 @@ def test_an_official_only_ever_sees_their_own_answers(client, bearer, world):
 
 
 def test_the_matrix_covers_every_surveys_endpoint(app):
-    adapter = app.url_map.bind("certify.test")
-    covered = {(adapter.match(url.format(cohort=1, survey=1), method=method)[0], method)
-               for method, url, _body, _expected in MATRIX}
-    endpoints = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-                 if rule.endpoint.split(".")[0] in {"surveys", "surveys_api"}
-                 for method in rule.methods - {"HEAD", "OPTIONS"}}
-    assert endpoints and endpoints == covered
+    assert_matrix_covers(app, MATRIX, {"surveys", "surveys_api"}, cohort=1, survey=1)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from certify.surveys import services
-from tests.surveys.conftest import answer, enrol, module_survey
+from tests.factories import enrol
+from tests.surveys.conftest import answer, module_survey
 from tests.surveys.test_views import close
 
 

@@ -140,7 +140,7 @@ BROKEN = [
      [(7, "unknown key 'old_items' (allowed: items, key, title)"),
       (6, "'items' must be a non-empty list")]),
     ("invalid YAML", "key: satisfaction\n", "key: [satisfaction\n",
-     [(2, "invalid YAML: expected ',' or ']', but got ':'")]),
+     [(2, "invalid YAML: did not find expected ',' or ']'")]),
 ]
 
 

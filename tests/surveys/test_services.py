@@ -17,8 +17,8 @@ from certify.extensions import db
 from certify.surveys import services
 from certify.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from certify.surveys.services import SurveyStatus
-from tests.factories import make_person
-from tests.surveys.conftest import answer, enrol, make_cohort, make_session, module_survey
+from tests.factories import enrol, make_person
+from tests.surveys.conftest import answer, make_cohort, make_session, module_survey
 
 
 def count(model) -> int:

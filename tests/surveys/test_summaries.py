@@ -13,8 +13,8 @@ from certify.extensions import db
 from certify.surveys import services
 from certify.surveys.exports import answers_csv, summary_csv
 from certify.surveys.summaries import final_survey_respondents, survey_summaries, survey_summary
-from tests.factories import make_municipality, make_person
-from tests.surveys.conftest import answer, enrol, make_cohort, module_survey
+from tests.factories import enrol, make_municipality, make_person
+from tests.surveys.conftest import answer, make_cohort, module_survey
 
 
 def officials(cohort, n: int, municipality=None) -> list:

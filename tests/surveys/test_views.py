@@ -14,8 +14,8 @@ from certify.core.clock import utcnow
 from certify.extensions import db
 from certify.surveys import services
 from certify.surveys.models import SurveyResponse
-from tests.factories import make_person
-from tests.surveys.conftest import answer, enrol, module_survey
+from tests.factories import enrol, make_person
+from tests.surveys.conftest import answer, module_survey
 
 FIVES = {"item_overall": "5", "item_content": "5"}
 

@@ -1,0 +1,1 @@
+"""Certificates: issuance, signing, revocation, public verification and Open Badges 3.0."""

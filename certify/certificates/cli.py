@@ -1,0 +1,98 @@
+"""``certify keys ...`` (the signing keys) and ``certify certificates ...`` (the register)."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from certify.accounts.models import Person
+from certify.certificates.issuing import get_by_serial, revoke, verify
+from certify.core.cli import transactional_command
+from certify.core.signing import generate_key, keys_dir, list_keys, rotate_key
+from certify.extensions import db
+
+keys_cli = click.Group("keys", help="The Ed25519 keys that sign certificates and credentials.")
+
+
+@keys_cli.command("generate")
+@with_appcontext
+def generate_command():
+    """Create the first signing key, if there is none yet (safe to run on every deploy)."""
+    kid, created = generate_key()
+    if created:
+        click.echo(f"Created signing key {kid} in {keys_dir()}.")
+    else:
+        click.echo(f"Signing key {kid} already exists; nothing to do (use `certify keys rotate` "
+                   "for a new one).")
+
+
+@keys_cli.command("rotate")
+@with_appcontext
+def rotate_command():
+    """Create a new signing key and sign with it from now on; earlier keys stay published."""
+    kid = rotate_key()
+    click.echo(f"Signing key {kid} is now current. Every earlier key stays in "
+               "/.well-known/jwks.json, so existing certificates keep verifying.")
+
+
+@keys_cli.command("list")
+@with_appcontext
+def list_command():
+    """Every key ever used: id, creation time, whether it signs now, whether it can sign."""
+    keys = list_keys()
+    if not keys:
+        click.echo(f"No signing key yet in {keys_dir()}; `certify keys generate` creates one.")
+        return
+    for info in keys:
+        flags = ["current"] if info.current else []
+        if not info.can_sign:
+            flags.append("public key only")
+        suffix = f"  ({', '.join(flags)})" if flags else ""
+        click.echo(f"{info.kid}  created {info.created_at:%Y-%m-%d %H:%M %Z}{suffix}")
+
+
+certificates_cli = click.Group("certificates", help="The register of certificates.")
+
+
+@certificates_cli.command("verify")
+@click.argument("serial")
+@click.option("--token", help="The token from the QR code (the t= part of its address).")
+@with_appcontext
+def verify_command(serial: str, token: str | None):
+    """Say whether a certificate is VALID, REVOKED, EXPIRED, NOT_FOUND or INVALID_SIGNATURE.
+
+    Exits with 0 only for a valid certificate. Not counted as a verification.
+    """
+    verdict = verify(serial, token, count=False)
+    if verdict.message:
+        click.secho(verdict.message, fg="red", err=True)
+    click.echo(f"{verdict.serial or serial}: {verdict.state}")
+    certificate = verdict.certificate
+    if certificate is not None:
+        click.echo(f"  {certificate.holder_name} · {certificate.programme_code} · "
+                   f"issued {certificate.issued_at:%Y-%m-%d}")
+        if certificate.revoked_at:
+            click.echo(f"  revoked {certificate.revoked_at:%Y-%m-%d}: "
+                       f"{certificate.revocation_reason}")
+    raise SystemExit(0 if verdict.valid else 1)
+
+
+@certificates_cli.command("revoke")
+@click.argument("serial")
+@click.option("--reason", required=True, help="Shown to anyone who verifies the certificate.")
+@click.option("--by", "actor_email", help="E-mail of the person revoking (for the audit log).")
+@with_appcontext
+@transactional_command
+def revoke_command(serial: str, reason: str, actor_email: str | None):
+    """Revoke a certificate (audit-logged); its verification page turns to REVOKED."""
+    actor = None
+    if actor_email:
+        actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
+        if actor is None:
+            raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
+    certificate = revoke(get_by_serial(serial), reason=reason, actor=actor)
+    click.echo(f"{certificate.serial} revoked.")
+
+
+commands: list[click.Command] = [keys_cli, certificates_cli]

@@ -1,0 +1,116 @@
+"""Public pages, no account needed: verification, the published keys, the status lists.
+
+Registered on the area's blueprint (``certificates.views.blp``).
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+
+from certify.accounts.access import public
+from certify.certificates.forms import VerifyForm
+from certify.certificates.issuing import VerificationState, verify
+from certify.certificates.openbadges import MEDIA_TYPE
+from certify.certificates.serials import MalformedSerial, normalise_serial
+from certify.certificates.status_list import (
+    last_list_number,
+    signed_status_list,
+    status_list_credential,
+)
+from certify.certificates.views import blp
+from certify.core.signing import KID_PATTERN, jwks, public_jwk, public_keys
+from certify.extensions import db
+
+# Verdicts about a certificate that exists are answers (200); the others are the request's fault.
+PAGE_STATUS = {VerificationState.NOT_FOUND: 404, VerificationState.MALFORMED: 400,
+               VerificationState.INVALID_SIGNATURE: 400}
+PUBLIC_CACHE = "public, max-age=300"
+
+
+@blp.get("/v")
+@public
+def verify_form():
+    """Type a serial; a typing mistake is explained here, before anything is looked up."""
+    form = VerifyForm(request.args)
+    if "serial" not in request.args:
+        return render_template("certificates/verify_form.html", form=VerifyForm(formdata=None))
+    if form.validate():
+        try:
+            serial = normalise_serial(form.serial.data)
+        except MalformedSerial as error:
+            form.serial.errors.append(error.message)
+        else:
+            return redirect(url_for("certificates.verify_page", serial=serial))
+    return render_template("certificates/verify_form.html", form=form), 422
+
+
+@blp.get("/v/<serial>")
+@public
+def verify_page(serial: str):
+    """VALID, REVOKED, EXPIRED, NOT FOUND or INVALID SIGNATURE, at a glance."""
+    token = request.args.get("t") or None
+    try:
+        canonical = normalise_serial(serial)
+    except MalformedSerial:
+        canonical = None
+    if canonical is not None and canonical != serial:
+        # One address per certificate: k7qm3xda9pft and K7QM-3XDA-9PFT are the same one.
+        arguments = {"t": token} if token else {}
+        return redirect(url_for("certificates.verify_page", serial=canonical, **arguments), 301)
+    verdict = verify(serial, token)
+    db.session.commit()  # the verification count
+    form = VerifyForm(formdata=None, serial=serial)
+    if verdict.state is VerificationState.MALFORMED:
+        form.serial.errors = [verdict.message]
+    response = Response(render_template("certificates/verify.html", verdict=verdict, form=form,
+                                        State=VerificationState),
+                        PAGE_STATUS.get(verdict.state, 200))
+    response.headers["Cache-Control"] = "no-store"  # a revocation must show at once
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token stays on this page
+    return response
+
+
+def _public_json(body, *, status: int = 200, mimetype: str = "application/json") -> Response:
+    response = jsonify(body) if mimetype == "application/json" else Response(body, status,
+                                                                              mimetype=mimetype)
+    response.status_code = status
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    # Verifiers in other origins (wallets, web apps) fetch keys and lists from the browser.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@blp.get("/.well-known/jwks.json")
+@public
+def jwks_document():
+    """Every public key ever used to sign, as a JSON Web Key Set."""
+    return _public_json(jwks())
+
+
+@blp.get("/keys/<kid>")
+@public
+def public_key(kid: str):
+    """One public key as a JWK: what the ``kid`` URL in a VC-JWT header resolves to."""
+    key = public_keys().get(kid) if KID_PATTERN.match(kid) else None
+    if key is None:
+        abort(404)
+    return _public_json(public_jwk(kid, key))
+
+
+def _wants_unsigned() -> bool:
+    if request.args.get("format") == "json":
+        return True
+    best = request.accept_mimetypes.best_match([MEDIA_TYPE, "application/vc+ld+json",
+                                                "application/json"])
+    return best in {"application/vc+ld+json", "application/json"}
+
+
+@blp.get("/status/<int:list_number>")
+@public
+def status_list(list_number: int):
+    """A revocation list as a Bitstring Status List credential (VC-JWT, or ``?format=json``)."""
+    if not 1 <= list_number <= last_list_number():
+        abort(404)
+    if _wants_unsigned():
+        return _public_json(status_list_credential(list_number))
+    return _public_json(signed_status_list(list_number), mimetype=MEDIA_TYPE)

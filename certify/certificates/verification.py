@@ -1,0 +1,104 @@
+"""Finding a certificate by its serial, and the verdict the public pages and API give."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from certify.certificates.models import Certificate
+from certify.certificates.serials import MalformedSerial, normalise_serial
+from certify.certificates.tokens import token_matches
+from certify.core.clock import utcnow
+from certify.core.errors import NotFound
+from certify.extensions import db
+
+
+class VerificationState(enum.StrEnum):
+    VALID = "VALID"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_SIGNATURE = "INVALID_SIGNATURE"
+    MALFORMED = "MALFORMED"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a verifier learns: the state, and the certificate when there is one to show.
+
+    ``serial`` is the canonical spelling (None when the text was malformed);
+    ``message`` explains a malformed serial; ``token_checked`` says whether a
+    token from a QR code was checked against the certificate.
+    """
+
+    state: VerificationState
+    serial: str | None
+    certificate: Certificate | None = None
+    message: str = ""
+    token_checked: bool = False
+    checked_at: datetime | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.state is VerificationState.VALID
+
+
+def find_by_serial(text: str) -> Certificate | None:
+    """The certificate with this serial as a person typed it, or None.
+
+    Raises ``MalformedSerial`` (400) for text that cannot be a serial, before
+    any query: a typing mistake is told apart from an unknown certificate.
+    """
+    serial = normalise_serial(text)
+    return db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
+
+
+def get_by_serial(text: str) -> Certificate:
+    """Like :func:`find_by_serial`, but ``NotFound`` (404) when there is no such certificate."""
+    certificate = find_by_serial(text)
+    if certificate is None:
+        raise NotFound(_("There is no certificate with the code %(serial)s.",
+                         serial=normalise_serial(text)))
+    return certificate
+
+
+def verify(serial: str, token: str | None = None, *, now: datetime | None = None,
+           count: bool = True) -> Verification:
+    """Check the certificate named by ``serial`` (as typed) and, if given, the QR ``token``.
+
+    The verdict, first that applies: MALFORMED (the check character failed;
+    nothing was looked up), NOT_FOUND, INVALID_SIGNATURE (the token does not
+    match, or the stored record no longer matches its own signature), REVOKED,
+    EXPIRED, VALID. Counts the verification on the certificate (``count``);
+    the caller commits. Never raises for any input.
+    """
+    now = now or utcnow()
+    try:
+        canonical = normalise_serial(serial)
+    except MalformedSerial as error:
+        return Verification(VerificationState.MALFORMED, None, message=error.message,
+                            checked_at=now)
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.serial == canonical))
+    if certificate is None:
+        return Verification(VerificationState.NOT_FOUND, canonical, checked_at=now)
+    if count:
+        # In SQL, so that simultaneous verifications all count.
+        db.session.execute(
+            sa.update(Certificate).where(Certificate.id == certificate.id)
+            .values(verification_count=Certificate.verification_count + 1)
+            .execution_options(synchronize_session=False))
+    token_checked = bool(token)
+    if not token_matches(certificate, certificate.token) or (
+            token_checked and not token_matches(certificate, token)):
+        state = VerificationState.INVALID_SIGNATURE
+    elif certificate.is_revoked:
+        state = VerificationState.REVOKED
+    elif certificate.is_expired(now):
+        state = VerificationState.EXPIRED
+    else:
+        state = VerificationState.VALID
+    return Verification(state, canonical, certificate, token_checked=token_checked, checked_at=now)

@@ -1,0 +1,244 @@
+"""Pages: the holder's certificates, and the register managers issue, revoke and reissue from.
+
+The public pages (verification, keys, status lists) are in ``public_views``;
+the bulk issuance job's pages in ``jobs_views``; all on this blueprint.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from certify.accounts.access import current_person, require_role
+from certify.accounts.models import Person, Role
+from certify.attendance.services import get_session
+from certify.certificates.forms import IssueForm, ReissueForm, RevokeForm
+from certify.certificates.issuing import (
+    get_by_serial,
+    issue_participation_certificate,
+    issue_programme_certificate,
+    live_participation_certificate,
+    live_programme_certificate,
+    reissue,
+    revoke,
+)
+from certify.certificates.links import linkedin_url, verification_page_url, verification_url
+from certify.certificates.models import Certificate, CertificateKind
+from certify.certificates.register import (
+    CertificateStatus,
+    can_see_certificate,
+    certificates_of,
+    certificates_query,
+    cohort_certificates,
+    session_attendees,
+)
+from certify.certificates.serials import MalformedSerial
+from certify.cohorts.services import get_cohort
+from certify.core import audit
+from certify.core.errors import DomainError, NotFound
+from certify.extensions import db
+
+blp = Blueprint("certificates", __name__)
+
+
+def _certificate(serial: str) -> Certificate:
+    """The certificate with ``serial`` if the signed-in person may see it (404 otherwise).
+
+    Holders and managers alike get 404 for others' certificates: nobody learns
+    which serials exist from these pages (the public verification page says it).
+    """
+    try:
+        certificate = get_by_serial(serial)
+    except MalformedSerial as error:
+        raise NotFound(error.message) from error
+    if not can_see_certificate(current_person(), certificate):
+        raise NotFound(_("There is no certificate with the code %(serial)s.",
+                         serial=certificate.serial))
+    return certificate
+
+
+# --- holders -----------------------------------------------------------------------------------
+
+@blp.get("/my-certificates")
+@require_role(Role.OFFICIAL)
+def my_certificates():
+    """Each certificate with its PDF, verification link, LinkedIn link and Open Badge."""
+    items = [{"certificate": certificate,
+              "verification_url": verification_url(certificate),
+              "page_url": verification_page_url(certificate),
+              "linkedin_url": linkedin_url(certificate, name=certificate.title_in())}
+             for certificate in certificates_of(current_person())]
+    return render_template("certificates/mine.html", items=items)
+
+
+@blp.get("/certificates/<serial>.pdf")
+@require_role()
+def pdf(serial: str):
+    """The certificate's PDF, for its holder and for managers."""
+    from certify.certificates.rendering import certificate_pdf  # rendering pulls in WeasyPrint
+
+    certificate = _certificate(serial)
+    body = certificate_pdf(certificate)
+    db.session.commit()  # rendering may have stored the file and its hash
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=certificate-{certificate.serial}.pdf"})
+
+
+# --- the register (managers) -------------------------------------------------------------------
+
+@blp.get("/certificates")
+@require_role(Role.MANAGER)
+def register():
+    status = request.args.get("status")
+    kind = request.args.get("kind")
+    filters = {
+        "search": (request.args.get("q") or "").strip() or None,
+        "status": status if status in set(CertificateStatus) else None,
+        "kind": kind if kind in set(CertificateKind) else None,
+        "person_id": request.args.get("person_id", type=int),
+    }
+    page = db.paginate(certificates_query(**filters), per_page=50, error_out=False)
+    person = db.session.get(Person, filters["person_id"]) if filters["person_id"] else None
+    return render_template("certificates/register.html", page=page, filters=filters,
+                           person=person, statuses=list(CertificateStatus),
+                           kinds=list(CertificateKind))
+
+
+def _detail(certificate: Certificate, *, revoke_form: RevokeForm | None = None,
+            reissue_form: ReissueForm | None = None, status: int = 200):
+    return render_template(
+        "certificates/detail.html", certificate=certificate,
+        revoke_form=revoke_form or RevokeForm(formdata=None),
+        reissue_form=reissue_form or ReissueForm(formdata=None),
+        history=audit.history(certificate), verification_url=verification_url(certificate),
+        replaced_by=certificate.replaced_by,
+        replaces=db.session.scalars(sa.select(Certificate).where(
+            Certificate.replaced_by_id == certificate.id)).all()), status
+
+
+@blp.get("/certificates/<serial>")
+@require_role(Role.MANAGER)
+def detail(serial: str):
+    return _detail(_certificate(serial))
+
+
+def _attach(form, error: DomainError) -> None:
+    for name, messages in error.errors.items():
+        if name in form._fields:
+            form._fields[name].errors = list(form._fields[name].errors) + list(messages)
+            return
+    flash(error.message, "error")
+
+
+@blp.post("/certificates/<serial>/revoke")
+@require_role(Role.MANAGER)
+def revoke_certificate(serial: str):
+    certificate = _certificate(serial)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            revoke(certificate, reason=form.reason.data, actor=current_person())
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash(_("Certificate %(serial)s was revoked. Its verification page now says so.",
+                    serial=certificate.serial), "success")
+            return redirect(url_for("certificates.detail", serial=certificate.serial))
+    return _detail(certificate, revoke_form=form, status=422)
+
+
+@blp.post("/certificates/<serial>/reissue")
+@require_role(Role.MANAGER)
+def reissue_certificate(serial: str):
+    certificate = _certificate(serial)
+    form = ReissueForm()
+    if form.validate_on_submit():
+        try:
+            replacement = reissue(certificate, reason=form.reason.data, actor=current_person())
+        except DomainError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash(_("Certificate %(old)s was replaced by %(new)s.", old=certificate.serial,
+                    new=replacement.serial), "success")
+            return redirect(url_for("certificates.detail", serial=replacement.serial))
+    return _detail(certificate, reissue_form=form, status=422)
+
+
+# --- issuing for one person (managers) ---------------------------------------------------------
+
+def _person_from(form: IssueForm) -> Person | None:
+    """The person to issue for, or None after flashing what is wrong with the request."""
+    person = db.session.get(Person, form.person_id.data) if form.validate_on_submit() else None
+    if person is None:
+        errors = [error for errors in form.errors.values() for error in errors]
+        flash(" ".join(errors) or _("There is no such person."), "error")
+    return person
+
+
+def _issued_message(certificate: Certificate, existed: bool) -> str:
+    if existed:
+        return _("%(name)s already holds certificate %(serial)s.", name=certificate.holder_name,
+                 serial=certificate.serial)
+    return _("Certificate %(serial)s was issued to %(name)s.", serial=certificate.serial,
+             name=certificate.holder_name)
+
+
+@blp.route("/cohorts/<int:cohort_id>/certificates", methods=["GET", "POST"])
+@require_role(Role.MANAGER)
+def cohort_page(cohort_id: int):
+    """Everyone in the cohort: eligible or not (and why), their certificate, an issue button."""
+    cohort = get_cohort(cohort_id)
+    form = IssueForm()
+    if request.method == "POST":
+        person = _person_from(form)
+        if person is not None:
+            existed = live_programme_certificate(person, cohort.programme) is not None
+            try:
+                certificate = issue_programme_certificate(person, cohort, actor=current_person())
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+            else:
+                db.session.commit()
+                flash(_issued_message(certificate, existed), "info" if existed else "success")
+                return redirect(url_for("certificates.cohort_page", cohort_id=cohort.id))
+        status = 422
+    else:
+        status = 200
+    return render_template("certificates/cohort.html", cohort=cohort,
+                           rows=cohort_certificates(cohort)), status
+
+
+@blp.route("/sessions/<int:session_id>/certificates", methods=["GET", "POST"])
+@require_role(Role.MANAGER)
+def session_page(session_id: int):
+    """The people present or late at a session, with certificates of participation."""
+    session = get_session(session_id)
+    form = IssueForm()
+    if request.method == "POST":
+        person = _person_from(form)
+        if person is not None:
+            existed = live_participation_certificate(person, session) is not None
+            try:
+                certificate = issue_participation_certificate(person, session,
+                                                              actor=current_person())
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+            else:
+                db.session.commit()
+                flash(_issued_message(certificate, existed), "info" if existed else "success")
+                return redirect(url_for("certificates.session_page", session_id=session.id))
+        status = 422
+    else:
+        status = 200
+    return render_template("certificates/session.html", session=session,
+                           rows=session_attendees(session)), status
+
+
+from certify.certificates import public_views  # noqa: E402,F401 - routes on this blueprint

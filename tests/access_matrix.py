@@ -1,0 +1,61 @@
+"""The harness of every area's access matrix (tests/<area>/test_access.py).
+
+An area keeps its own table, ``MATRIX``: rows of ``(method, URL template, body,
+expected)``, where ``expected`` holds one status per role of the area's ``ROLES``
+(or per caller). ``LOGIN`` as an expected status means "redirected to the
+sign-in page". Pages are used as a browser does (a signed-in session, form
+bodies); ``/api/`` URLs as an API client does (a Bearer token, JSON bodies, or
+multipart when the body carries ``files``).
+"""
+
+from __future__ import annotations
+
+LOGIN = "login"  # a redirect to the sign-in page
+
+
+def matrix_ids(matrix) -> list[str]:
+    """Readable test ids for the rows of a matrix: "GET /cohorts/{cohort}"."""
+    return [f"{method} {url}" for method, url, _body, _expected in matrix]
+
+
+def request_as(client, login_as, bearer, person, method: str, url: str, body=None):
+    """``client``'s response to ``method url`` sent by ``person`` (None: nobody signed in)."""
+    options = {}
+    if url.startswith("/api/"):
+        if person is not None:
+            options["headers"] = bearer(person)
+        if body is not None and "files" in body:
+            options.update(data=body, content_type="multipart/form-data")
+        elif body is not None:
+            options["json"] = body
+    else:
+        if person is not None:
+            login_as(person)
+        if body is not None:
+            options["data"] = body
+    return client.open(url, method=method, **options)
+
+
+def assert_access(response, expected) -> None:
+    """The response has the ``expected`` status; ``LOGIN``: it sends the person to sign in."""
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:800]
+
+
+def assert_matrix_covers(app, matrix, blueprints: set[str], **url_values) -> None:
+    """The matrix has a row for every (endpoint, method) of ``blueprints``, and no others.
+
+    ``url_values`` fill the URL templates, so each row can be matched to its endpoint.
+    """
+    adapter = app.url_map.bind("certify.test")
+    covered = {(adapter.match(url.format(**url_values), method=method)[0], method)
+               for method, url, _body, _expected in matrix}
+    endpoints = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+                 if rule.endpoint.split(".")[0] in blueprints
+                 for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert endpoints, f"no endpoints in {sorted(blueprints)}"
+    assert endpoints == covered, {"without a row": sorted(endpoints - covered),
+                                  "rows of other blueprints": sorted(covered - endpoints)}
