@@ -31,6 +31,7 @@ from certify.accounts.forms import (
 from certify.accounts.importing import TEMPLATE_CSV, ImportRejected, import_people
 from certify.accounts.models import ApiToken, Country, Municipality, Person, Role
 from certify.core.errors import DomainError, NotFound, PermissionDenied
+from certify.core.forms import attach_field_errors
 from certify.extensions import db, limiter
 
 blp = Blueprint("accounts", __name__)
@@ -233,12 +234,8 @@ def _person_fields(form: PersonForm) -> dict:
 
 
 def _attach_errors(form, error: DomainError) -> None:
-    attached = False
-    for name, messages in error.errors.items():
-        if name in form._fields:
-            form._fields[name].errors = list(form._fields[name].errors) + list(messages)
-            attached = True
-    if not attached:
+    """Messages about fields go next to them; any other complaint is flashed above the page."""
+    if not attach_field_errors(form, error.errors):
         flash(error.message, "error")
 
 

@@ -41,8 +41,7 @@ _DESCRIPTIONS = {
 }
 
 
-def documents_errors(*statuses: int):
-    return rest.documents_errors(blp, *statuses, **_DESCRIPTIONS)
+documents_errors = rest.error_documenter(blp, **_DESCRIPTIONS)
 
 
 def _own_attempt(attempt_id: int, now: datetime) -> QuizAttempt:

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Person, Role
 from certify.attendance import services
-from certify.attendance.models import InPersonSession, Registration, RegistrationStatus
+from certify.attendance.models import Registration, RegistrationStatus
 from certify.attendance.schemas import (
     CheckInCreateSchema,
     CheckInResultSchema,
@@ -27,9 +27,9 @@ from certify.attendance.schemas import (
 )
 from certify.cohorts.models import Cohort
 from certify.core import rest
-from certify.core.errors import NotFound, PermissionDenied, ValidationError
+from certify.core.errors import NotFound
 from certify.core.http import paginate_api
-from certify.core.rest import unit_of_work
+from certify.core.rest import referenced, unit_of_work
 from certify.extensions import db
 from certify.programmes.models import Module
 
@@ -47,33 +47,7 @@ ERRORS = {
 }
 
 
-def documents_errors(*statuses: int):
-    return rest.documents_errors(blp, *statuses, **ERRORS)
-
-
-def _referenced(model, ident: int, field: str):
-    """A row named in a request body; a missing one is a field error (422), not a 404."""
-    row = db.session.get(model, ident)
-    if row is None:
-        message = _("There is no record with id %(id)s.", id=ident)
-        raise ValidationError(message, errors={field: [message]})
-    return row
-
-
-def _visible_session(session_id: int) -> InPersonSession:
-    session = services.get_session(session_id)
-    if not services.can_view_session(current_person(), session):
-        raise PermissionDenied(_("Only the cohort's participants, its tutors and the programme "
-                                 "managers can see this session."))
-    return session
-
-
-def _run_session(session_id: int) -> InPersonSession:
-    session = services.get_session(session_id)
-    if not services.can_run_session(current_person(), session):
-        raise PermissionDenied(_("Only the cohort's tutors and the programme managers can do "
-                                 "this."))
-    return session
+documents_errors = rest.error_documenter(blp, **ERRORS)
 
 
 def _own_view(registration: Registration) -> dict:
@@ -106,8 +80,8 @@ def list_sessions(args: dict, pagination_parameters):
 @require_role(Role.MANAGER)
 def create_session(data: dict):
     """Schedule a session of an in-person module for a cohort (managers)."""
-    cohort = _referenced(Cohort, data.pop("cohort_id"), "cohort_id")
-    module = _referenced(Module, data.pop("module_id"), "module_id")
+    cohort = referenced(Cohort, data.pop("cohort_id"), "cohort_id")
+    module = referenced(Module, data.pop("module_id"), "module_id")
     with unit_of_work():
         session = services.create_session(cohort=cohort, module=module, **data)
     return session
@@ -119,7 +93,7 @@ def create_session(data: dict):
 @require_role(*EVERYONE)
 def get_session(session_id: int):
     """One session, for managers, the cohort's tutors and its participants."""
-    return _visible_session(session_id)
+    return services.get_visible_session(current_person(), session_id)
 
 
 @blp.route("/sessions/<int:session_id>", methods=["PATCH"], tags=["attendance"])
@@ -145,7 +119,7 @@ def update_session(data: dict, session_id: int):
 @require_role(*STAFF)
 def list_registrations(args: dict, pagination_parameters, session_id: int):
     """Who registered, with their check-ins (the cohort's tutors and managers)."""
-    session = _run_session(session_id)
+    session = services.get_session_to_run(current_person(), session_id)
     statuses = [args["status"]] if "status" in args else None
     query = services.registrations_query(session, search=args.get("q"), statuses=statuses)
     return paginate_api(query, pagination_parameters)
@@ -163,7 +137,7 @@ def create_registration(session_id: int):
     With a seat left you get it and your ticket by e-mail; otherwise a place
     on the waitlist.
     """
-    session = _visible_session(session_id)
+    session = services.get_visible_session(current_person(), session_id)
     person = current_person()
     existing = services.find_registration(session, person)
     already = existing is not None and existing.status is not RegistrationStatus.CANCELLED
@@ -201,13 +175,13 @@ def create_check_in(data: dict, session_id: int):
     start) or `person_id` with `status`. A ticket scanned twice is reported,
     not counted twice; a ticket of another session is refused (422).
     """
-    session = _run_session(session_id)
+    session = services.get_session_to_run(current_person(), session_id)
     actor = current_person()
     with unit_of_work():
         if "token" in data:
             result = services.check_in_with_ticket(session, data["token"], by=actor)
         else:
-            person = _referenced(Person, data["person_id"], "person_id")
+            person = referenced(Person, data["person_id"], "person_id")
             result = services.check_in_person(session, person, data["status"], by=actor)
     check_in = result.check_in
     body = {"outcome": result.outcome, "message": result.message(),

@@ -21,7 +21,8 @@ from certify.attendance.forms import (
 from certify.attendance.models import InPersonSession, Registration, RegistrationStatus
 from certify.cohorts.services import cohorts_query, get_cohort
 from certify.core.clock import utcnow
-from certify.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from certify.core.errors import Conflict, DomainError, NotFound
+from certify.core.forms import attach_domain_error
 from certify.extensions import db
 from certify.programmes.services import get_module
 
@@ -37,40 +38,12 @@ blp.add_app_template_filter(session_when, "session_when")
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _visible_session(session_id: int) -> InPersonSession:
-    session = services.get_session(session_id)
-    if not services.can_view_session(current_person(), session):
-        raise PermissionDenied(_("Only the cohort's participants, its tutors and the programme "
-                                 "managers can see this session."))
-    return session
-
-
-def _run_session(session_id: int) -> InPersonSession:
-    """The session, if the signed-in person is one of its cohort's tutors or a manager."""
-    session = services.get_session(session_id)
-    if not services.can_run_session(current_person(), session):
-        raise PermissionDenied(_("Only the cohort's tutors and the programme managers can "
-                                 "check people in."))
-    return session
-
-
 def _own_registration(registration_id: int) -> Registration:
     """The signed-in person's registration; anyone else's is "not found", not "forbidden"."""
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.person_id != current_person().id:
         raise NotFound(_("There is no such registration."))
     return registration
-
-
-def _attach_errors(form, error: DomainError) -> None:
-    """Put a service's complaint next to its field, or above the form."""
-    attached = False
-    for name, messages in error.errors.items():
-        if name in form._fields:
-            form._fields[name].errors = list(form._fields[name].errors) + list(messages)
-            attached = True
-    if not attached:
-        form.form_errors.append(error.message)
 
 
 def _flash_registered(registration: Registration) -> None:
@@ -131,7 +104,7 @@ def new():
                 module=get_module(form.module_id.data), **_session_values(form))
         except DomainError as error:
             db.session.rollback()
-            _attach_errors(form, error)
+            attach_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The session %(title)s was scheduled.", title=session.title), "success")
@@ -153,7 +126,7 @@ def edit(session_id: int):
             services.update_session(session, **_session_values(form))
         except DomainError as error:
             db.session.rollback()
-            _attach_errors(form, error)
+            attach_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The changes were saved."), "success")
@@ -184,7 +157,7 @@ def _render_detail(session: InPersonSession, *, status: int = 200):
 @blp.get("/sessions/<int:session_id>")
 @require_role(*EVERYONE)
 def detail(session_id: int):
-    return _render_detail(_visible_session(session_id))
+    return _render_detail(services.get_visible_session(current_person(), session_id))
 
 
 # --- registering (officials) -------------------------------------------------------------------
@@ -192,7 +165,7 @@ def detail(session_id: int):
 @blp.post("/sessions/<int:session_id>/register")
 @require_role(Role.OFFICIAL)
 def register(session_id: int):
-    session = _visible_session(session_id)
+    session = services.get_visible_session(current_person(), session_id)
     try:
         registration = services.register(session, current_person())
     except Conflict as error:
@@ -266,7 +239,7 @@ def _render_check_in(session: InPersonSession, *, new_walk_in: NewWalkInForm | N
 @blp.get("/sessions/<int:session_id>/check-in")
 @require_role(*STAFF)
 def check_in(session_id: int):
-    return _render_check_in(_run_session(session_id))
+    return _render_check_in(services.get_session_to_run(current_person(), session_id))
 
 
 def _back_to_check_in(session: InPersonSession, **search):
@@ -277,7 +250,7 @@ def _back_to_check_in(session: InPersonSession, **search):
 @blp.post("/sessions/<int:session_id>/check-in/attendance")
 @require_role(*STAFF)
 def set_attendance(session_id: int):
-    session = _run_session(session_id)
+    session = services.get_session_to_run(current_person(), session_id)
     form = AttendanceForm()
     if not form.validate_on_submit():
         flash(_("Choose present, late, absent or excused."), "error")
@@ -299,7 +272,7 @@ def set_attendance(session_id: int):
 @blp.post("/sessions/<int:session_id>/walk-ins")
 @require_role(*STAFF)
 def add_walk_in(session_id: int):
-    session = _run_session(session_id)
+    session = services.get_session_to_run(current_person(), session_id)
     form = AddWalkInForm()
     if not form.validate_on_submit():
         flash(_("Choose the person to add."), "error")
@@ -321,7 +294,7 @@ def add_walk_in(session_id: int):
 @blp.post("/sessions/<int:session_id>/walk-ins/new")
 @require_role(*STAFF)
 def new_walk_in(session_id: int):
-    session = _run_session(session_id)
+    session = services.get_session_to_run(current_person(), session_id)
     form = NewWalkInForm()
     form.municipality_id.choices = _municipality_choices()
     if form.validate_on_submit():
@@ -337,7 +310,7 @@ def new_walk_in(session_id: int):
                 form.email.errors = [_("Someone is already registered with this e-mail: "
                                        "search for them above instead.")]
             else:
-                _attach_errors(form, error)
+                attach_domain_error(form, error)
         else:
             db.session.commit()
             flash(result.message(), "success")
@@ -348,7 +321,7 @@ def new_walk_in(session_id: int):
 @blp.post("/sessions/<int:session_id>/close")
 @require_role(*STAFF)
 def close(session_id: int):
-    session = _run_session(session_id)
+    session = services.get_session_to_run(current_person(), session_id)
     try:
         no_shows = services.close_session(session, by=current_person())
     except Conflict as error:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from certify.accounts.models import Person
+from certify.certificates import bulk
 from certify.certificates.issuing import get_by_serial, revoke, verify
 from certify.core.cli import transactional_command
 from certify.core.signing import generate_key, keys_dir, list_keys, rotate_key
@@ -96,3 +97,4 @@ def revoke_command(serial: str, reason: str, actor_email: str | None):
 
 
 commands: list[click.Command] = [keys_cli, certificates_cli]
+certificates_cli.add_command(bulk.issue_command)  # certify certificates issue --cohort ID

@@ -14,7 +14,6 @@ that folder, so the folder can move.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -26,27 +25,35 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import qrcode
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 from PIL import Image
-from qrcode.constants import ERROR_CORRECT_M
 
 from certify.certificates.links import base_url, verification_url
 from certify.certificates.models import Certificate, CertificateKind
 from certify.core.i18n import language_of, localized
-from certify.core.pdf import PdfAttachment, PdfMetadata, PdfPage, application_roots
+from certify.core.pdf import (
+    RESOURCE_SCHEME,
+    PdfAttachment,
+    PdfMetadata,
+    PdfPage,
+    Resource,
+    application_roots,
+)
 from certify.core.pdf import render_documents as render_pdf_documents
 from certify.core.qr import QUIET_ZONE
+from certify.core.qrencode import qr_matrix
 
 log = logging.getLogger(__name__)
 
 CREDENTIAL_FILENAME = "open-badge-credential.json"
 # Pixels per QR module in the embedded image; drawn without interpolation at QR_WIDTH_MM.
-QR_PIXELS_PER_MODULE = 4
+QR_PIXELS_PER_MODULE = 1
 LONG_NAME, VERY_LONG_NAME = 34, 48  # characters: the name is set smaller past these
+TEMPLATES = "certificates/pdf"  # the page, its styles, emblem and frame
+PAGE_MARGIN_MM, AUTHORITIES_WIDTH_MM, AUTHORITIES_GAP_MM = 24, 249, 14
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class PrintedModule:
 class PrintedAuthority:
     name: str
     title: str
+    left: str  # millimetres from the page's left edge
+    width: str
 
 
 @dataclass(frozen=True)
@@ -88,16 +97,20 @@ def render_batch(certificates: Sequence[Certificate]) -> list[bytes]:
     """One PDF per certificate, in order, from a single WeasyPrint layout."""
     if not certificates:
         return []
-    pages_html, pages = [], []
-    for certificate in certificates:
+    pages_html, pages, resources = [], [], {}
+    for number, certificate in enumerate(certificates):
+        qr_name = f"qr-{number}.png"
+        resources[qr_name] = Resource(qr_png(verification_url(certificate)), "image/png")
         with force_locale(certificate.holder_locale or "es"):
-            printed = printed_certificate(certificate)
+            printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:{qr_name}")
             pages_html.append(Markup(render_template("certificates/pdf/certificate.html",
                                                      c=printed)))
             pages.append(PdfPage(_metadata(certificate, printed), (_credential(certificate),)))
     html = render_template("certificates/pdf/document.html", pages=pages_html,
                            title=pages[0].metadata.title)
-    return render_pdf_documents(html, pages, roots=application_roots(current_app))
+    return render_pdf_documents(html, pages, roots=application_roots(current_app),
+                                base_url=Path(current_app.template_folder) / TEMPLATES,
+                                resources=resources)
 
 
 def render_certificate(certificate: Certificate) -> bytes:
@@ -105,8 +118,9 @@ def render_certificate(certificate: Certificate) -> bytes:
     return render_batch([certificate])[0]
 
 
-def printed_certificate(certificate: Certificate) -> PrintedCertificate:
-    """What the page of ``certificate`` says, in the current (the holder's) language."""
+def printed_certificate(certificate: Certificate, *, qr_src: str) -> PrintedCertificate:
+    """What the page of ``certificate`` says, in the current (the holder's) language;
+    ``qr_src`` is the address of its QR code image."""
     locale = certificate.holder_locale or "es"
     if certificate.kind is CertificateKind.PARTICIPATION:
         achievement = _("took part in the in-person session of the programme")
@@ -127,12 +141,10 @@ def printed_certificate(certificate: Certificate) -> PrintedCertificate:
                       for module in certificate.modules or ()),
         hours=hours_label(certificate.hours),
         when=_issue_line(certificate),
-        authorities=tuple(PrintedAuthority(authority.get("name", ""),
-                                           localized(authority.get("title"), locale))
-                          for authority in certificate.authorities or ()),
+        authorities=_authorities(certificate, locale),
         serial=certificate.serial,
         verify_address=f"{base_url()}/v",
-        qr_src=qr_data_uri(verification_url(certificate)),
+        qr_src=qr_src,
     )
 
 
@@ -151,16 +163,27 @@ def _issue_line(certificate: Certificate) -> str:
     return _("Issued on %(date)s", date=day)
 
 
-def qr_data_uri(data: str) -> str:
-    """A PNG of the QR code of ``data`` (error correction M, quiet zone) as a data: URL.
+def _authorities(certificate: Certificate, locale: str) -> tuple[PrintedAuthority, ...]:
+    """Who signs, side by side across the page's width."""
+    people = certificate.authorities or ()
+    if not people:
+        return ()
+    width = (AUTHORITIES_WIDTH_MM - AUTHORITIES_GAP_MM * (len(people) - 1)) / len(people)
+    return tuple(
+        PrintedAuthority(person.get("name", ""), localized(person.get("title"), locale),
+                         left=f"{PAGE_MARGIN_MM + n * (width + AUTHORITIES_GAP_MM):.1f}",
+                         width=f"{width:.1f}")
+        for n, person in enumerate(people))
 
-    Drawn module by module into a 1-bit image and enlarged without smoothing:
-    a few hundred bytes, and the same bytes every time.
+
+def qr_png(data: str) -> bytes:
+    """The QR code of ``data`` (error correction M, quiet zone) as a 1-bit PNG.
+
+    Enlarged without smoothing from one pixel per module: a few hundred bytes,
+    sharp at any size since the PDF draws it without interpolation, and the
+    same bytes every time.
     """
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
-    code.add_data(data)
-    code.make(fit=True)
-    matrix = code.get_matrix()
+    matrix = qr_matrix(data, border=QUIET_ZONE)
     size = len(matrix)
     image = Image.new("1", (size, size))
     image.putdata([0 if dark else 1 for row in matrix for dark in row])
@@ -168,7 +191,7 @@ def qr_data_uri(data: str) -> str:
     image = image.resize((scaled, scaled), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
 
 
 def _metadata(certificate: Certificate, printed: PrintedCertificate) -> PdfMetadata:

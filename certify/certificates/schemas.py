@@ -76,8 +76,9 @@ class CertificateFilterSchema(Schema):
         "description": "A serial (any spelling), or part of a name, serial or programme code."})
     status = fields.String(validate=OneOf([status.value for status in CertificateStatus]))
     kind = fields.String(validate=OneOf([kind.value for kind in CertificateKind]))
-    programme_id = _id()
-    person_id = _id()
+    # Query strings are text: these ids are parsed, not strict.
+    programme_id = fields.Integer(validate=Range(min=1))
+    person_id = fields.Integer(validate=Range(min=1))
 
 
 class IssueSchema(Schema):

@@ -7,7 +7,16 @@ the bulk issuance job's pages in ``jobs_views``; all on this blueprint.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from certify.accounts.access import current_person, require_role
@@ -36,6 +45,7 @@ from certify.certificates.register import (
 from certify.certificates.serials import MalformedSerial
 from certify.cohorts.services import get_cohort
 from certify.core import audit
+from certify.core.clock import utcnow
 from certify.core.errors import DomainError, NotFound
 from certify.extensions import db
 
@@ -76,13 +86,14 @@ def my_certificates():
 @require_role()
 def pdf(serial: str):
     """The certificate's PDF, for its holder and for managers."""
-    from certify.certificates.rendering import certificate_pdf  # rendering pulls in WeasyPrint
+    # Imported here: WeasyPrint is heavy, and only this page (and the bulk job) needs it.
+    from certify.certificates.rendering import certificate_pdf, pdf_filename
 
     certificate = _certificate(serial)
     body = certificate_pdf(certificate)
     db.session.commit()  # rendering may have stored the file and its hash
     return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f"attachment; filename=certificate-{certificate.serial}.pdf"})
+        "Content-Disposition": f"attachment; filename={pdf_filename(certificate)}"})
 
 
 # --- the register (managers) -------------------------------------------------------------------
@@ -105,13 +116,25 @@ def register():
                            kinds=list(CertificateKind))
 
 
+def _history(certificate: Certificate) -> list[dict]:
+    """The audit trail with each actor's name, in two queries."""
+    labels = {"certificate_issued": _("Issued"), "certificate_revoked": _("Revoked"),
+              "certificate_reissued": _("Reissued")}
+    events = audit.history(certificate)
+    actor_ids = {event.actor_id for event in events if event.actor_id}
+    names = {person.id: person.full_name for person in db.session.scalars(
+        sa.select(Person).where(Person.id.in_(actor_ids)))} if actor_ids else {}
+    return [{"event": event, "label": labels.get(event.action, event.action),
+             "actor": names.get(event.actor_id)} for event in events]
+
+
 def _detail(certificate: Certificate, *, revoke_form: RevokeForm | None = None,
             reissue_form: ReissueForm | None = None, status: int = 200):
     return render_template(
         "certificates/detail.html", certificate=certificate,
         revoke_form=revoke_form or RevokeForm(formdata=None),
         reissue_form=reissue_form or ReissueForm(formdata=None),
-        history=audit.history(certificate), verification_url=verification_url(certificate),
+        history=_history(certificate), verification_url=verification_url(certificate),
         replaced_by=certificate.replaced_by,
         replaces=db.session.scalars(sa.select(Certificate).where(
             Certificate.replaced_by_id == certificate.id)).all()), status
@@ -210,8 +233,10 @@ def cohort_page(cohort_id: int):
         status = 422
     else:
         status = 200
+    # Bulk issuance (certificates.jobs_views) is offered once that endpoint exists.
     return render_template("certificates/cohort.html", cohort=cohort,
-                           rows=cohort_certificates(cohort)), status
+                           rows=cohort_certificates(cohort),
+                           bulk_endpoints=current_app.view_functions), status
 
 
 @blp.route("/sessions/<int:session_id>/certificates", methods=["GET", "POST"])
@@ -238,7 +263,8 @@ def session_page(session_id: int):
     else:
         status = 200
     return render_template("certificates/session.html", session=session,
-                           rows=session_attendees(session)), status
+                           rows=session_attendees(session), now=utcnow()), status
 
 
 from certify.certificates import public_views  # noqa: E402,F401 - routes on this blueprint
+from certify.certificates import jobs_views  # noqa: E402,F401 - bulk issuance and job status

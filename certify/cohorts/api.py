@@ -31,7 +31,7 @@ from certify.cohorts.schemas import (
 )
 from certify.core.errors import PermissionDenied, ValidationError
 from certify.core.http import paginate_api
-from certify.core.rest import documents_errors, unit_of_work
+from certify.core.rest import documents_errors, referenced, unit_of_work
 from certify.extensions import db
 from certify.programmes.models import Programme
 
@@ -44,15 +44,6 @@ STAFF = (Role.TUTOR, Role.MANAGER)
 
 
 
-
-
-def _referenced(model, ident: int, field: str, what: str):
-    """A row named in a request body; a missing one is a field error (422), not a 404."""
-    row = db.session.get(model, ident)
-    if row is None:
-        message = f"There is no {what} with id {ident}."
-        raise ValidationError(message, errors={field: [message]})
-    return row
 
 
 def _tutors(ids: list[int]) -> list[Person]:
@@ -94,7 +85,7 @@ def list_cohorts(args: dict, pagination_parameters):
 @require_role(Role.MANAGER)
 def create_cohort(data: dict):
     """Create a cohort (managers). 409 if the programme already has a cohort with that name."""
-    programme = _referenced(Programme, data["programme_id"], "programme_id", "programme")
+    programme = referenced(Programme, data["programme_id"], "programme_id")
     with unit_of_work():
         cohort = services.create_cohort(
             programme, name=data["name"], starts_on=data["starts_on"], ends_on=data["ends_on"],
@@ -167,8 +158,8 @@ def list_enrolments(args: dict, pagination_parameters):
 @require_role(Role.MANAGER)
 def create_enrolment(data: dict):
     """Enrol a person in a cohort (managers); idempotent."""
-    cohort = _referenced(Cohort, data["cohort_id"], "cohort_id", "cohort")
-    person = _referenced(Person, data["person_id"], "person_id", "person")
+    cohort = referenced(Cohort, data["cohort_id"], "cohort_id")
+    person = referenced(Person, data["person_id"], "person_id")
     existed = enrolments.find_enrolment(cohort, person) is not None
     with unit_of_work():
         enrolment = enrolments.enrol(cohort, person)
@@ -235,7 +226,7 @@ def add_group_member(data: dict, group_id: int):
     moved, which needs a ``reason`` (kept in the history of both groups)."""
     group = groups.get_group(group_id)
     _check_manages_groups(group.cohort)
-    person = _referenced(Person, data["person_id"], "person_id", "person")
+    person = referenced(Person, data["person_id"], "person_id")
     already = groups.current_group(person, group.cohort) == group
     with unit_of_work():
         membership = groups.add_member(group, person, by=current_person(), reason=data["reason"])

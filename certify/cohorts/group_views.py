@@ -27,6 +27,7 @@ from certify.cohorts.forms import (
 from certify.cohorts.models import Cohort, ProjectGroup
 from certify.cohorts.views import blp
 from certify.core.errors import DomainError, NotFound, PermissionDenied
+from certify.core.forms import attach_domain_error
 from certify.extensions import db
 
 STAFF = (Role.TUTOR, Role.MANAGER)
@@ -53,15 +54,6 @@ def _group_of(cohort: Cohort, group_id: int) -> ProjectGroup:
 def _person_label(person: Person) -> str:
     place = person.municipality
     return f"{person.family_names}, {person.given_names}" + (f" · {place.name}" if place else "")
-
-
-def _attach_errors(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's complaint next to the field it is about, or above the form."""
-    fields = [name for name in error.errors if name in form._fields]
-    for name in fields:
-        form._fields[name].errors = list(form._fields[name].errors) + error.errors[name]
-    if not fields:
-        form.form_errors.append(error.message)
 
 
 def _choices(people: list[Person]) -> list[tuple[int, str]]:
@@ -100,7 +92,7 @@ def create_group(cohort_id: int):
             group = groups.create_group(cohort, form.name.data, by=current_person())
         except DomainError as error:
             db.session.rollback()
-            _attach_errors(form, error)
+            attach_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The group %(name)s was created.", name=group.name), "success")
@@ -162,7 +154,7 @@ def _change_membership(cohort: Cohort, group: ProjectGroup, form: FlaskForm, for
             done = change()
         except DomainError as error:
             db.session.rollback()
-            _attach_errors(form, error)
+            attach_domain_error(form, error)
         else:
             db.session.commit()
             flash(done, "success")

@@ -14,6 +14,7 @@ from certify.cohorts import enrolments, services
 from certify.cohorts.forms import CohortForm, EnrolByEmailForm, EnrolmentStatusForm, NewCohortForm
 from certify.cohorts.models import Cohort, EnrolmentStatus
 from certify.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from certify.core.forms import attach_domain_error
 from certify.extensions import db
 from certify.programmes.models import Programme
 from certify.programmes.services import get_programme, programmes_query
@@ -67,12 +68,7 @@ def _attach_cohort_errors(form: CohortForm, error: DomainError) -> None:
     elif "ends_on" in error.errors:
         _add_error(form.ends_on, _("The cohort cannot end before it starts."))
     else:
-        fields = [name for name in error.errors if name in form._fields]
-        for name in fields:
-            for message in error.errors[name]:
-                _add_error(form._fields[name], message)
-        if not fields:
-            form.form_errors.append(error.message)
+        attach_domain_error(form, error)
 
 
 def _enrolment_filters() -> dict:

@@ -2,10 +2,11 @@
 
 Three rules hold for every PDF this application makes:
 
-- **Nothing from the network.** The URL fetcher accepts ``data:`` URLs and
-  files under the folders the caller allows (the app's static and template
-  folders); anything else stops the rendering with :class:`ResourceRefused`,
-  so a certificate never silently loses its emblem nor makes a request.
+- **Nothing from the network.** The URL fetcher accepts ``data:`` URLs, files
+  under the folders the caller allows (the app's static and template folders)
+  and ``resource:`` files handed over in memory; anything else stops the
+  rendering with :class:`ResourceRefused`, so a certificate never silently
+  loses its emblem nor makes a request.
 - **Archival.** Documents are PDF/A-3b (ISO 19005-3): fonts embedded, an sRGB
   output intent, XMP metadata, and files attached with their relationship to
   the document (the Open Badges credential of a certificate).
@@ -23,7 +24,7 @@ PDF that laying it out alone would give (tests/core/test_pdf.py checks it).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,13 +32,23 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint import HTML, Attachment
 from weasyprint.document import Document, DocumentMetadata
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 PDF_VARIANT = "pdf/a-3b"
+RESOURCE_SCHEME = "resource"
 
 
 class ResourceRefused(FatalURLFetchingError):
     """A document asked for a resource outside what PDFs may use (network, other files)."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A file a document refers to as ``resource:<name>`` without it being on disk
+    (a QR code): cheaper than a data: URL, which the HTML parser reads character by character."""
+
+    data: bytes
+    media_type: str
 
 
 @dataclass(frozen=True)
@@ -72,17 +83,26 @@ class PdfPage:
 
 
 class LockedFetcher(URLFetcher):
-    """WeasyPrint's fetcher, limited to ``data:`` URLs and files under ``roots``."""
+    """WeasyPrint's fetcher, limited to ``data:`` URLs, files under ``roots`` and the
+    in-memory ``resources`` (``resource:<name>`` URLs)."""
 
-    def __init__(self, roots: Iterable[str | Path]):
+    def __init__(self, roots: Iterable[str | Path],
+                 resources: Mapping[str, Resource] | None = None):
         # fail_on_errors: a refused or missing resource stops the rendering instead of
         # leaving a hole in the document.
         super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False,
                          fail_on_errors=True)
         self.roots = tuple(Path(root).resolve() for root in roots)
+        self.resources = dict(resources or {})
 
     def fetch(self, url, headers=None):
         scheme = urlsplit(url).scheme.lower()
+        if scheme == RESOURCE_SCHEME:
+            resource = self.resources.get(url[len(RESOURCE_SCHEME) + 1:])
+            if resource is None:
+                raise ResourceRefused(f"no resource {url[:80]!r} was given to this document")
+            return URLFetcherResponse(url, resource.data,
+                                      headers={"Content-Type": resource.media_type})
         if scheme == "file":
             path = Path(unquote(urlsplit(url).path)).resolve()
             if not any(path.is_relative_to(root) for root in self.roots):
@@ -98,14 +118,16 @@ def application_roots(app) -> tuple[str, ...]:
     return tuple(folder for folder in (app.static_folder, app.template_folder) if folder)
 
 
-def layout(html: str, *, roots: Iterable[str | Path], base_url: str | Path | None = None
-           ) -> Document:
+def layout(html: str, *, roots: Iterable[str | Path], base_url: str | Path | None = None,
+           resources: Mapping[str, Resource] | None = None) -> Document:
     """Lay out ``html`` (the costly step) with the locked fetcher; the pages come next.
 
-    Relative URLs resolve against ``base_url`` (a folder), when given.
+    Relative URLs resolve against ``base_url`` (a folder), when given; an image
+    used on many pages (same URL) is read and parsed once per layout.
     """
     base = Path(base_url).resolve().as_uri() + "/" if base_url else None
-    return HTML(string=html, base_url=base, url_fetcher=LockedFetcher(roots)).render()
+    fetcher = LockedFetcher(roots, resources)
+    return HTML(string=html, base_url=base, url_fetcher=fetcher).render()
 
 
 def write_pages(document: Document, pages: Sequence, page: PdfPage) -> bytes:
@@ -123,21 +145,24 @@ def write_pages(document: Document, pages: Sequence, page: PdfPage) -> bytes:
     return copy.write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments)
 
 
-def render_pdf(html: str, page: PdfPage, *, roots: Iterable[str | Path]) -> bytes:
+def render_pdf(html: str, page: PdfPage, *, roots: Iterable[str | Path],
+               base_url: str | Path | None = None,
+               resources: Mapping[str, Resource] | None = None) -> bytes:
     """``html`` as one PDF/A-3b document (any number of pages)."""
-    document = layout(html, roots=roots)
+    document = layout(html, roots=roots, base_url=base_url, resources=resources)
     return write_pages(document, document.pages, page)
 
 
-def render_documents(html: str, pages: Sequence[PdfPage], *, roots: Iterable[str | Path]
-                     ) -> list[bytes]:
+def render_documents(html: str, pages: Sequence[PdfPage], *, roots: Iterable[str | Path],
+                     base_url: str | Path | None = None,
+                     resources: Mapping[str, Resource] | None = None) -> list[bytes]:
     """Lay out ``html`` once and write each of its pages as its own PDF.
 
     ``html`` must produce exactly one page per entry of ``pages`` (in order):
     a document that overflows onto a second page would shift every later one,
     so a mismatch raises ``ValueError`` instead of mixing documents up.
     """
-    document = layout(html, roots=roots)
+    document = layout(html, roots=roots, base_url=base_url, resources=resources)
     if len(document.pages) != len(pages):
         raise ValueError(f"the layout has {len(document.pages)} pages for {len(pages)} "
                          "documents: each document must fit on exactly one page")

@@ -1,4 +1,5 @@
-"""What every JSON API blueprint shares: the error schema, its documentation, the unit of work."""
+"""What every JSON API blueprint shares: the error schema, its documentation, the unit of work,
+rows referenced by id in a request body."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import reduce
 
+from flask_babel import gettext as _
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
 from certify import extensions  # a module reference: extensions imports this file
+from certify.core.errors import ValidationError
 
 
 class ApiErrorSchema(Schema):
@@ -52,6 +55,20 @@ def documents_errors(blp, *statuses: int, **descriptions: str) -> Callable:
         for status in statuses
     ]
     return lambda view: reduce(lambda wrapped, decorate: decorate(wrapped), decorators, view)
+
+
+def error_documenter(blp, **descriptions: str) -> Callable:
+    """``documents_errors`` for one blueprint, with its area's own ``descriptions``."""
+    return lambda *statuses: documents_errors(blp, *statuses, **descriptions)
+
+
+def referenced(model, ident: int, field: str):
+    """A row named by id in a request body; a missing one is an error of ``field`` (422)."""
+    row = extensions.db.session.get(model, ident)
+    if row is None:
+        message = _("There is no record with id %(id)s.", id=ident)
+        raise ValidationError(message, errors={field: [message]})
+    return row
 
 
 @contextmanager

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from certify.core.clock import utcnow
 
 ALGORITHM = "EdDSA"
 CURRENT_FILE = "current"
+HISTORY_FILE = "history"  # one line per key, oldest first: "<kid> <ISO creation time>"
 KID_PATTERN = re.compile(r"^[0-9]{8}-[A-Za-z0-9_-]{8}$")
 # No legitimate token of ours comes near this; longer input is refused before any decoding.
 MAX_TOKEN_LENGTH = 64 * 1024
@@ -130,6 +131,8 @@ def _new_key(directory: Path) -> str:
         serialization.NoEncryption()), 0o600)
     _write_new_file(directory / f"{kid}.pub.pem", private_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo), 0o644)
+    with open(directory / HISTORY_FILE, "a") as history:
+        history.write(f"{kid} {utcnow().isoformat(timespec='seconds')}\n")
     temporary = directory / f".{CURRENT_FILE}.{os.getpid()}"
     temporary.write_text(kid + "\n")
     os.replace(temporary, directory / CURRENT_FILE)  # atomic: readers see the old or the new kid
@@ -161,18 +164,36 @@ def rotate_key() -> str:
         return _new_key(directory)
 
 
+def _history(directory: Path) -> dict[str, datetime]:
+    try:
+        lines = (directory / HISTORY_FILE).read_text().splitlines()
+    except FileNotFoundError:
+        return {}
+    created = {}
+    for line in lines:
+        kid, _, moment = line.partition(" ")
+        try:
+            created[kid] = datetime.fromisoformat(moment)
+        except ValueError:
+            continue
+    return created
+
+
 def list_keys() -> list[KeyInfo]:
     """Every key ever published, oldest first."""
     directory = keys_dir()
     current = _current_kid(directory)
+    history = _history(directory)
+    order = {kid: position for position, kid in enumerate(history)}
     result = []
-    for path in sorted(directory.glob("*.pub.pem")) if directory.exists() else []:
+    for path in directory.glob("*.pub.pem") if directory.exists() else []:
         kid = path.name.removesuffix(".pub.pem")
         if KID_PATTERN.match(kid):
-            created = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+            # A key copied in by hand has no history line: its file's time stands in.
+            created = history.get(kid) or datetime.fromtimestamp(path.stat().st_mtime, UTC)
             can_sign = (directory / f"{kid}.pem").exists()
             result.append(KeyInfo(kid, created, kid == current, can_sign))
-    return sorted(result, key=lambda info: (info.created_at, info.kid))
+    return sorted(result, key=lambda info: (order.get(info.kid, len(order)), info.created_at))
 
 
 @lru_cache(maxsize=8)

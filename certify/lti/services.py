@@ -30,6 +30,7 @@ from certify.config import LOCALES
 from certify.core.errors import ValidationError
 from certify.core.i18n import localized
 from certify.extensions import db
+from certify.lti.errors import LaunchRefused
 from certify.lti.models import (
     LtiContext,
     LtiLineItem,
@@ -163,12 +164,15 @@ def parse_target(value: str | None, programme: Programme | None) -> Target:
     return Target(kind, module, quiz_id)
 
 
-def programme_of(platform: LtiPlatform) -> Programme | None:
-    """The programme the platform's courses belong to: its own, or the only one there is."""
-    if platform.programme is not None:
-        return platform.programme
+def sole_programme() -> Programme | None:
+    """The programme, when certify runs only one."""
     programmes = db.session.scalars(sa.select(Programme).limit(2)).all()
     return programmes[0] if len(programmes) == 1 else None
+
+
+def programme_of(platform: LtiPlatform) -> Programme | None:
+    """The programme the platform's courses belong to: its own, or the only one there is."""
+    return platform.programme if platform.programme is not None else sole_programme()
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -427,3 +431,74 @@ def landing(target: Target, *, staff: bool, cohort: Cohort | None) -> tuple[str,
     if staff:
         return "cohorts.detail", {"cohort_id": cohort.id}
     return "progress.my_programme", {}
+
+
+# --- a launch, accepted ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LaunchOutcome:
+    """Who was signed in by a launch, from which course and activity, and where they go."""
+
+    person: Person
+    roles: frozenset[Role]
+    context: LtiContext | None
+    link: LtiResourceLink | None
+    target: Target
+    endpoint: str
+    values: dict
+
+    @property
+    def staff(self) -> bool:
+        return is_staff(set(self.roles))
+
+
+def accept_launch(platform: LtiPlatform, claims: Mapping, *, now: datetime,
+                  deep_linking: bool = False) -> LaunchOutcome:
+    """Map a validated launch to certify: the person (created on first sight), their roles,
+    the course's cohort (created or linked), the activity, and the page to open.
+
+    Raises ``LaunchRefused`` when the person's course roles give no access to certify, when
+    a learner asks to add activities, or when the activity points to something the
+    programme does not have. Callers roll back on any error, so a refused launch leaves
+    nothing behind.
+    """
+    roles = map_roles(claims.get(ROLES_CLAIM) or [])
+    if not roles:
+        shown = ", ".join(_role_name(str(role)) for role in claims.get(ROLES_CLAIM) or []) or "-"
+        raise LaunchRefused(_("Your role in this course (%(roles)s) gives no access to certify.",
+                              roles=shown[:200]), check="roles")
+    if deep_linking and not is_staff(roles):
+        raise LaunchRefused(_("Only the course's instructors can add certify activities."),
+                            check="roles")
+    context_claim = claims.get(CONTEXT_CLAIM)
+    if not (isinstance(context_claim, Mapping) and context_claim.get("id")):
+        context_claim = None
+    programme = programme_of(platform)
+    if context_claim is not None and programme is None:
+        raise LaunchRefused(_("The platform %(name)s is not linked to a programme in certify: a "
+                              "manager must choose one.", name=platform.name), check="programme")
+    custom = claims.get(CUSTOM_CLAIM)
+    try:
+        target = Target(TargetKind.PROGRAMME) if deep_linking else parse_target(
+            custom.get(TARGET_PARAMETER) if isinstance(custom, Mapping) else None, programme)
+    except TargetError as error:
+        raise LaunchRefused(error.message, check="target", status=400) from error
+
+    person = link_person(platform, claims["sub"], claims, now=now).person
+    if not person.active:
+        raise LaunchRefused(_("Your certify account is deactivated; ask the programme's "
+                              "managers."), check="person")
+    grant_roles(person, roles)
+    context = link = None
+    if context_claim is not None:
+        context = link_context(platform, context_claim, programme)
+        remember_services(context, claims)
+        place_in_cohort(context, person, roles)
+        resource_claim = claims.get(RESOURCE_LINK_CLAIM)
+        if not deep_linking and isinstance(resource_claim, Mapping) and resource_claim.get("id"):
+            link = link_resource(context, resource_claim, target)
+            remember_line_item(context, target, claims, programme)
+    db.session.flush()
+    endpoint, values = landing(target, staff=is_staff(roles),
+                               cohort=context.cohort if context else None)
+    return LaunchOutcome(person, frozenset(roles), context, link, target, endpoint, values)

@@ -15,7 +15,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Person, Role
-from certify.core.errors import PermissionDenied, ValidationError
+from certify.core.errors import ValidationError
 from certify.core.http import paginate_api
 from certify.core.i18n import localized
 from certify.core.rest import ApiErrorSchema, documents_errors, unit_of_work
@@ -24,7 +24,7 @@ from certify.submissions import adjusting, grading
 from certify.submissions.downloads import send_submission_file
 from certify.submissions.files import IncomingFile
 from certify.submissions.models import PrototypeGrade, PrototypeSubmission, Rubric
-from certify.submissions.permissions import can_grade, can_see_group_work
+from certify.submissions.permissions import can_grade
 from certify.submissions.queue import grading_queue
 from certify.submissions.schemas import (
     GradeInputSchema,
@@ -38,8 +38,9 @@ from certify.submissions.schemas import (
 from certify.submissions.submitting import (
     TEXT_FIELDS,
     get_file,
-    get_group,
     get_submission,
+    get_visible_group,
+    get_visible_submission,
     submit_prototype,
     versions_of,
 )
@@ -63,22 +64,6 @@ blp = _Blueprint("submissions_api", __name__, url_prefix="/api/v1",
                  description="Group prototypes: versions, attached files, rubric grades.")
 
 STAFF = (Role.TUTOR, Role.MANAGER)
-
-
-# --- access ------------------------------------------------------------------------------------
-
-def _visible_group(group_id: int):
-    group = get_group(group_id)
-    if not can_see_group_work(current_person(), group):
-        raise PermissionDenied(_("Only the group's members, the cohort's tutors and the "
-                                 "managers can see this prototype."))
-    return group
-
-
-def _visible_submission(submission_id: int) -> PrototypeSubmission:
-    submission = get_submission(submission_id)
-    _visible_group(submission.group_id)
-    return submission
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -151,7 +136,8 @@ def _document(submission: PrototypeSubmission, viewer: Person, *, staff: bool,
 @require_role()
 def list_submissions(group_id: int):
     """Every version of a group's prototype, newest first (members, its tutors, managers)."""
-    return _documents(versions_of(_visible_group(group_id)), current_person())
+    person = current_person()
+    return _documents(versions_of(get_visible_group(person, group_id)), person)
 
 
 @blp.route("/groups/<int:group_id>/submissions", methods=["POST"], tags=["prototypes"])
@@ -166,7 +152,7 @@ def create_submission(data: dict, group_id: int):
     checked by their content; one file that is too large (413), of a type not
     accepted (415) or empty (422) and nothing is kept.
     """
-    group = _visible_group(group_id)
+    group = get_visible_group(current_person(), group_id)
     files = [IncomingFile(storage.filename or "", storage.stream) for storage in data.pop("files")]
     with unit_of_work():
         submission = submit_prototype(group, by=current_person(), files=files, **data)
@@ -179,7 +165,8 @@ def create_submission(data: dict, group_id: int):
 @require_role()
 def get_one_submission(submission_id: int):
     """One version with its files, and its grade when you may see it."""
-    return _documents([_visible_submission(submission_id)], current_person())[0]
+    person = current_person()
+    return _documents([get_visible_submission(person, submission_id)], person)[0]
 
 
 @blp.route("/submissions/<int:submission_id>/files/<int:file_id>", methods=["GET"],
@@ -192,7 +179,8 @@ def get_one_submission(submission_id: int):
 @require_role()
 def download_file(submission_id: int, file_id: int):
     """Download an attached file (members, the cohort's tutors, managers)."""
-    return send_submission_file(get_file(_visible_submission(submission_id), file_id))
+    submission = get_visible_submission(current_person(), submission_id)
+    return send_submission_file(get_file(submission, file_id))
 
 
 # --- grading -----------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from certify.submissions.models import (
     PrototypeSubmission,
     SubmissionFile,
 )
-from certify.submissions.permissions import can_submit
+from certify.submissions.permissions import can_see_group_work, can_submit
 
 TITLE_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 10_000
@@ -55,6 +55,22 @@ def get_submission(submission_id: int) -> PrototypeSubmission:
     submission = db.session.get(PrototypeSubmission, submission_id)
     if submission is None:
         raise NotFound(_("There is no prototype submission with id %(id)d.", id=submission_id))
+    return submission
+
+
+def get_visible_group(person: Person, group_id: int) -> ProjectGroup:
+    """The group, if ``person`` may see its work; ``PermissionDenied`` otherwise."""
+    group = get_group(group_id)
+    if not can_see_group_work(person, group):
+        raise PermissionDenied(_("Only the group's members, the cohort's tutors and the "
+                                 "managers can see this prototype."))
+    return group
+
+
+def get_visible_submission(person: Person, submission_id: int) -> PrototypeSubmission:
+    """The version, if ``person`` may see its group's work; ``PermissionDenied`` otherwise."""
+    submission = get_submission(submission_id)
+    get_visible_group(person, submission.group_id)
     return submission
 
 

@@ -11,20 +11,22 @@ from certify.accounts.models import Person, Role
 from certify.cohorts.groups import current_members
 from certify.core import audit
 from certify.core.errors import DomainError, NotFound, PermissionDenied
+from certify.core.forms import attach_domain_error
 from certify.extensions import db
 from certify.submissions import adjusting, grading
 from certify.submissions.downloads import send_submission_file
 from certify.submissions.files import ACCEPTED_EXTENSIONS, IncomingFile
 from certify.submissions.forms import AdjustmentForm, GradeForm, PrototypeForm, ReopenForm
 from certify.submissions.models import PrototypeGrade, PrototypeSubmission
-from certify.submissions.permissions import can_grade, can_reopen, can_see_group_work, can_submit
+from certify.submissions.permissions import can_grade, can_reopen, can_submit
 from certify.submissions.queue import QUEUE_FILTERS, gradable_cohorts, grading_queue
 from certify.submissions.submitting import (
     TEXT_FIELDS,
     current_groups_of,
     get_file,
-    get_group,
     get_submission,
+    get_visible_group,
+    get_visible_submission,
     latest_version,
     submit_prototype,
     versions_of,
@@ -38,20 +40,6 @@ STAFF = (Role.TUTOR, Role.MANAGER)
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _visible_group(group_id: int):
-    group = get_group(group_id)
-    if not can_see_group_work(current_person(), group):
-        raise PermissionDenied(_("Only the group's members, the cohort's tutors and the "
-                                 "managers can see this prototype."))
-    return group
-
-
-def _visible_submission(submission_id: int) -> PrototypeSubmission:
-    submission = get_submission(submission_id)
-    _visible_group(submission.group_id)
-    return submission
-
-
 def _gradable_submission(submission_id: int) -> PrototypeSubmission:
     submission = get_submission(submission_id)
     grading.check_can_grade(current_person(), submission)
@@ -62,17 +50,6 @@ def _gradable_grade(grade_id: int) -> PrototypeGrade:
     grade = grading.get_grade(grade_id)
     grading.check_can_grade(current_person(), grade.submission)
     return grade
-
-
-def _attach(form, error: DomainError) -> None:
-    """Put a service's complaint next to the field it is about, or above the form."""
-    placed = False
-    for name, messages in error.errors.items():
-        if name in form._fields:
-            form[name].errors = list(form[name].errors) + list(messages)
-            placed = True
-    if not placed:
-        form.form_errors.append(error.message)
 
 
 def _form_status(form, default: int = 422) -> int:
@@ -107,13 +84,13 @@ def _render_group(group, *, form: PrototypeForm | None = None, status: int = 200
 @blp.get("/groups/<int:group_id>/prototype")
 @require_role()
 def group(group_id: int):
-    return _render_group(_visible_group(group_id))
+    return _render_group(get_visible_group(current_person(), group_id))
 
 
 @blp.post("/groups/<int:group_id>/prototype")
 @require_role(Role.OFFICIAL)
 def submit(group_id: int):
-    group = _visible_group(group_id)
+    group = get_visible_group(current_person(), group_id)
     if not can_submit(current_person(), group):
         raise PermissionDenied(_("Only the current members of the group can submit its "
                                  "prototype."))
@@ -127,7 +104,7 @@ def submit(group_id: int):
                                           **form.texts())
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_domain_error(form, error)
             status = error.status
         else:
             db.session.commit()
@@ -142,7 +119,7 @@ def submit(group_id: int):
 @blp.get("/submissions/<int:submission_id>")
 @require_role()
 def submission(submission_id: int):
-    submission = _visible_submission(submission_id)
+    submission = get_visible_submission(current_person(), submission_id)
     person = current_person()
     grader = can_grade(person, submission.group.cohort)
     grade = submission.grade
@@ -158,7 +135,8 @@ def submission(submission_id: int):
 @blp.get("/submissions/<int:submission_id>/files/<int:file_id>")
 @require_role()
 def download(submission_id: int, file_id: int):
-    return send_submission_file(get_file(_visible_submission(submission_id), file_id))
+    submission = get_visible_submission(current_person(), submission_id)
+    return send_submission_file(get_file(submission, file_id))
 
 
 # --- tutors and managers: the queue and the grading page ---------------------------------------
@@ -259,7 +237,7 @@ def adjust(grade_id: int):
                                     reason=form.reason.data, by=current_person())
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_domain_error(form, error)
             return _render_grading(grade.submission, adjustment_form=form, status=error.status)
         db.session.commit()
         flash(_("The percent of %(name)s was adjusted.", name=person.full_name), "success")
@@ -290,7 +268,7 @@ def reopen(grade_id: int):
             grading.reopen_grade(grade, by=current_person(), reason=form.reason.data)
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_domain_error(form, error)
             return _render_grading(grade.submission, reopen_form=form, status=error.status)
         db.session.commit()
         flash(_("The grade was reopened as a draft; the reason was recorded."), "success")

@@ -40,8 +40,7 @@ ERRORS = {
 }
 
 
-def documents_errors(*statuses: int):
-    return rest.documents_errors(blp, *statuses, **ERRORS)
+documents_errors = rest.error_documenter(blp, **ERRORS)
 
 
 def _listed(survey: Survey, answered: set[int]) -> dict:

@@ -5,6 +5,9 @@ from __future__ import annotations
 PUBLIC_ENDPOINTS = {
     "static", "home.index", "accounts.login", "accounts.set_locale", "api_docs_assets.asset",
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
+    # Certificates are verified by anyone, without an account (issue 4).
+    "certificates.verify_form", "certificates.verify_page", "certificates.jwks_document",
+    "certificates.public_key", "certificates.status_list", "certificates_api.verify_certificate",
 }
 
 

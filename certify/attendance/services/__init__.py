@@ -1,6 +1,6 @@
 """Use cases of the attendance area, one module each; import them from here.
 
-- ``sessions``: scheduling sessions of an in-person module, who sees them
+- ``sessions``: scheduling sessions of an in-person module, who sees and runs them
 - ``seats``: the session lock, seat counting and the waitlist
 - ``registration``: officials register and cancel
 - ``tickets``: signed QR tickets and the e-mails that carry them
@@ -48,6 +48,8 @@ from certify.attendance.services.sessions import (
     can_view_session,
     create_session,
     get_session,
+    get_session_to_run,
+    get_visible_session,
     in_person_modules,
     is_actively_enrolled,
     sessions_of_cohort,
@@ -67,10 +69,10 @@ __all__ = [
     "WalkInCandidate", "add_walk_in", "attendance_by_person", "can_run_session",
     "can_view_session", "cancel_registration", "check_in_person", "check_in_with_ticket",
     "close_session", "create_session", "create_walk_in", "find_registration", "get_registration",
-    "get_session", "in_person_modules", "is_actively_enrolled", "lock_session",
-    "promote_waitlisted", "queue_ticket_email", "read_ticket", "record_check_in", "register",
-    "registrations_of", "registrations_query", "seats_taken", "session_figures",
-    "sessions_of_cohort", "sessions_query", "set_attendance", "status_label", "ticket_svg",
-    "ticket_token", "update_session", "waitlist_position", "waitlist_positions",
-    "walk_in_candidates",
+    "get_session", "get_session_to_run", "get_visible_session", "in_person_modules",
+    "is_actively_enrolled", "lock_session", "promote_waitlisted", "queue_ticket_email",
+    "read_ticket", "record_check_in", "register", "registrations_of", "registrations_query",
+    "seats_taken", "session_figures", "sessions_of_cohort", "sessions_query", "set_attendance",
+    "status_label", "ticket_svg", "ticket_token", "update_session", "waitlist_position",
+    "waitlist_positions", "walk_in_candidates",
 ]

@@ -14,7 +14,7 @@ from certify.attendance.services.seats import lock_session, promote_waitlisted, 
 from certify.cohorts.enrolments import find_enrolment
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus, cohort_tutor
 from certify.cohorts.services import is_tutor_of
-from certify.core.errors import NotFound, ValidationError
+from certify.core.errors import NotFound, PermissionDenied, ValidationError
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
 
@@ -31,6 +31,24 @@ def get_session(session_id: int) -> InPersonSession:
     session = db.session.get(InPersonSession, session_id)
     if session is None:
         raise NotFound(_("There is no session with id %(id)s.", id=session_id))
+    return session
+
+
+def get_visible_session(person: Person, session_id: int) -> InPersonSession:
+    """The session, if ``person`` may see it (:func:`can_view_session`), or ``PermissionDenied``."""
+    session = get_session(session_id)
+    if not can_view_session(person, session):
+        raise PermissionDenied(_("Only the cohort's participants, its tutors and the programme "
+                                 "managers can see this session."))
+    return session
+
+
+def get_session_to_run(person: Person, session_id: int) -> InPersonSession:
+    """The session, if ``person`` runs it (:func:`can_run_session`), or ``PermissionDenied``."""
+    session = get_session(session_id)
+    if not can_run_session(person, session):
+        raise PermissionDenied(_("Only the cohort's tutors and the programme managers can do "
+                                 "this."))
     return session
 
 

@@ -1,0 +1,367 @@
+"""Issuing a whole cohort's certificates: a background job, batch by batch, resumable.
+
+Everyone eligible in the cohort (``progress``'s verdict, the same as on the
+cohort's pages) gets a programme certificate. Batches of :data:`BATCH_SIZE`
+people are signed and recorded (part of ``certificates.issuing``), with the
+holders' e-mails queued, and committed; then the batch is rendered as one
+WeasyPrint document, each page stored as its own PDF, and the files recorded.
+Only one batch's PDFs are in memory at a time, so memory stays flat however
+large the cohort.
+
+Running the job again, after it was killed or failed halfway, does only what
+is missing: people who got their certificate keep it (the database allows one
+live certificate per person and programme), and certificates recorded but not
+rendered yet are rendered. Certificates issued since the job was first queued
+count as issued by it; older ones as "already had one".
+
+Rendering may use several processes (``CERTIFY_CERTIFICATES_RENDER_PROCESSES``,
+by default one per CPU, at most 4): the main process signs and records the
+next batch while the others lay out and write PDFs.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing import get_context
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from tqdm import tqdm
+
+from certify.accounts.models import Person
+from certify.certificates.emails import queue_issued_email
+from certify.certificates.issuing import issue_programme_certificate
+from certify.certificates.models import Certificate
+from certify.certificates.register import CohortCertificateRow, cohort_certificates
+from certify.cohorts.models import Cohort
+from certify.cohorts.services import get_cohort
+from certify.core.clock import utcnow
+from certify.core.errors import DomainError
+from certify.core.jobs import Job, JobStatus, enqueue, job
+from certify.extensions import db
+
+BATCH_SIZE = 100
+MAX_LISTED = 100  # people listed by name among the not eligible; the rest are counted
+MAX_PROCESSES = 4
+# Set by a command that shows a progress bar: called with (units done, total) after each batch.
+progress_listener: ContextVar[Callable[[int, int], None] | None] = ContextVar(
+    "certify_bulk_progress", default=None)
+
+
+@dataclass
+class IssueSummary:
+    """What a cohort-wide issuance did, also stored as its job's result."""
+
+    issued: int = 0
+    already: int = 0
+    not_eligible: int = 0
+    rendered: int = 0
+    reasons: Counter = field(default_factory=Counter)  # reason -> how many people
+    not_eligible_people: list[dict] = field(default_factory=list)  # the first MAX_LISTED
+
+    def as_result(self) -> dict:
+        return {"issued": self.issued, "already": self.already,
+                "not_eligible": self.not_eligible, "rendered": self.rendered,
+                "reasons": dict(self.reasons.most_common()),
+                "not_eligible_people": self.not_eligible_people}
+
+
+@job("issue_cohort_certificates", title=_l("Issuing the certificates of a cohort"))
+def issue_cohort_certificates(record: Job, cohort_id: int, actor_id: int | None = None) -> dict:
+    """The job: issue, render and store the certificates of everyone eligible in a cohort."""
+    cohort = get_cohort(cohort_id)
+    actor = db.session.get(Person, actor_id) if actor_id else None
+    summary = issue_cohort(cohort, actor=actor, since=record.created_at, job=record)
+    return summary.as_result()
+
+
+def issue_cohort(cohort: Cohort, *, actor: Person | None, since: datetime | None = None,
+                 job: Job | None = None, batch_size: int = BATCH_SIZE,
+                 processes: int | None = None) -> IssueSummary:
+    """Issue and render what is missing for ``cohort``; commits after every batch.
+
+    ``since``: certificates issued from then on count as issued by this run
+    (a job passes its creation time, so a resumed job counts them again).
+    """
+    rows = cohort_certificates(cohort)
+    summary = IssueSummary()
+    to_issue, to_render = _sort_out(rows, summary, since=since, actor=actor)
+    total = len(to_issue) + len(to_render)
+    progress = _Progress(job, total, summary)
+    with _renderer(processes, total, batch_size) as renderer:
+        for batch in _chunks(to_render, batch_size):
+            renderer.submit(batch, progress)
+        for batch in _chunks(to_issue, batch_size):
+            renderer.submit(_issue_batch(batch, cohort, actor=actor, summary=summary), progress)
+    return summary
+
+
+def _sort_out(rows: Sequence[CohortCertificateRow], summary: IssueSummary, *,
+              since: datetime | None, actor: Person | None
+              ) -> tuple[list[CohortCertificateRow], list[Certificate]]:
+    """Who needs a certificate, which certificates need a PDF; counts the rest."""
+    to_issue, to_render = [], []
+    # Reasons in the language of whoever started it: they read them on the job's page.
+    with force_locale(actor.preferred_locale if actor else
+                      current_app.config["BABEL_DEFAULT_LOCALE"]):
+        for row in rows:
+            certificate, verdict = row.certificate, row.progress.eligibility
+            if certificate is not None:
+                if since is not None and certificate.issued_at >= since.replace(microsecond=0):
+                    summary.issued += 1
+                else:
+                    summary.already += 1
+                if not certificate.pdf_path:
+                    to_render.append(certificate)
+            elif verdict.eligible:
+                to_issue.append(row)
+            else:
+                reasons = verdict.reasons
+                summary.not_eligible += 1
+                summary.reasons.update(reasons)
+                if len(summary.not_eligible_people) < MAX_LISTED:
+                    summary.not_eligible_people.append(
+                        {"person_id": row.person.id, "name": row.person.full_name,
+                         "reasons": reasons})
+    return to_issue, to_render
+
+
+def _issue_batch(rows: Sequence[CohortCertificateRow], cohort: Cohort, *,
+                 actor: Person | None, summary: IssueSummary) -> list[Certificate]:
+    """Sign and record one batch with the holders' e-mails, and commit it."""
+    now = utcnow().replace(microsecond=0)
+    certificates = []
+    for row in rows:
+        certificate = issue_programme_certificate(row.person, cohort, actor=actor, now=now,
+                                                  verdict=row.progress.eligibility)
+        if certificate.issued_at == now:
+            queue_issued_email(certificate, row.person)
+        # else: someone issued it a moment ago, and their request sent the e-mail
+        certificates.append(certificate)
+    db.session.commit()
+    summary.issued += len(certificates)
+    return certificates
+
+
+class _Progress:
+    """Records rendered PDFs and reports progress after each batch."""
+
+    def __init__(self, job: Job | None, total: int, summary: IssueSummary):
+        self.job, self.total, self.summary, self.done = job, total, summary, 0
+        self._report(0)
+
+    def batch_rendered(self, files: Iterable[tuple[int, str, str]]) -> None:
+        files = list(files)
+        if files:
+            db.session.execute(sa.update(Certificate), [
+                {"id": certificate_id, "pdf_path": path, "pdf_sha256": digest}
+                for certificate_id, path, digest in files])
+            db.session.commit()
+        self.summary.rendered += len(files)
+        self.done += len(files)
+        self._report(len(files))
+
+    def _report(self, n: int) -> None:
+        if self.job is not None:
+            self.job.advance(n, total=self.total, result=self.summary.as_result())
+        listener = progress_listener.get()
+        if listener is not None:
+            listener(self.done, self.total)
+
+
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# --- rendering here or in other processes ------------------------------------------------------
+
+def render_and_store(certificates: Sequence[Certificate]) -> list[tuple[int, str, str]]:
+    """Render ``certificates`` as one batch and store each file: ``(id, path, sha256)``."""
+    # Imported here: WeasyPrint is heavy, and web processes mostly never render.
+    from certify.certificates.rendering import render_batch, store_pdf
+
+    files = []
+    for certificate, data in zip(certificates, render_batch(certificates), strict=True):
+        store_pdf(certificate, data)
+        files.append((certificate.id, certificate.pdf_path, certificate.pdf_sha256))
+    return files
+
+
+def render_processes() -> int:
+    configured = current_app.config.get("CERTIFICATES_RENDER_PROCESSES") or os.environ.get(
+        "CERTIFY_CERTIFICATES_RENDER_PROCESSES")
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(os.cpu_count() or 1, MAX_PROCESSES))
+
+
+def _renderer(processes: int | None, total: int, batch_size: int):
+    processes = processes if processes is not None else render_processes()
+    # Starting a process costs a couple of seconds: worth it only for several batches.
+    if processes > 1 and total > batch_size:
+        return _PoolRenderer(processes)
+    return _LocalRenderer()
+
+
+class _LocalRenderer:
+    def submit(self, certificates: Sequence[Certificate], progress: _Progress) -> None:
+        if certificates:
+            progress.batch_rendered(render_and_store(certificates))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        pass
+
+
+class _PoolRenderer:
+    """Worker processes render batches while this one records the next.
+
+    Workers get plain snapshots of the certificates (every column) and write
+    the files; only ``(id, path, hash)`` comes back, and at most two batches
+    per worker wait in line, so memory stays bounded.
+    """
+
+    def __init__(self, processes: int):
+        app = current_app._get_current_object()
+        self.processes = processes
+        self.pending: deque[Future] = deque()
+        self.executor = ProcessPoolExecutor(
+            max_workers=processes, mp_context=get_context("spawn"),
+            initializer=_start_worker, initargs=(_portable_config(app), app.instance_path))
+        self.progress: _Progress | None = None
+
+    def submit(self, certificates: Sequence[Certificate], progress: _Progress) -> None:
+        if not certificates:
+            return
+        self.progress = progress
+        snapshots = [_snapshot(certificate) for certificate in certificates]
+        self.pending.append(self.executor.submit(_render_snapshots, snapshots))
+        while len(self.pending) >= 2 * self.processes:
+            progress.batch_rendered(self.pending.popleft().result())
+        while self.pending and self.pending[0].done():
+            progress.batch_rendered(self.pending.popleft().result())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_exc) -> None:
+        try:
+            if exc_type is None:
+                while self.pending:
+                    self.progress.batch_rendered(self.pending.popleft().result())
+        finally:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _snapshot(certificate: Certificate) -> dict:
+    return {column.key: getattr(certificate, column.key)
+            for column in Certificate.__table__.columns}
+
+
+def _portable_config(app) -> dict:
+    from certify.certificates.rendering import storage_root
+
+    config = {}
+    for key, value in app.config.items():
+        try:
+            pickle.dumps(value)
+        except Exception:  # noqa: BLE001 - what cannot travel is not needed to render
+            continue
+        config[key] = value
+    config["CERTIFICATES_DIR"] = str(storage_root())
+    return config
+
+
+_worker_app = None
+
+
+def _start_worker(config: dict, instance_path: str) -> None:
+    global _worker_app
+    os.environ["CERTIFY_INSTANCE_PATH"] = instance_path
+    from certify import create_app
+
+    _worker_app = create_app(config)
+    _worker_app.app_context().push()
+
+
+def _render_snapshots(snapshots: list[dict]) -> list[tuple[int, str, str]]:
+    # Transient copies: rendering reads only the certificate's own columns.
+    return render_and_store([Certificate(**snapshot) for snapshot in snapshots])
+
+
+# --- certify certificates issue ----------------------------------------------------------------
+
+@click.command("issue")
+@click.option("--cohort", "cohort_id", type=int, required=True, help="The cohort's id.")
+@click.option("--by", "actor_email", help="E-mail of the manager issuing (for the audit log).")
+@click.option("--processes", type=click.IntRange(min=1),
+              help="Processes that render PDFs (default: one per CPU, at most 4).")
+@with_appcontext
+def issue_command(cohort_id: int, actor_email: str | None, processes: int | None):
+    """Issue the certificates of everyone eligible in a cohort, with a progress bar.
+
+    Runs as a job (listed by `certify jobs list`); interrupted, it is resumed by
+    `certify jobs resume` or by running this command again, and issues only what
+    is missing.
+    """
+    from certify.core.job_runners import run_and_deliver
+
+    app = current_app._get_current_object()
+    try:
+        cohort = get_cohort(cohort_id)
+    except DomainError as error:
+        raise click.BadParameter(error.message, param_hint="--cohort") from error
+    actor = None
+    if actor_email:
+        actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
+        if actor is None:
+            raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
+    if processes:
+        app.config["CERTIFICATES_RENDER_PROCESSES"] = processes
+    record = enqueue("issue_cohort_certificates", started_by=actor, hand_over=False,
+                     cohort_id=cohort.id, actor_id=actor.id if actor else None)
+    db.session.commit()
+    job_id = record.id
+    click.echo(f"Job #{job_id}: issuing the certificates of {cohort.name}.")
+    with tqdm(desc="Certificates", unit="certificate", disable=None) as bar:
+        def show(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        token = progress_listener.set(show)
+        try:
+            run_and_deliver(app, job_id)
+        finally:
+            progress_listener.reset(token)
+    record = db.session.get(Job, job_id, populate_existing=True)
+    _echo_summary(record)
+    if record.status is not JobStatus.SUCCEEDED:
+        raise SystemExit(1)
+
+
+def _echo_summary(record: Job) -> None:
+    result = record.result or {}
+    click.echo(f"Issued: {result.get('issued', 0)}. Already had one: {result.get('already', 0)}. "
+               f"Not eligible: {result.get('not_eligible', 0)}. "
+               f"PDFs created: {result.get('rendered', 0)}.")
+    for reason, count in (result.get("reasons") or {}).items():
+        click.echo(f"  {count} × {reason}")
+    if record.status is not JobStatus.SUCCEEDED:
+        click.secho(f"The job is {record.status.value}: {record.error or ''}".strip(), fg="red",
+                    err=True)
+        click.echo("Run `certify jobs resume` (or this command again) to finish it.", err=True)

@@ -1,0 +1,113 @@
+"""Bulk issuance from the cohort's page, and the status of background jobs (page and JSON).
+
+Routes on the area's blueprints: the pages on ``certificates.views.blp``, the
+JSON on ``certificates.api.blp``. A job's status is for the person who started
+it and for managers; anyone else is told there is no such job.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from marshmallow import Schema, fields
+
+from certify.accounts.access import current_person, require_role
+from certify.accounts.models import Person, Role
+from certify.certificates import bulk  # noqa: F401 - registers the job
+from certify.certificates.api import blp as api_blp
+from certify.certificates.api import documents_errors
+from certify.certificates.views import blp
+from certify.cohorts.services import get_cohort
+from certify.core.errors import NotFound
+from certify.core.jobs import Job, JobStatus, enqueue, get_job, job_summary, resume_jobs
+from certify.extensions import db
+
+
+def _visible_job(job_id: int) -> Job:
+    try:
+        record = get_job(job_id)
+    except NotFound:
+        record = None
+    person = current_person()
+    if record is None or not (record.started_by_id == person.id or person.has_role(Role.MANAGER)):
+        raise NotFound(_("There is no job with id %(id)s.", id=job_id))
+    if record.is_stale():
+        # Its process died: hand it to a runner again rather than show it running forever.
+        resume_jobs()
+        db.session.refresh(record)
+    return record
+
+
+@blp.post("/cohorts/<int:cohort_id>/certificates/issue-all")
+@require_role(Role.MANAGER)
+def issue_cohort(cohort_id: int):
+    """Queue the issuance of everyone eligible in the cohort and show its progress."""
+    cohort = get_cohort(cohort_id)
+    person = current_person()
+    record = enqueue("issue_cohort_certificates", started_by=person, cohort_id=cohort.id,
+                     actor_id=person.id)
+    db.session.commit()
+    flash(_("The certificates of %(cohort)s are being issued. This page shows how far it got.",
+            cohort=cohort.name), "success")
+    return redirect(url_for("certificates.job_status", job_id=record.id))
+
+
+@blp.get("/jobs/<int:job_id>")
+@require_role()
+def job_status(job_id: int):
+    """Progress bar, counts and errors; refreshes itself until the job is finished."""
+    record = _visible_job(job_id)
+    starter = db.session.get(Person, record.started_by_id) if record.started_by_id else None
+    cohort = None
+    if record.name == "issue_cohort_certificates":
+        cohort_id = (record.payload or {}).get("cohort_id")
+        cohort = _cohort_or_none(cohort_id)
+    return render_template("jobs/status.html", job=record, summary=job_summary(record),
+                           starter=starter, cohort=cohort, state_labels=_state_labels())
+
+
+def _state_labels() -> dict[str, str]:
+    return {JobStatus.QUEUED: _("Queued"), JobStatus.RUNNING: _("Running"),
+            JobStatus.SUCCEEDED: _("Finished"), JobStatus.FAILED: _("Failed")}
+
+
+def _cohort_or_none(cohort_id):
+    try:
+        return get_cohort(int(cohort_id)) if cohort_id is not None else None
+    except NotFound:
+        return None  # deleted since; the job's record outlives it
+
+
+class JobProgressSchema(Schema):
+    done = fields.Integer(metadata={"description": "Units of work done (e.g. certificates)."})
+    total = fields.Integer(allow_none=True, metadata={"description": "Units in all, once known."})
+    percent = fields.Integer(allow_none=True)
+
+
+class JobSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(metadata={"description": "e.g. issue_cohort_certificates"})
+    title = fields.String()
+    status = fields.String(metadata={"description": "queued, running, succeeded or failed"})
+    stale = fields.Boolean(metadata={"description": "Running but silent: its process died; "
+                                                    "it is being resumed."})
+    progress = fields.Nested(JobProgressSchema)
+    result = fields.Dict(metadata={"description": "What the job reports, e.g. the counts of "
+                                                  "certificates issued, already held and not "
+                                                  "eligible (with reasons)."})
+    error = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    max_attempts = fields.Integer()
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    run_after = fields.DateTime()
+
+
+@api_blp.route("/jobs/<int:job_id>", methods=["GET"], tags=["jobs"])
+@api_blp.response(200, JobSchema)
+@documents_errors(401, 404, e404="No such job, or not one you started.")
+@require_role()
+def job_json(job_id: int):
+    """A background job's status and progress (for the person who started it, and managers)."""
+    return job_summary(_visible_job(job_id))

@@ -1,0 +1,25 @@
+"""Showing a service's complaint on the HTML form that caused it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_wtf import FlaskForm
+
+from certify.core.errors import DomainError
+
+
+def attach_field_errors(form: FlaskForm, errors: Mapping[str, list[str]]) -> bool:
+    """Add each message to the form field it names; True if any field took one."""
+    attached = False
+    for name, messages in errors.items():
+        if name in form._fields:
+            form._fields[name].errors = list(form._fields[name].errors) + list(messages)
+            attached = True
+    return attached
+
+
+def attach_domain_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a service's complaint next to the fields it names, or above the form if none."""
+    if not attach_field_errors(form, error.errors):
+        form.form_errors.append(error.message)

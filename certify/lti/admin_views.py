@@ -1,0 +1,201 @@
+"""Manager pages: platforms (by hand or by registration link), their courses and rosters, and
+the grades sent to their gradebooks, with the platform's answer when sending failed.
+
+Registered on the ``lti`` blueprint (``certify.lti.views.blp``).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from certify.accounts.access import current_person, require_role
+from certify.accounts.models import Role
+from certify.cohorts.models import Cohort
+from certify.cohorts.services import get_cohort
+from certify.core.errors import DomainError
+from certify.extensions import db
+from certify.lti import grades, platforms, roster
+from certify.lti.errors import PlatformError
+from certify.lti.forms import ButtonForm, CohortLinkForm, PlatformForm
+from certify.lti.jobs import schedule_push
+from certify.lti.models import LtiPlatform, SyncStatus
+from certify.lti.views import blp
+from certify.programmes.models import Programme
+
+GRADES_PER_PAGE = 50
+
+
+def _attach(form, error: DomainError) -> None:
+    attached = False
+    for name, messages in error.errors.items():
+        if name in form._fields:
+            form._fields[name].errors = list(form._fields[name].errors) + list(messages)
+            attached = True
+    if not attached:
+        flash(error.message, "error")
+
+
+def _programme_choices() -> list[tuple[int, str]]:
+    return [(0, "—")] + [(programme.id, programme.title_in())
+                         for programme in platforms.programmes()]
+
+
+def _render_platforms(*, invite_url: str | None = None):
+    rows = db.session.scalars(platforms.platforms_query()).all()
+    return render_template("lti/platforms.html", platforms=rows, invite_url=invite_url,
+                           counts=grades.grade_sync_counts(),
+                           tool=platforms.tool_values())
+
+
+@blp.get("/platforms")
+@require_role(Role.MANAGER)
+def platforms_page():
+    return _render_platforms()
+
+
+@blp.post("/platforms/invites")
+@require_role(Role.MANAGER)
+def create_invite():
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        return _render_platforms(), 422
+    _invite, url = platforms.create_invite(by=current_person())
+    db.session.commit()
+    return _render_platforms(invite_url=url)
+
+
+def _render_platform(platform: LtiPlatform | None, form: PlatformForm, status: int = 200):
+    contexts = platforms.contexts_of(platform) if platform else []
+    cohorts = []
+    if platform is not None and platform.programme_id:
+        cohorts = db.session.scalars(sa.select(Cohort).where(
+            Cohort.programme_id == platform.programme_id).order_by(Cohort.name)).all()
+    return render_template("lti/platform_form.html", platform=platform, form=form,
+                           contexts=contexts, cohorts=cohorts,
+                           tool=platforms.tool_values()), status
+
+
+def _save(platform: LtiPlatform | None, form: PlatformForm):
+    values = form.values()
+    values["programme"] = db.session.get(Programme, form.programme_id.data or 0)
+    try:
+        saved = platforms.save_platform(platform, **values)
+    except DomainError as error:
+        db.session.rollback()
+        _attach(form, error)
+        return None
+    db.session.commit()
+    return saved
+
+
+@blp.route("/platforms/new", methods=["GET", "POST"])
+@require_role(Role.MANAGER)
+def new_platform():
+    form = PlatformForm()
+    form.programme_id.choices = _programme_choices()
+    if form.validate_on_submit() and (saved := _save(None, form)) is not None:
+        flash(_("The platform %(name)s was added.", name=saved.name), "success")
+        return redirect(url_for("lti.platform", platform_id=saved.id))
+    return _render_platform(None, form, 422 if form.errors else 200)
+
+
+@blp.route("/platforms/<int:platform_id>", methods=["GET", "POST"])
+@require_role(Role.MANAGER)
+def platform(platform_id: int):
+    platform = platforms.get_platform(platform_id)
+    form = PlatformForm(obj=platform)
+    form.programme_id.choices = _programme_choices()
+    if request.method == "GET":
+        form.deployment_ids.data = "\n".join(platform.deployment_ids)
+        form.programme_id.data = platform.programme_id or 0
+        form.auth_audience.data = platform.auth_audience or ""
+    if form.validate_on_submit() and _save(platform, form) is not None:
+        flash(_("The changes were saved."), "success")
+        return redirect(url_for("lti.platform", platform_id=platform.id))
+    return _render_platform(platform, form, 422 if form.errors else 200)
+
+
+@blp.post("/contexts/<int:context_id>/cohort")
+@require_role(Role.MANAGER)
+def link_cohort(context_id: int):
+    context = platforms.get_context(context_id)
+    form = CohortLinkForm()
+    form.cohort_id.choices = [(cohort.id, cohort.name) for cohort in db.session.scalars(
+        sa.select(Cohort).where(Cohort.programme_id == context.cohort.programme_id))]
+    if form.validate_on_submit():
+        try:
+            platforms.link_context_to_cohort(context, get_cohort(form.cohort_id.data))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The course %(course)s is now the cohort %(cohort)s.",
+                    course=context.title or context.context_id, cohort=context.cohort.name),
+                  "success")
+    else:
+        flash(_("Choose one of the programme's cohorts."), "error")
+    return redirect(url_for("lti.platform", platform_id=context.platform_id))
+
+
+@blp.post("/contexts/<int:context_id>/roster")
+@require_role(Role.MANAGER)
+def sync_roster(context_id: int):
+    context = platforms.get_context(context_id)
+    if not ButtonForm().validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+    else:
+        try:
+            report = roster.sync_roster(context)
+        except PlatformError as error:
+            db.session.rollback()
+            flash(f"{error.message} {error.answer}".strip(), "error")
+        else:
+            db.session.commit()
+            flash(report.summary(), "success")
+    return redirect(url_for("lti.platform", platform_id=context.platform_id))
+
+
+# --- grades sent to the platforms --------------------------------------------------------------
+
+@blp.get("/grades")
+@require_role(Role.MANAGER)
+def grade_syncs():
+    status = request.args.get("status")
+    status = status if status in {s.value for s in SyncStatus} else None
+    page = db.paginate(grades.grade_syncs_query(status), per_page=GRADES_PER_PAGE,
+                       error_out=False)
+    return render_template("lti/grades.html", page=page, status=status,
+                           counts=grades.grade_sync_counts(), statuses=list(SyncStatus))
+
+
+@blp.post("/grades/<int:sync_id>/retry")
+@require_role(Role.MANAGER)
+def retry_grade(sync_id: int):
+    sync = grades.get_grade_sync(sync_id)
+    if ButtonForm().validate_on_submit():
+        grades.retry_grade_sync(sync)
+        grades.push_score(sync)  # now, so the manager sees the platform's answer at once
+        db.session.commit()
+        if sync.status is SyncStatus.SENT:
+            flash(_("The score of %(name)s was sent.", name=sync.person.full_name), "success")
+        else:
+            flash(_("Sending failed again: %(answer)s", answer=sync.last_error), "error")
+    shown = request.form.get("status")
+    return redirect(url_for("lti.grade_syncs",
+                            status=shown if shown in {s.value for s in SyncStatus} else None))
+
+
+@blp.post("/grades/retry-failed")
+@require_role(Role.MANAGER)
+def retry_failed_grades():
+    if ButtonForm().validate_on_submit():
+        ids = grades.retry_failed_grade_syncs()
+        schedule_push(ids)
+        db.session.commit()
+        flash(ngettext("%(num)d score will be sent again.", "%(num)d scores will be sent again.",
+                       len(ids)), "success")
+    return redirect(url_for("lti.grade_syncs"))

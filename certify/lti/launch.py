@@ -1,0 +1,449 @@
+"""OIDC login and launch, on pylti1p3, with state and nonce kept in the database.
+
+The login (``/lti/login``) records a state and a nonce in ``lti_login_state`` and sends the
+browser to the platform; the platform posts back a signed id_token with that state. The
+launch (``/lti/launch``) checks, in order and before writing anything: the token's format,
+the state (known, unused, not expired), issuer, audience and authorised party, the signature
+against the platform's key set (refetched once for an unknown ``kid``), expiry and issue time
+(with a small leeway), the nonce (the one issued with this state), the deployment, the LTI
+version and message type. Only then is the state consumed, atomically, so a replayed launch
+is refused even when two copies arrive together. Nothing here reads cookies: any worker can
+finish a login another started, and launches work in iframes whose cookies are blocked.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from urllib.parse import urlencode, urlsplit
+
+import jwt
+import requests
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from markupsafe import escape
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.exception import LtiException
+from pylti1p3.launch_data_storage.base import LaunchDataStorage
+
+from certify.core.clock import utcnow
+from certify.extensions import db
+from certify.lti.connector import platform_session
+from certify.lti.errors import LaunchRefused
+from certify.lti.models import CacheEntry, LoginState, LtiPlatform
+from certify.lti.settings import setting
+from certify.lti.tool_conf import DatabaseToolConf, PlatformRegistration
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+MESSAGE_TYPE_CLAIM = CLAIM + "message_type"
+VERSION_CLAIM = CLAIM + "version"
+DEPLOYMENT_CLAIM = CLAIM + "deployment_id"
+ROLES_CLAIM = CLAIM + "roles"
+RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
+DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+SUPPORTED_MESSAGES = (RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST)
+LTI_VERSION = "1.3.0"
+SIGNING_ALGORITHM = "RS256"
+
+
+def lti_request(params: Mapping[str, str], *, secure: bool) -> FlaskRequest:
+    """pylti1p3's request for these parameters; cookies and the session are never read."""
+    return FlaskRequest(cookies={}, session={}, request_data=dict(params),
+                        request_is_secure=secure)
+
+
+# --- launch data storage -----------------------------------------------------------------------
+
+class DatabaseLaunchDataStorage(LaunchDataStorage):
+    """pylti1p3's launch data storage in ``lti_cache_entry``, shared by every worker.
+
+    No session cookie: launch ids are random (uuid4) and the pages that read a launch back
+    check it belongs to the signed-in person.
+    """
+
+    _session_cookie_name = ""
+
+    def can_set_keys_expiration(self) -> bool:
+        return True
+
+    def _row(self, key: str) -> CacheEntry | None:
+        return db.session.scalar(sa.select(CacheEntry).where(
+            CacheEntry.key == self._prepare_key(key)[:255], CacheEntry.expires_at > utcnow()))
+
+    def get_value(self, key: str):
+        row = self._row(key)
+        return row.value if row is not None else None
+
+    def set_value(self, key: str, value, exp: int | None = None) -> None:
+        expires_at = utcnow() + timedelta(seconds=exp or 86400)
+        prepared = self._prepare_key(key)[:255]
+        row = db.session.scalar(sa.select(CacheEntry).where(CacheEntry.key == prepared))
+        if row is None:
+            db.session.add(CacheEntry(key=prepared, value=value, expires_at=expires_at))
+        else:
+            row.value, row.expires_at = value, expires_at
+        db.session.flush()
+
+    def check_value(self, key: str) -> bool:
+        return self._row(key) is not None
+
+
+def purge_expired(now: datetime | None = None) -> None:
+    """Forget logins and cached launches past their time."""
+    now = now or utcnow()
+    db.session.execute(sa.delete(LoginState).where(LoginState.expires_at < now))
+    db.session.execute(sa.delete(CacheEntry).where(CacheEntry.expires_at < now))
+
+
+# --- OIDC login --------------------------------------------------------------------------------
+
+class CertifyOIDCLogin(FlaskOIDCLogin):
+    """pylti1p3's third-party initiated login, with the state and nonce in the database."""
+
+    def __init__(self, request: FlaskRequest, tool_conf: DatabaseToolConf, *, tool_host: str):
+        super().__init__(request, tool_conf)
+        self._tool_host = tool_host
+        self._checked: PlatformRegistration | None = None
+        # pylti1p3's page tries a cookie first; where the browser blocks cookies in Moodle's
+        # iframe, it offers to open certify in a new window, where they work.
+        self.enable_check_cookies(
+            main_msg=str(escape(_("Your browser does not let certify keep you signed in "
+                                  "inside this page."))),
+            click_msg=str(escape(_("Open certify in a new window"))),
+            loading_msg=str(escape(_("Opening certify…"))))
+
+    def redirect(self, launch_url: str, js_redirect: bool = False):
+        # Refuse a bad login at once, before the cookie check page would delay the answer.
+        self._checked = self.validate_oidc_login()
+        return super().redirect(launch_url, js_redirect)
+
+    def validate_oidc_login(self) -> PlatformRegistration:
+        iss = self._get_request_param("iss")
+        if not iss:
+            raise LaunchRefused(_("The login request does not say which platform it comes from "
+                                  "(no iss)."), check="issuer", status=400)
+        if not self._get_request_param("login_hint"):
+            raise LaunchRefused(_("The login request has no login_hint."), check="login_hint",
+                                status=400)
+        client_id = self._get_request_param("client_id") or None
+        registration = self._tool_config.find_registration_by_params(iss, client_id)
+        if registration is None:
+            raise LaunchRefused(
+                _("The platform %(issuer)s (client id %(client_id)s) is not registered in "
+                  "certify, or is not active.", issuer=iss[:200], client_id=client_id or "-"),
+                check="issuer")
+        deployment_id = self._get_request_param("lti_deployment_id")
+        if deployment_id and not self._tool_config.find_deployment_by_params(
+                iss, deployment_id, registration.get_client_id()):
+            raise LaunchRefused(_("Deployment %(deployment)s is not registered for this "
+                                  "platform.", deployment=deployment_id[:100]),
+                                check="deployment")
+        target = self._get_request_param("target_link_uri")
+        if target and urlsplit(target).netloc != self._tool_host:
+            raise LaunchRefused(_("The login asks to open %(target)s, which is not certify.",
+                                  target=target[:200]), check="target_link_uri", status=400)
+        return registration
+
+    def _prepare_redirect_url(self, launch_url: str) -> str:
+        registration = self._checked or self.validate_oidc_login()
+        self._registration = registration
+        login = start_login(registration.platform_id)
+        params = {
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "prompt": "none",
+            "client_id": registration.get_client_id(),
+            "redirect_uri": launch_url,
+            "state": login.state,
+            "nonce": login.nonce,
+            "login_hint": self._get_request_param("login_hint"),
+        }
+        if hint := self._get_request_param("lti_message_hint"):
+            params["lti_message_hint"] = hint
+        auth_url = registration.get_auth_login_url()
+        return auth_url + ("&" if "?" in auth_url else "?") + urlencode(params)
+
+
+def start_login(platform_id: int, now: datetime | None = None) -> LoginState:
+    """Record a new login's state and nonce (random, single use, short-lived)."""
+    now = now or utcnow()
+    login = LoginState(state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32),
+                       platform_id=platform_id, created_at=now,
+                       expires_at=now + timedelta(minutes=int(setting("LOGIN_MINUTES"))))
+    db.session.add(login)
+    db.session.flush()
+    return login
+
+
+# --- the platform's keys -----------------------------------------------------------------------
+
+# Parsed public keys by their JWK, so a launch does not rebuild the key object every time.
+_public_keys: dict[str, object] = {}
+_keys_lock = threading.Lock()
+
+
+def _public_key(jwk: Mapping):
+    cache_key = json.dumps(jwk, sort_keys=True)
+    key = _public_keys.get(cache_key)
+    if key is None:
+        key = jwt.PyJWK.from_dict(dict(jwk), algorithm=SIGNING_ALGORITHM).key
+        with _keys_lock:
+            if len(_public_keys) > 256:  # platforms rotate; never grow without bound
+                _public_keys.clear()
+            _public_keys[cache_key] = key
+    return key
+
+
+def _find_jwk(key_set: Mapping | None, kid: str) -> Mapping | None:
+    keys = key_set.get("keys") if isinstance(key_set, Mapping) else None
+    for jwk in keys if isinstance(keys, list) else []:
+        if isinstance(jwk, Mapping) and jwk.get("kid") == kid \
+                and jwk.get("alg", SIGNING_ALGORITHM) == SIGNING_ALGORITHM:
+            return jwk
+    return None
+
+
+def fetch_key_set(platform: LtiPlatform, session: requests.Session, now: datetime) -> dict:
+    """Fetch the platform's key set and keep it on the platform."""
+    try:
+        response = session.get(platform.key_set_url)
+        response.raise_for_status()
+        key_set = response.json()
+    except (requests.RequestException, ValueError) as error:
+        raise LaunchRefused(_("The platform's key set at %(url)s could not be read: %(error)s",
+                              url=platform.key_set_url, error=str(error)[:200]),
+                            check="key_set") from error
+    if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
+        raise LaunchRefused(_("The platform's key set at %(url)s is not a JSON key set.",
+                              url=platform.key_set_url), check="key_set")
+    platform.key_set, platform.key_set_fetched_at = key_set, now
+    return key_set
+
+
+def platform_key(platform: LtiPlatform, kid: str, *, session: requests.Session,
+                 now: datetime):
+    """The platform's public key ``kid``: from the cached key set, else after fetching it again
+    (once: a platform that rotated its keys is caught up with); None if it has no such key."""
+    max_age = timedelta(hours=int(setting("KEY_SET_HOURS")))
+    fresh = platform.key_set_fetched_at is not None and platform.key_set_fetched_at > now - max_age
+    jwk = _find_jwk(platform.key_set, kid) if fresh else None
+    if jwk is None:
+        jwk = _find_jwk(fetch_key_set(platform, session, now), kid)
+    return _public_key(jwk) if jwk is not None else None
+
+
+# --- launch ------------------------------------------------------------------------------------
+
+class CertifyMessageLaunch(FlaskMessageLaunch):
+    """pylti1p3's message launch with certify's checks; see the module's docstring."""
+
+    def __init__(self, request: FlaskRequest, tool_config: DatabaseToolConf,
+                 session_service=None, cookie_service=None, launch_data_storage=None,
+                 requests_session=None, *, now: datetime | None = None):
+        # The signature of pylti1p3's, which from_cache() calls with these arguments.
+        super().__init__(request, tool_config, session_service, cookie_service,
+                         launch_data_storage or DatabaseLaunchDataStorage(),
+                         requests_session or platform_session())
+        self.set_launch_data_lifetime(int(setting("LAUNCH_DATA_HOURS")) * 3600)
+        self._now = now or utcnow()
+        self._login: LoginState | None = None
+        self.platform: LtiPlatform | None = None
+
+    @property
+    def claims(self) -> dict:
+        return self._jwt.get("body", {})
+
+    def validate(self) -> CertifyMessageLaunch:
+        if self._restored:
+            raise LtiException("Can't validate restored launch")
+        self._validated = True  # pylti1p3 reads claims through a getter that would re-validate
+        try:
+            self.validate_jwt_format()
+            self.validate_state()
+            self.validate_platform()
+            self.validate_jwt_signature()
+            self.validate_nonce()
+            self.validate_deployment()
+            self.validate_message()
+            self.consume_state()
+            self.save_launch_data()
+        except Exception:
+            self._validated = False
+            raise
+        return self
+
+    def validate_jwt_format(self) -> CertifyMessageLaunch:
+        if not self._get_request_param("id_token"):
+            raise LaunchRefused(_("The launch has no id_token."), check="id_token", status=400)
+        try:
+            super().validate_jwt_format()
+        except LtiException as error:
+            raise LaunchRefused(_("The launch's id_token is not a valid JWT."),
+                                check="id_token", status=400) from error
+        if not isinstance(self._jwt.get("body"), dict) or not isinstance(
+                self._jwt.get("header"), dict):
+            raise LaunchRefused(_("The launch's id_token is not a valid JWT."),
+                                check="id_token", status=400)
+        return self
+
+    def validate_state(self) -> CertifyMessageLaunch:
+        state = self._get_request_param("state")
+        if not state:
+            raise LaunchRefused(_("The launch has no state."), check="state", status=400)
+        login = db.session.scalar(sa.select(LoginState).where(LoginState.state == state[:64]))
+        if login is None:
+            raise LaunchRefused(_("The launch's state is unknown: it was changed on the way, or "
+                                  "the login did not start at certify."), check="state")
+        if login.used_at is not None:
+            raise LaunchRefused(_("This launch was already used: a launch can only be used once "
+                                  "(replay refused)."), check="replay")
+        if login.expires_at <= self._now:
+            raise LaunchRefused(_("The login expired before the launch arrived. Open the "
+                                  "activity again."), check="state")
+        self._login = login
+        return self
+
+    def validate_platform(self) -> CertifyMessageLaunch:
+        """Issuer, audience and authorised party against the platform the login started with."""
+        platform = self._login.platform
+        if not platform.active:
+            raise LaunchRefused(_("The platform %(name)s is not active in certify.",
+                                  name=platform.name), check="issuer")
+        claims = self.claims
+        if claims.get("iss") != platform.issuer:
+            raise LaunchRefused(_("The token was issued by %(issuer)s, not by the platform the "
+                                  "login started with (%(expected)s).",
+                                  issuer=str(claims.get("iss"))[:200], expected=platform.issuer),
+                                check="issuer")
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if platform.client_id not in audiences:
+            raise LaunchRefused(_("The token is meant for %(audience)s, not for certify's client "
+                                  "id %(client_id)s.", audience=str(audience)[:200],
+                                  client_id=platform.client_id), check="audience")
+        azp = claims.get("azp")
+        if (azp is not None or len(audiences) > 1) and azp != platform.client_id:
+            raise LaunchRefused(_("The token's authorised party (azp) is %(azp)s, not certify's "
+                                  "client id %(client_id)s.", azp=str(azp)[:200],
+                                  client_id=platform.client_id), check="azp")
+        self.platform = platform
+        self._registration = PlatformRegistration(platform)
+        return self
+
+    def validate_jwt_signature(self) -> CertifyMessageLaunch:
+        header = self._jwt["header"]
+        if header.get("alg") != SIGNING_ALGORITHM:
+            raise LaunchRefused(_("The token is signed with %(alg)s; certify accepts only RS256.",
+                                  alg=str(header.get("alg"))[:20]), check="signature")
+        kid = header.get("kid")
+        if not kid or not isinstance(kid, str):
+            raise LaunchRefused(_("The token does not say which key signed it (no kid)."),
+                                check="signature")
+        key = platform_key(self.platform, kid, session=self._requests_session, now=self._now)
+        if key is None:
+            raise LaunchRefused(_("The platform's key set has no key %(kid)s, even after fetching "
+                                  "it again.", kid=kid[:100]), check="kid")
+        try:
+            jwt.decode(self._get_id_token(), key, algorithms=[SIGNING_ALGORITHM],
+                       leeway=int(setting("CLOCK_LEEWAY")),
+                       options={"require": ["exp", "iat"], "verify_aud": False})
+        except jwt.InvalidSignatureError as error:
+            raise LaunchRefused(_("The token's signature does not match the platform's key."),
+                                check="signature") from error
+        except jwt.ExpiredSignatureError as error:
+            raise LaunchRefused(_("The token has expired."), check="exp") from error
+        except jwt.ImmatureSignatureError as error:
+            raise LaunchRefused(_("The token was issued in the future: check the platform's "
+                                  "clock."), check="iat") from error
+        except jwt.MissingRequiredClaimError as error:
+            raise LaunchRefused(_("The token has no %(claim)s claim.", claim=error.claim),
+                                check=error.claim, status=400) from error
+        except jwt.InvalidTokenError as error:
+            raise LaunchRefused(_("The token is not valid: %(error)s", error=str(error)[:200]),
+                                check="signature") from error
+        return self
+
+    def validate_nonce(self) -> CertifyMessageLaunch:
+        nonce = self.claims.get("nonce")
+        if not nonce or not isinstance(nonce, str):
+            raise LaunchRefused(_("The token has no nonce."), check="nonce", status=400)
+        if not hmac.compare_digest(nonce.encode(), self._login.nonce.encode()):
+            raise LaunchRefused(_("The token's nonce is not the one issued for this login: the "
+                                  "token was replayed or belongs to another login."),
+                                check="nonce")
+        return self
+
+    def validate_deployment(self) -> CertifyMessageLaunch:
+        deployment_id = self.claims.get(DEPLOYMENT_CLAIM)
+        if not deployment_id or not isinstance(deployment_id, str):
+            raise LaunchRefused(_("The token has no deployment id."), check="deployment",
+                                status=400)
+        if deployment_id not in self.platform.deployment_ids:
+            raise LaunchRefused(_("Deployment %(deployment)s is not registered for this "
+                                  "platform.", deployment=deployment_id[:100]),
+                                check="deployment")
+        return self
+
+    def validate_message(self) -> CertifyMessageLaunch:
+        claims = self.claims
+        version = claims.get(VERSION_CLAIM)
+        if version != LTI_VERSION:
+            raise LaunchRefused(_("The launch uses LTI version %(version)s; certify accepts "
+                                  "1.3.0.", version=str(version)[:20]), check="version",
+                                status=400)
+        message_type = claims.get(MESSAGE_TYPE_CLAIM)
+        if message_type not in SUPPORTED_MESSAGES:
+            raise LaunchRefused(_("The message type %(type)s is not one certify handles.",
+                                  type=str(message_type)[:60]), check="message_type",
+                                status=400)
+        if not isinstance(claims.get(ROLES_CLAIM), list):
+            raise LaunchRefused(_("The launch has no roles claim."), check="roles", status=400)
+        if not claims.get("sub") or not isinstance(claims["sub"], str):
+            raise LaunchRefused(_("The launch does not say who the user is (no sub); anonymous "
+                                  "launches are not supported."), check="sub", status=400)
+        try:
+            super().validate_message()  # pylti1p3's own checks of each message type
+        except LtiException as error:
+            raise LaunchRefused(_("The launch message is not valid: %(reason)s",
+                                  reason=str(error)[:200]), check="message",
+                                status=400) from error
+        return self
+
+    def consume_state(self) -> CertifyMessageLaunch:
+        """Use the login once; of two copies of a launch arriving together, one wins."""
+        used = db.session.execute(
+            sa.update(LoginState)
+            .where(LoginState.id == self._login.id, LoginState.used_at.is_(None))
+            .values(used_at=self._now).execution_options(synchronize_session=False)
+        ).rowcount
+        if not used:
+            raise LaunchRefused(_("This launch was already used: a launch can only be used once "
+                                  "(replay refused)."), check="replay")
+        return self
+
+    def save_launch_data(self) -> CertifyMessageLaunch:
+        # Only the claims: the state is single use, so pylti1p3's state-to-token record is moot.
+        self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
+        return self
+
+    def registered_platform(self) -> LtiPlatform:
+        """The platform of this launch (also of one restored from the cache)."""
+        if self.platform is None:
+            self.platform = db.session.get(LtiPlatform, self._registration.platform_id)
+        return self.platform
+
+    def is_deep_linking(self) -> bool:
+        return self.claims.get(MESSAGE_TYPE_CLAIM) == DEEP_LINKING_REQUEST
+
+
+def restore_launch(launch_id: str, request: FlaskRequest) -> CertifyMessageLaunch | None:
+    """A launch validated earlier, from its cached claims; None if unknown or expired."""
+    try:
+        return CertifyMessageLaunch.from_cache(launch_id, request, DatabaseToolConf())
+    except LtiException:
+        return None

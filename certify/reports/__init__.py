@@ -1,0 +1,1 @@
+"""National programme tracking: targets and quotas, the dashboard's figures, charts, exports."""

@@ -1,0 +1,185 @@
+"""In-person attendance across the programme's sessions, and what the surveys say.
+
+Per session and overall: seats registered, people who attended (present or late, walk-ins
+included), walk-ins, no-shows; the counting rules are the attendance area's
+(``attendance.services.figures.SessionFigures``). Satisfaction: the average of every
+1-5 answer, per module (a session's survey counts for its module) and per question.
+A fixed number of grouped queries whatever the number of people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from certify.attendance.models import (
+    ATTENDED,
+    AttendanceStatus,
+    CheckIn,
+    InPersonSession,
+    Registration,
+    RegistrationStatus,
+)
+from certify.attendance.services.figures import SessionFigures
+from certify.cohorts.models import Cohort
+from certify.extensions import db
+from certify.programmes.models import Module, Translated
+from certify.reports.scope import Scope
+from certify.surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyResponse,
+    SurveyTemplate,
+)
+
+TWO_PLACES = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    title: str
+    cohort: str
+    starts_at: datetime
+    figures: SessionFigures
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """The average of ``answers`` scale answers given in ``responses`` responses."""
+
+    key: str  # a module code, or a question's key
+    label: Translated
+    responses: int
+    answers: int
+    total: int  # sum of the scores
+
+    @property
+    def average(self) -> Decimal | None:
+        if not self.answers:
+            return None
+        return (Decimal(self.total) / self.answers).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class AttendanceReport:
+    sessions: list[SessionRow]
+    overall: SessionFigures
+    by_module: list[Satisfaction]
+    by_question: list[Satisfaction]
+    satisfaction: Satisfaction  # every scale answer of the programme's surveys
+
+
+def _sessions(scope: Scope) -> sa.Select:
+    query = (sa.select(InPersonSession.id, InPersonSession.title, Cohort.name,
+                       InPersonSession.starts_at)
+             .join(Cohort, Cohort.id == InPersonSession.cohort_id)
+             .where(Cohort.programme_id == scope.programme.id))
+    if scope.by_cohort:
+        query = query.where(Cohort.id.in_(scope.cohort_ids()))
+    return query
+
+
+def _fold(counts: dict, status, walk_in: bool, attendance, n: int) -> None:
+    """Add ``n`` registrations of one kind to a session's counts (as SessionFigures does)."""
+    if status is RegistrationStatus.WAITLISTED:
+        counts["waitlisted"] += n
+        return
+    if status is not RegistrationStatus.CONFIRMED:
+        return
+    counts["walk_ins" if walk_in else "registered"] += n
+    if attendance in ATTENDED:
+        counts["attended"] += n
+        if not walk_in:
+            counts["attended_registered"] += n
+    elif attendance is AttendanceStatus.NO_SHOW:
+        counts["no_shows"] += n
+    elif attendance is AttendanceStatus.EXCUSED:
+        counts["excused"] += n
+    elif attendance is AttendanceStatus.ABSENT:
+        counts["absent"] += n
+
+
+def session_rows(scope: Scope) -> tuple[list[SessionRow], SessionFigures]:
+    """Every session of the scope's cohorts, by date, with its figures; and their sum."""
+    sessions = db.session.execute(_sessions(scope).order_by(InPersonSession.starts_at,
+                                                             InPersonSession.id)).all()
+    names = [field.name for field in fields(SessionFigures)]
+    counts = {row.id: dict.fromkeys(names, 0) for row in sessions}
+    query = (sa.select(Registration.session_id, Registration.status, Registration.walk_in,
+                       CheckIn.status, sa.func.count(Registration.id))
+             .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+             .where(Registration.session_id.in_(_sessions(scope).with_only_columns(
+                 InPersonSession.id)))
+             .group_by(Registration.session_id, Registration.status, Registration.walk_in,
+                       CheckIn.status))
+    for session_id, status, walk_in, attendance, n in db.session.execute(
+            scope.join_place(query, Registration.person_id)):
+        _fold(counts[session_id], status, walk_in, attendance, n)
+    overall = {name: sum(values[name] for values in counts.values()) for name in names}
+    rows = [SessionRow(row.id, row.title, row.name, row.starts_at, SessionFigures(**counts[row.id]))
+            for row in sessions]
+    return rows, SessionFigures(**overall)
+
+
+def _answers(scope: Scope, *keys) -> sa.Select:
+    """Scale answers to the surveys of the scope's cohorts, grouped by ``keys``."""
+    query = (sa.select(*keys, sa.func.count(sa.distinct(SurveyResponse.id)),
+                       sa.func.count(SurveyAnswer.score),
+                       sa.func.coalesce(sa.func.sum(SurveyAnswer.score), 0))
+             .select_from(SurveyAnswer)
+             .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+             .join(Survey, Survey.id == SurveyResponse.survey_id)
+             .join(Cohort, Cohort.id == Survey.cohort_id)
+             .outerjoin(InPersonSession, InPersonSession.id == Survey.session_id)
+             .where(Cohort.programme_id == scope.programme.id, SurveyAnswer.score.is_not(None)))
+    if scope.by_cohort:
+        query = query.where(Cohort.id.in_(scope.cohort_ids()))
+    return scope.join_place(query, SurveyResponse.person_id).group_by(*keys)
+
+
+def satisfaction(scope: Scope) -> tuple[list[Satisfaction], list[Satisfaction], Satisfaction]:
+    """Average satisfaction per module, per question (item key), and overall."""
+    module_id = sa.func.coalesce(Survey.module_id, InPersonSession.module_id).label("module_id")
+    by_module = {row[0]: row[1:] for row in db.session.execute(_answers(scope, module_id))}
+    modules = db.session.execute(
+        sa.select(Module.id, Module.code, Module.title)
+        .where(Module.programme_id == scope.programme.id).order_by(Module.position)).all()
+    per_module = [Satisfaction(code, title, *by_module[module])
+                  for module, code, title in modules if module in by_module]
+    by_item = db.session.execute(_answers(scope, SurveyItem.key).join(
+        SurveyItem, SurveyItem.id == SurveyAnswer.item_id)).all()
+    prompts = _prompts(scope, [row[0] for row in by_item])
+    per_question = sorted((Satisfaction(key, prompts[key][1], *rest) for key, *rest in by_item),
+                          key=lambda s: prompts[s.key][0])
+    responses = db.session.scalar(_answers(scope).with_only_columns(
+        sa.func.count(sa.distinct(SurveyResponse.id))).group_by(None)) or 0
+    overall = Satisfaction("all", {}, responses, sum(s.answers for s in per_question),
+                           sum(s.total for s in per_question))
+    return per_module, per_question, overall
+
+
+def _prompts(scope: Scope, keys: list[str]) -> dict[str, tuple[int, Translated]]:
+    """``{item key: (position, prompt)}`` from the programme's survey items."""
+    if not keys:
+        return {}
+    prompts: dict[str, tuple[int, Translated]] = {}
+    for key, position, prompt in db.session.execute(
+            sa.select(SurveyItem.key, SurveyItem.position, SurveyItem.prompt)
+            .join(SurveyTemplate, SurveyTemplate.id == SurveyItem.template_id)
+            .where(SurveyTemplate.programme_id == scope.programme.id, SurveyItem.key.in_(keys))
+            .order_by(SurveyItem.active.desc(), SurveyItem.id)):
+        prompts.setdefault(key, (position, prompt))
+    return {key: prompts.get(key, (len(prompts), {})) for key in keys}
+
+
+def attendance_report(scope: Scope) -> AttendanceReport:
+    """Sessions, their sum, and satisfaction for the scope."""
+    sessions, overall = session_rows(scope)
+    by_module, by_question, everything = satisfaction(scope)
+    return AttendanceReport(sessions=sessions, overall=overall, by_module=by_module,
+                            by_question=by_question, satisfaction=everything)

@@ -1,0 +1,102 @@
+"""Who may use each certificate page and endpoint: URL x role -> status.
+
+Verification needs no account; holders see their own certificates only (404
+for anyone else's, so serials cannot be probed); managers run the register.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from certify.accounts.models import Role
+from certify.attendance import services as attendance
+from certify.certificates.issuing import issue_programme_certificate
+from certify.core.clock import utcnow
+from certify.extensions import db
+from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matrix_ids, request_as
+from tests.certificates.conftest import enrolled
+from tests.factories import make_person
+
+ROLES = ("anonymous", "holder", "other_official", "tutor", "manager", "admin")
+EVERYONE = (200,) * 6
+MANAGERS = (LOGIN, 403, 403, 403, 200, 200)
+MANAGERS_ACT = (LOGIN, 403, 403, 403, 302, 302)
+HOLDER_OR_MANAGER = (LOGIN, 200, 404, 404, 200, 200)
+API_MANAGERS = (401, 403, 403, 403, 200, 200)
+API_HOLDER_OR_MANAGER = (401, 200, 404, 404, 200, 200)
+REASON = {"reason": "Revisión del registro"}
+
+MATRIX = [
+    ("GET", "/v", None, EVERYONE),
+    ("GET", "/v/{serial}", None, EVERYONE),
+    ("GET", "/.well-known/jwks.json", None, EVERYONE),
+    ("GET", "/keys/{kid}", None, EVERYONE),
+    ("GET", "/status/1", None, EVERYONE),
+    ("GET", "/my-certificates", None, (LOGIN, 200, 200, 403, 403, 200)),
+    ("GET", "/certificates/{serial}.pdf", None, HOLDER_OR_MANAGER),
+    ("GET", "/certificates", None, MANAGERS),
+    ("GET", "/certificates/{serial}", None, MANAGERS),
+    ("POST", "/certificates/{serial}/revoke", REASON, MANAGERS_ACT),
+    ("POST", "/certificates/{serial}/reissue", REASON, MANAGERS_ACT),
+    ("GET", "/cohorts/{cohort}/certificates", None, MANAGERS),
+    ("POST", "/cohorts/{cohort}/certificates", lambda w: {"person_id": w.holder.id},
+     MANAGERS_ACT),
+    ("GET", "/sessions/{session}/certificates", None, MANAGERS),
+    ("POST", "/sessions/{session}/certificates", lambda w: {"person_id": w.holder.id},
+     MANAGERS_ACT),
+    ("GET", "/api/v1/verify/{serial}", None, EVERYONE),
+    ("GET", "/api/v1/certificates", None, API_MANAGERS),
+    ("POST", "/api/v1/certificates", lambda w: {"person_id": w.holder.id,
+                                                "cohort_id": w.cohort.id}, API_MANAGERS),
+    ("GET", "/api/v1/certificates/{serial}", None, API_HOLDER_OR_MANAGER),
+    ("GET", "/api/v1/certificates/{serial}/credential", None, API_HOLDER_OR_MANAGER),
+    ("POST", "/api/v1/certificates/{serial}/revocation", REASON, API_MANAGERS),
+    ("POST", "/api/v1/certificates/{serial}/reissue", REASON,
+     (401, 403, 403, 403, 201, 201)),
+]
+
+
+@pytest.fixture
+def access_world(world, tutor, admin):
+    start = utcnow().replace(microsecond=0) - timedelta(days=2)
+    session = attendance.create_session(
+        cohort=world.cohort, module=world.programme.modules[1], title="Encuentro",
+        starts_at=start, ends_at=start + timedelta(hours=8), venue="GAM", capacity=10)
+    db.session.flush()
+    registration = attendance.register(session, world.holder, now=start - timedelta(days=3))
+    attendance.set_attendance(registration, "present", by=world.manager)
+    certificate = issue_programme_certificate(world.holder, world.cohort, actor=world.manager)
+    db.session.commit()
+    other = enrolled(world.cohort)
+    return SimpleNamespace(
+        holder=world.holder, cohort=world.cohort, session=session, certificate=certificate,
+        people={"holder": world.holder, "other_official": other, "tutor": tutor,
+                "manager": world.manager, "admin": admin})
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url", "body", "expected"), MATRIX, ids=matrix_ids(MATRIX))
+def test_access(client, login_as, bearer, access_world, role, method, url, body, expected):
+    world = access_world
+    target = url.format(serial=world.certificate.serial, kid=world.certificate.kid,
+                        cohort=world.cohort.id, session=world.session.id)
+    payload = body(world) if callable(body) else body
+    response = request_as(client, login_as, bearer, world.people.get(role), method, target,
+                          payload)
+    assert_access(response, expected[ROLES.index(role)])
+
+
+def test_the_matrix_covers_every_certificate_endpoint(app):
+    assert_matrix_covers(app, MATRIX, {"certificates", "certificates_api"},
+                         serial="K7QM-3XDA-9PFT", kid="20260101-AAAAAAAA", cohort=1, session=1)
+
+
+def test_officials_never_see_others_certificates_in_the_api(client, bearer, world, issued):
+    stranger = make_person(Role.OFFICIAL)
+    headers = bearer(stranger)
+    response = client.get(f"/api/v1/certificates/{issued.serial}", headers=headers)
+    assert response.status_code == 404
+    assert issued.holder_name not in response.text
