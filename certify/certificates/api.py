@@ -26,7 +26,7 @@ from certify.certificates.issuing import (
     revoke,
     verify,
 )
-from certify.certificates.links import base_url, verification_url
+from certify.certificates.links import base_url, verification_url, verify_limit
 from certify.certificates.models import Certificate
 from certify.certificates.openbadges import MEDIA_TYPE, open_badge_credential, signed_open_badge
 from certify.certificates.register import can_see_certificate, certificates_query
@@ -67,10 +67,6 @@ def documents_errors(*statuses: int, **descriptions: str):
 class InvalidSignature(DomainError):
     status = 400
     code = "invalid_signature"
-
-
-def _verify_limit() -> str:
-    return current_app.config.get("VERIFY_RATE_LIMIT", "60 per minute")
 
 
 def facts(certificate: Certificate) -> dict:
@@ -131,7 +127,7 @@ def _verdict_body(verdict: Verification) -> dict:
                                                                "this address; wait a minute.")
 @blp.doc(security=[])
 @public
-@limiter.limit(_verify_limit)
+@limiter.limit(verify_limit)
 def verify_certificate(args: dict, serial: str):
     """Verify a certificate (no account needed): VALID, REVOKED or EXPIRED, with its facts.
 

@@ -82,7 +82,8 @@ def issue_cohort_certificates(record: Job, cohort_id: int, actor_id: int | None 
     """The job: issue, render and store the certificates of everyone eligible in a cohort."""
     cohort = get_cohort(cohort_id)
     actor = db.session.get(Person, actor_id) if actor_id else None
-    summary = issue_cohort(cohort, actor=actor, since=record.created_at, job=record)
+    summary = issue_cohort(cohort, actor=actor, since=record.created_at, job=record,
+                           batch_size=BATCH_SIZE)
     return summary.as_result()
 
 
@@ -99,7 +100,7 @@ def issue_cohort(cohort: Cohort, *, actor: Person | None, since: datetime | None
     to_issue, to_render = _sort_out(rows, summary, since=since, actor=actor)
     total = len(to_issue) + len(to_render)
     progress = _Progress(job, total, summary)
-    with _renderer(processes, total, batch_size) as renderer:
+    with batch_renderer(processes, total, batch_size) as renderer:
         for batch in _chunks(to_render, batch_size):
             renderer.submit(batch, progress)
         for batch in _chunks(to_issue, batch_size):
@@ -207,7 +208,9 @@ def render_processes() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_PROCESSES))
 
 
-def _renderer(processes: int | None, total: int, batch_size: int):
+def batch_renderer(processes: int | None, total: int, batch_size: int):
+    """Something to ``submit(certificates, progress)`` batches to, used as a context manager;
+    ``progress.batch_rendered(files)`` is called with each batch's ``(id, path, sha256)``."""
     processes = processes if processes is not None else render_processes()
     # Starting a process costs a couple of seconds: worth it only for several batches.
     if processes > 1 and total > batch_size:

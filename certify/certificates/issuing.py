@@ -60,7 +60,8 @@ ATTEMPTS = 4
 
 
 def _now(now: datetime | None) -> datetime:
-    # Whole seconds: the signed claims carry seconds, and the stored value must equal them.
+    # Whole seconds: credentials state the issue time to the second (validFrom, nbf), and a
+    # credential rebuilt from the stored value must say exactly the same.
     return (now or utcnow()).replace(microsecond=0)
 
 
@@ -94,6 +95,7 @@ def prepare_certificate(*, kind: CertificateKind, person: Person, programme: Pro
     authorities, place), draws a serial and a status list index, and signs
     the essential claims with the current key (generated on first use).
     """
+    rules = programme.certification_rules if kind is CertificateKind.PROGRAMME else None
     certificate = Certificate(
         kind=kind, person_id=person.id, holder_name=person.full_name,
         holder_locale=person.preferred_locale or "es",
@@ -104,13 +106,11 @@ def prepare_certificate(*, kind: CertificateKind, person: Person, programme: Pro
         hours=sum((module.hours for module in modules), start=0),
         issuer_name=programme.issuer_name or "", issuer_url=programme.issuer_url,
         authorities=[dict(authority) for authority in programme.authorities or []],
-        place=place or "",
-        criteria=dict(programme.certification_rules or {}) if kind is CertificateKind.PROGRAMME
-        else {},
+        place=place or "", criteria=dict(rules or {}),
         programme_id=programme.id, cohort_id=cohort.id if cohort else None,
         session_id=session.id if session else None,
-        issued_at=_now(issued_at), expires_at=expires_at.replace(microsecond=0) if expires_at
-        else None, issued_by_id=actor.id if actor else None, verification_count=0,
+        issued_at=_now(issued_at), expires_at=_now(expires_at) if expires_at else None,
+        issued_by_id=actor.id if actor else None, verification_count=0,
     )
     _draw_identity(certificate)
     return certificate

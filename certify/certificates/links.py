@@ -9,6 +9,11 @@ from flask import current_app
 from certify.certificates.models import Certificate
 
 
+def verify_limit() -> str:
+    """How often one address may verify (page and API each): ``VERIFY_RATE_LIMIT``."""
+    return current_app.config.get("VERIFY_RATE_LIMIT", "60 per minute")
+
+
 def base_url() -> str:
     """``CERTIFY_BASE_URL`` without a trailing slash: links must work outside any request."""
     return current_app.config["BASE_URL"].rstrip("/")

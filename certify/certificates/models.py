@@ -27,9 +27,6 @@ class CertificateKind(enum.StrEnum):
     PARTICIPATION = "participation"  # present (or late) at one in-person session
 
 
-LIVE = sa.text("revoked_at IS NULL")
-
-
 class Certificate(Base):
     __tablename__ = "certificate"
     __table_args__ = (

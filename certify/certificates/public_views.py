@@ -5,11 +5,20 @@ Registered on the area's blueprint (``certificates.views.blp``).
 
 from __future__ import annotations
 
-from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from certify.accounts.access import public
 from certify.certificates.forms import VerifyForm
 from certify.certificates.issuing import VerificationState, verify
+from certify.certificates.links import verify_limit
 from certify.certificates.openbadges import MEDIA_TYPE
 from certify.certificates.serials import MalformedSerial, normalise_serial
 from certify.certificates.status_list import (
@@ -19,7 +28,7 @@ from certify.certificates.status_list import (
 )
 from certify.certificates.views import blp
 from certify.core.signing import KID_PATTERN, jwks, public_jwk, public_keys
-from certify.extensions import db
+from certify.extensions import db, limiter
 
 # Verdicts about a certificate that exists are answers (200); the others are the request's fault.
 PAGE_STATUS = {VerificationState.NOT_FOUND: 404, VerificationState.MALFORMED: 400,
@@ -46,6 +55,7 @@ def verify_form():
 
 @blp.get("/v/<serial>")
 @public
+@limiter.limit(verify_limit)
 def verify_page(serial: str):
     """VALID, REVOKED, EXPIRED, NOT FOUND or INVALID SIGNATURE, at a glance."""
     token = request.args.get("t") or None

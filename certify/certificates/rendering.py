@@ -98,8 +98,10 @@ def render_batch(certificates: Sequence[Certificate]) -> list[bytes]:
     if not certificates:
         return []
     pages_html, pages, resources = [], [], {}
-    for number, certificate in enumerate(certificates):
-        qr_name = f"qr-{number}.png"
+    for certificate in certificates:
+        # Named after the serial, not the position: the name ends up in the PDF (as the
+        # image's id), and a certificate must give the same bytes in any batch.
+        qr_name = f"qr-{certificate.serial}.png"
         resources[qr_name] = Resource(qr_png(verification_url(certificate)), "image/png")
         with force_locale(certificate.holder_locale or "es"):
             printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:{qr_name}")

@@ -88,8 +88,8 @@ def normalise_serial(text: object) -> str:
         raise MalformedSerial(_("Type the code printed on the certificate, for example "
                                 "K7QM-3XDA-9PFT."))
     if len(text) > MAX_INPUT:
-        raise MalformedSerial(_("A certificate code has %(num)d characters; this text is much "
-                                "longer.", num=LENGTH))
+        raise MalformedSerial(_("A certificate code has %(length)d characters; this text is "
+                                "much longer.", length=LENGTH))
     compact = SEPARATORS.sub("", text).upper()
     compact = "".join(READ_AS.get(char, char) for char in compact)
     wrong = sorted({char for char in compact if char not in VALUES})

@@ -1,9 +1,10 @@
 """The signed token each certificate carries: a compact JWS (EdDSA) over its essential claims.
 
 The claims are short on purpose: the token travels inside the QR code, whose
-size grows with it. They say what a verifier needs without the database:
-serial, kind, holder, programme, hours, dates, issuer and the position in the
-revocation status list.
+size grows with it (a printed code of 2.5 cm must stay readable). They say what
+a verifier needs without the database: serial, kind, holder, programme code,
+hours, dates, issuer and the position in the revocation status list. The
+programme's title is left out: its code names it, and titles are long.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ def hours_text(hours: Decimal | str | int) -> str:
     return format(value, "f")
 
 
-def timestamp_text(moment) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+def date_text(moment) -> str:
+    """The UTC date of ``moment``, e.g. ``2026-12-11``."""
+    return moment.strftime("%Y-%m-%d")
 
 
 def signed_claims(certificate: Certificate) -> dict:
@@ -34,14 +36,13 @@ def signed_claims(certificate: Certificate) -> dict:
         "kind": str(certificate.kind),
         "name": certificate.holder_name,
         "prog": certificate.programme_code,
-        "title": certificate.programme_title_in(certificate.holder_locale),
         "hours": hours_text(certificate.hours),
-        "issued": timestamp_text(certificate.issued_at),
+        "issued": date_text(certificate.issued_at),
         "issuer": certificate.issuer_name,
         "sl": certificate.status_list_index,
     }
     if certificate.expires_at is not None:
-        claims["expires"] = timestamp_text(certificate.expires_at)
+        claims["expires"] = date_text(certificate.expires_at)
     return claims
 
 

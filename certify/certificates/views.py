@@ -47,6 +47,7 @@ from certify.cohorts.services import get_cohort
 from certify.core import audit
 from certify.core.clock import utcnow
 from certify.core.errors import DomainError, NotFound
+from certify.core.qr import qr_svg
 from certify.extensions import db
 
 blp = Blueprint("certificates", __name__)
@@ -77,7 +78,10 @@ def my_certificates():
     items = [{"certificate": certificate,
               "verification_url": verification_url(certificate),
               "page_url": verification_page_url(certificate),
-              "linkedin_url": linkedin_url(certificate, name=certificate.title_in())}
+              "linkedin_url": linkedin_url(certificate, name=certificate.title_in()),
+              "qr": qr_svg(verification_url(certificate),
+                           label=_("QR code to verify certificate %(serial)s",
+                                   serial=certificate.serial))}
              for certificate in certificates_of(current_person())]
     return render_template("certificates/mine.html", items=items)
 
@@ -266,5 +270,5 @@ def session_page(session_id: int):
                            rows=session_attendees(session), now=utcnow()), status
 
 
-from certify.certificates import public_views  # noqa: E402,F401 - routes on this blueprint
-from certify.certificates import jobs_views  # noqa: E402,F401 - bulk issuance and job status
+# More routes on this blueprint: the public pages, and bulk issuance with its job status.
+from certify.certificates import jobs_views, public_views  # noqa: E402,F401

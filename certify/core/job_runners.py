@@ -81,8 +81,10 @@ def run_and_deliver(app: Flask, job_id: int) -> None:
     with app.app_context():
         try:
             record = run_job(job_id)
-            if record is not None and record.status is JobStatus.SUCCEEDED and count_due():
-                deliver_outbox()
+            if record is not None and record.status is JobStatus.SUCCEEDED:
+                due = count_due()
+                if due:
+                    deliver_outbox(limit=due)
         # The job's own failures are recorded by run_job; this is the runner failing (say, the
         # database is unreachable): the job stays queued or running and is resumed later.
         except Exception:  # noqa: BLE001

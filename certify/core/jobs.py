@@ -50,6 +50,7 @@ LONGEST_RETRY_AFTER = timedelta(hours=1)
 # killed) and run again. Jobs advance after every batch, which takes seconds.
 DEFAULT_STALE_AFTER = timedelta(minutes=10)
 _PENDING = "certify.jobs.pending"  # Session.info key: jobs to hand over after commit
+_WROTE = "certify.jobs.wrote"  # Session.info key: the open transaction has flushed changes
 
 
 class JobStatus(enum.StrEnum):
@@ -115,9 +116,11 @@ class Job(Base):
                 ) -> None:
         """Count ``n`` more units done (and the ``total``, ``result`` so far, if given).
 
-        Written and committed at once in a transaction of its own, so the status
-        page sees it while the job goes on. Call it after committing the work it
-        counts: on SQLite, which has one writer at a time, it would otherwise wait.
+        Call it after committing the work it counts: it is then committed at once
+        in a transaction of its own, so the status page sees it while the job
+        goes on. If the job's transaction has uncommitted changes, the progress
+        joins that transaction instead (a second writer would wait for it on
+        SQLite, and on PostgreSQL for the job row the job itself may have locked).
         """
         values: dict[str, Any] = {"progress_done": self.progress_done + n,
                                   "heartbeat_at": utcnow()}
@@ -125,6 +128,19 @@ class Job(Base):
             values["progress_total"] = total
         if result is not None:
             values["result"] = {**(self.result or {}), **result}
+        session = db.session()
+        if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+            for key, value in values.items():
+                setattr(self, key, value)
+            return
+        if session.in_transaction():
+            # Read-only so far: end it, or SQLite would refuse the job's next write (its
+            # snapshot would predate this update). Nothing to expire: nothing changed.
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
         _write_separately(self.id, values)
         for key, value in values.items():
             # Already stored: keep the job's own session from writing it again.
@@ -231,6 +247,23 @@ def _hand_over(session: Session) -> None:
 @sa.event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_WROTE, None)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_writes(session: Session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_statement_writes(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _transaction_ended(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def _write_separately(job_id: int, values: dict) -> None:

@@ -58,7 +58,8 @@ def platform_answer(response: requests.Response, limit: int = 2000) -> str:
     body = (response.text or "").strip()
     if len(body) > limit:
         body = body[:limit] + "…"
-    return f"HTTP {response.status_code} {response.reason or ''}".strip() + (f": {body}" if body else "")
+    status = f"HTTP {response.status_code} {response.reason or ''}".strip()
+    return f"{status}: {body}" if body else status
 
 
 class PlatformConnector(ServiceConnector):

@@ -21,7 +21,8 @@ from certify.core.i18n import localized
 from certify.lti.grades import SCORE_MAXIMUM
 from certify.lti.launch import CertifyMessageLaunch
 from certify.lti.platforms import tool_url
-from certify.lti.services import TARGET_PARAMETER, line_item_label, parse_target
+from certify.lti.services import line_item_label
+from certify.lti.targets import TARGET_PARAMETER, parse_target
 from certify.programmes.models import Programme
 
 SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"

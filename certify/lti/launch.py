@@ -14,27 +14,26 @@ finish a login another started, and launches work in iframes whose cookies are b
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
-import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 import jwt
-import requests
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from markupsafe import escape
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import LtiException
-from pylti1p3.launch_data_storage.base import LaunchDataStorage
+from sqlalchemy.orm import joinedload
 
 from certify.core.clock import utcnow
 from certify.extensions import db
 from certify.lti.connector import platform_session
 from certify.lti.errors import LaunchRefused
-from certify.lti.models import CacheEntry, LoginState, LtiPlatform
+from certify.lti.launch_data import DatabaseLaunchDataStorage
+from certify.lti.models import LoginState, LtiPlatform
+from certify.lti.platform_keys import SIGNING_ALGORITHM, platform_key
 from certify.lti.settings import setting
 from certify.lti.tool_conf import DatabaseToolConf, PlatformRegistration
 
@@ -47,56 +46,12 @@ RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
 DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
 SUPPORTED_MESSAGES = (RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST)
 LTI_VERSION = "1.3.0"
-SIGNING_ALGORITHM = "RS256"
 
 
 def lti_request(params: Mapping[str, str], *, secure: bool) -> FlaskRequest:
     """pylti1p3's request for these parameters; cookies and the session are never read."""
     return FlaskRequest(cookies={}, session={}, request_data=dict(params),
                         request_is_secure=secure)
-
-
-# --- launch data storage -----------------------------------------------------------------------
-
-class DatabaseLaunchDataStorage(LaunchDataStorage):
-    """pylti1p3's launch data storage in ``lti_cache_entry``, shared by every worker.
-
-    No session cookie: launch ids are random (uuid4) and the pages that read a launch back
-    check it belongs to the signed-in person.
-    """
-
-    _session_cookie_name = ""
-
-    def can_set_keys_expiration(self) -> bool:
-        return True
-
-    def _row(self, key: str) -> CacheEntry | None:
-        return db.session.scalar(sa.select(CacheEntry).where(
-            CacheEntry.key == self._prepare_key(key)[:255], CacheEntry.expires_at > utcnow()))
-
-    def get_value(self, key: str):
-        row = self._row(key)
-        return row.value if row is not None else None
-
-    def set_value(self, key: str, value, exp: int | None = None) -> None:
-        expires_at = utcnow() + timedelta(seconds=exp or 86400)
-        prepared = self._prepare_key(key)[:255]
-        row = db.session.scalar(sa.select(CacheEntry).where(CacheEntry.key == prepared))
-        if row is None:
-            db.session.add(CacheEntry(key=prepared, value=value, expires_at=expires_at))
-        else:
-            row.value, row.expires_at = value, expires_at
-        db.session.flush()
-
-    def check_value(self, key: str) -> bool:
-        return self._row(key) is not None
-
-
-def purge_expired(now: datetime | None = None) -> None:
-    """Forget logins and cached launches past their time."""
-    now = now or utcnow()
-    db.session.execute(sa.delete(LoginState).where(LoginState.expires_at < now))
-    db.session.execute(sa.delete(CacheEntry).where(CacheEntry.expires_at < now))
 
 
 # --- OIDC login --------------------------------------------------------------------------------
@@ -180,63 +135,6 @@ def start_login(platform_id: int, now: datetime | None = None) -> LoginState:
     return login
 
 
-# --- the platform's keys -----------------------------------------------------------------------
-
-# Parsed public keys by their JWK, so a launch does not rebuild the key object every time.
-_public_keys: dict[str, object] = {}
-_keys_lock = threading.Lock()
-
-
-def _public_key(jwk: Mapping):
-    cache_key = json.dumps(jwk, sort_keys=True)
-    key = _public_keys.get(cache_key)
-    if key is None:
-        key = jwt.PyJWK.from_dict(dict(jwk), algorithm=SIGNING_ALGORITHM).key
-        with _keys_lock:
-            if len(_public_keys) > 256:  # platforms rotate; never grow without bound
-                _public_keys.clear()
-            _public_keys[cache_key] = key
-    return key
-
-
-def _find_jwk(key_set: Mapping | None, kid: str) -> Mapping | None:
-    keys = key_set.get("keys") if isinstance(key_set, Mapping) else None
-    for jwk in keys if isinstance(keys, list) else []:
-        if isinstance(jwk, Mapping) and jwk.get("kid") == kid \
-                and jwk.get("alg", SIGNING_ALGORITHM) == SIGNING_ALGORITHM:
-            return jwk
-    return None
-
-
-def fetch_key_set(platform: LtiPlatform, session: requests.Session, now: datetime) -> dict:
-    """Fetch the platform's key set and keep it on the platform."""
-    try:
-        response = session.get(platform.key_set_url)
-        response.raise_for_status()
-        key_set = response.json()
-    except (requests.RequestException, ValueError) as error:
-        raise LaunchRefused(_("The platform's key set at %(url)s could not be read: %(error)s",
-                              url=platform.key_set_url, error=str(error)[:200]),
-                            check="key_set") from error
-    if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
-        raise LaunchRefused(_("The platform's key set at %(url)s is not a JSON key set.",
-                              url=platform.key_set_url), check="key_set")
-    platform.key_set, platform.key_set_fetched_at = key_set, now
-    return key_set
-
-
-def platform_key(platform: LtiPlatform, kid: str, *, session: requests.Session,
-                 now: datetime):
-    """The platform's public key ``kid``: from the cached key set, else after fetching it again
-    (once: a platform that rotated its keys is caught up with); None if it has no such key."""
-    max_age = timedelta(hours=int(setting("KEY_SET_HOURS")))
-    fresh = platform.key_set_fetched_at is not None and platform.key_set_fetched_at > now - max_age
-    jwk = _find_jwk(platform.key_set, kid) if fresh else None
-    if jwk is None:
-        jwk = _find_jwk(fetch_key_set(platform, session, now), kid)
-    return _public_key(jwk) if jwk is not None else None
-
-
 # --- launch ------------------------------------------------------------------------------------
 
 class CertifyMessageLaunch(FlaskMessageLaunch):
@@ -295,7 +193,11 @@ class CertifyMessageLaunch(FlaskMessageLaunch):
         state = self._get_request_param("state")
         if not state:
             raise LaunchRefused(_("The launch has no state."), check="state", status=400)
-        login = db.session.scalar(sa.select(LoginState).where(LoginState.state == state[:64]))
+        # The platform, its programme and deployments come along: the launch needs them all.
+        login = db.session.scalar(
+            sa.select(LoginState).where(LoginState.state == state[:64])
+            .options(joinedload(LoginState.platform).joinedload(LtiPlatform.programme),
+                     joinedload(LoginState.platform).selectinload(LtiPlatform.deployments)))
         if login is None:
             raise LaunchRefused(_("The launch's state is unknown: it was changed on the way, or "
                                   "the login did not start at certify."), check="state")
@@ -428,7 +330,9 @@ class CertifyMessageLaunch(FlaskMessageLaunch):
 
     def save_launch_data(self) -> CertifyMessageLaunch:
         # Only the claims: the state is single use, so pylti1p3's state-to-token record is moot.
-        self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
+        storage = self._session_service.data_storage
+        storage.add_value(self._launch_id, self._jwt["body"],
+                          int(setting("LAUNCH_DATA_HOURS")) * 3600)
         return self
 
     def registered_platform(self) -> LtiPlatform:

@@ -27,7 +27,7 @@ from certify.extensions import db
 from certify.lti.connector import PlatformConnector, platform_answer
 from certify.lti.errors import PlatformError
 from certify.lti.models import LtiContext, LtiUser
-from certify.lti.services import find_lti_users, grant_roles, link_person, map_roles
+from certify.lti.people import find_lti_users, grant_roles, link_person, map_roles
 
 MAX_PAGES = 1000  # a platform whose "next" links never end must not keep certify busy forever
 

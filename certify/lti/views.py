@@ -28,13 +28,8 @@ from certify.lti.errors import LaunchRefused, PlatformError
 from certify.lti.forms import DeepLinkForm
 from certify.lti.jobs import schedule_roster_sync
 from certify.lti.keys import public_key_set
-from certify.lti.launch import (
-    CertifyMessageLaunch,
-    CertifyOIDCLogin,
-    lti_request,
-    purge_expired,
-    restore_launch,
-)
+from certify.lti.launch import CertifyMessageLaunch, CertifyOIDCLogin, lti_request, restore_launch
+from certify.lti.launch_data import purge_expired
 from certify.lti.models import LtiUser
 from certify.lti.platforms import find_invite, tool_url
 from certify.lti.registration import register_with_platform

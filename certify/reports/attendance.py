@@ -3,8 +3,9 @@
 Per session and overall: seats registered, people who attended (present or late, walk-ins
 included), walk-ins, no-shows; the counting rules are the attendance area's
 (``attendance.services.figures.SessionFigures``). Satisfaction: the average of every
-1-5 answer, per module (a session's survey counts for its module) and per question.
-A fixed number of grouped queries whatever the number of people.
+1-5 answer, per module (a session's survey counts for its module) and per question, from
+the read model's survey tallies. A fixed number of grouped queries whatever the number of
+people.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from certify.accounts.models import Country, Region
 from certify.attendance.models import (
     ATTENDED,
     AttendanceStatus,
@@ -27,14 +29,9 @@ from certify.attendance.services.figures import SessionFigures
 from certify.cohorts.models import Cohort
 from certify.extensions import db
 from certify.programmes.models import Module, Translated
+from certify.reports.models import SurveyTally
 from certify.reports.scope import Scope
-from certify.surveys.models import (
-    Survey,
-    SurveyAnswer,
-    SurveyItem,
-    SurveyResponse,
-    SurveyTemplate,
-)
+from certify.surveys.models import Survey, SurveyItem, SurveyTemplate
 
 TWO_PLACES = Decimal("0.01")
 
@@ -126,39 +123,55 @@ def session_rows(scope: Scope) -> tuple[list[SessionRow], SessionFigures]:
     return rows, SessionFigures(**overall)
 
 
-def _answers(scope: Scope, *keys) -> sa.Select:
-    """Scale answers to the surveys of the scope's cohorts, grouped by ``keys``."""
-    query = (sa.select(*keys, sa.func.count(sa.distinct(SurveyResponse.id)),
-                       sa.func.count(SurveyAnswer.score),
-                       sa.func.coalesce(sa.func.sum(SurveyAnswer.score), 0))
-             .select_from(SurveyAnswer)
-             .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-             .join(Survey, Survey.id == SurveyResponse.survey_id)
+def _tallies(scope: Scope, *keys, questions: bool) -> sa.Select:
+    """The scope's survey tallies summed by ``keys``: of the questions (answers and scores)
+    or of the surveys (``questions=False``: responses)."""
+    tally = SurveyTally
+    query = (sa.select(*keys, *(sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.Integer)
+                                for column in (tally.responses, tally.answers, tally.total)))
+             .select_from(tally)
+             .join(Survey, Survey.id == tally.survey_id)
              .join(Cohort, Cohort.id == Survey.cohort_id)
              .outerjoin(InPersonSession, InPersonSession.id == Survey.session_id)
-             .where(Cohort.programme_id == scope.programme.id, SurveyAnswer.score.is_not(None)))
+             .where(Cohort.programme_id == scope.programme.id,
+                    tally.by_place.is_(scope.by_place),
+                    tally.item_id.is_not(None) if questions else tally.item_id.is_(None)))
     if scope.by_cohort:
         query = query.where(Cohort.id.in_(scope.cohort_ids()))
-    return scope.join_place(query, SurveyResponse.person_id).group_by(*keys)
+    if scope.country:
+        query = query.where(tally.region_id.in_(
+            sa.select(Region.id).join(Region.country).where(Country.code == scope.country)))
+    if scope.region_id:
+        query = query.where(tally.region_id == scope.region_id)
+    if scope.kind:
+        query = query.where(tally.kind == scope.kind.value)
+    return query.group_by(*keys)
 
 
 def satisfaction(scope: Scope) -> tuple[list[Satisfaction], list[Satisfaction], Satisfaction]:
-    """Average satisfaction per module, per question (item key), and overall."""
+    """Average satisfaction per module, per question (item key), and overall.
+
+    Read from the survey tallies (``reports.facts``); respondents are placed by the
+    municipality they worked in when the tallies were made.
+    """
     module_id = sa.func.coalesce(Survey.module_id, InPersonSession.module_id).label("module_id")
-    by_module = {row[0]: row[1:] for row in db.session.execute(_answers(scope, module_id))}
+    answers = {row[0]: row[2:] for row in db.session.execute(
+        _tallies(scope, module_id, questions=True))}
+    responses = {row[0]: row[1] for row in db.session.execute(
+        _tallies(scope, module_id, questions=False))}
     modules = db.session.execute(
         sa.select(Module.id, Module.code, Module.title)
         .where(Module.programme_id == scope.programme.id).order_by(Module.position)).all()
-    per_module = [Satisfaction(code, title, *by_module[module])
-                  for module, code, title in modules if module in by_module]
-    by_item = db.session.execute(_answers(scope, SurveyItem.key).join(
-        SurveyItem, SurveyItem.id == SurveyAnswer.item_id)).all()
+    per_module = [Satisfaction(code, title, responses.get(module, 0), *answers[module])
+                  for module, code, title in modules if module in answers]
+    by_item = db.session.execute(_tallies(scope, SurveyItem.key, questions=True).join(
+        SurveyItem, SurveyItem.id == SurveyTally.item_id)).all()
     prompts = _prompts(scope, [row[0] for row in by_item])
-    per_question = sorted((Satisfaction(key, prompts[key][1], *rest) for key, *rest in by_item),
+    per_question = sorted((Satisfaction(key, prompts[key][1], answered, answered, total)
+                           for key, _responses, answered, total in by_item),
                           key=lambda s: prompts[s.key][0])
-    responses = db.session.scalar(_answers(scope).with_only_columns(
-        sa.func.count(sa.distinct(SurveyResponse.id))).group_by(None)) or 0
-    overall = Satisfaction("all", {}, responses, sum(s.answers for s in per_question),
+    overall = Satisfaction("all", {}, sum(responses.values()),
+                           sum(s.answers for s in per_question),
                            sum(s.total for s in per_question))
     return per_module, per_question, overall
 

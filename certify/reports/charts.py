@@ -178,7 +178,7 @@ def bar_chart(title: str, description: str, groups: Sequence[tuple[str, Sequence
     group_height = bar * len(series) + gap
     height = top + group_height * max(1, len(groups)) + 10
     values = [v for _label, row in groups for v in row if v is not None]
-    scale = maximum or nice_maximum(max(values, default=0))
+    scale = float(maximum or nice_maximum(float(max(values, default=0))))
     plot = width - label_width - right
     body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>', _hatch(chart_id)]
     if len(series) > 1:

@@ -1,16 +1,20 @@
-"""``certify reports targets import FILE.csv`` and ``certify reports targets export CODE``."""
+"""``certify reports targets import|export`` and ``certify reports refresh``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from certify.core.cli import transactional_command
 from certify.core.errors import ValidationError
+from certify.extensions import db
+from certify.programmes.models import Programme
 from certify.programmes.services import get_programme_by_code
+from certify.reports.facts import refresh_programme
 from certify.reports.importing import ImportRejected, import_targets, targets_csv
 from certify.reports.targets import get_target
 
@@ -80,6 +84,21 @@ def export_command(programme_code: str, output: Path | None):
     else:
         output.write_text(body, encoding="utf-8")
         click.echo(f"Written to {output}.")
+
+
+@reports_cli.command("refresh")
+@click.option("--programme", "programme_code", help="Only this programme (its code).")
+@with_appcontext
+@transactional_command
+def refresh_command(programme_code: str | None):
+    """Rebuild the dashboard's read model: every enrolled person's steps and every survey
+    tally, from the source tables. Run it nightly (it also catches withdrawals, reopened
+    grades and people who moved, which are not signalled as they happen)."""
+    programmes = ([get_programme_by_code(programme_code)] if programme_code
+                  else list(db.session.scalars(sa.select(Programme).order_by(Programme.code))))
+    for programme in tqdm(programmes, desc="Refreshing", unit="programme", disable=None):
+        refresh = refresh_programme(programme)
+        click.echo(f"{programme.code}: refreshed in {refresh.seconds:.1f} s.")
 
 
 commands = [reports_cli]

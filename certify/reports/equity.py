@@ -1,9 +1,9 @@
 """Who are we leaving out? Certified agents by gender, age band, region and rural or urban
 municipality, side by side with the people enrolled and the public-workforce baseline.
 
-Two grouped queries (certified, enrolled), each over the four dimensions at once, whatever
-the number of people. Ages are counted in the report's year (``today``): the same people
-are compared with today's workforce.
+Two grouped passes over the read model (``reports.facts``) count the people enrolled and
+those of them holding a live certificate, whatever the number of people. Ages are counted
+in the report's year (``today``): the people are compared with today's workforce.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from certify.accounts.models import Country, Gender, Municipality, Person, Region
-from certify.certificates.models import Certificate
+from certify.accounts.models import Country, Gender, Municipality, Region
 from certify.core.clock import today as clock_today
 from certify.extensions import db
 from certify.reports.baseline import AGE_BANDS, AREAS, DIMENSIONS, current_baseline
-from certify.reports.funnel import enrolled_people
-from certify.reports.progress import certificates_in
+from certify.reports.models import ReportFact
+from certify.reports.places import certified_by
 from certify.reports.scope import Scope
+from certify.reports.sql import count_if
 
 UNKNOWN = "unknown"  # not recorded: no gender, birth year or municipality on file
 ONE_DECIMAL = Decimal("0.1")
@@ -72,31 +72,42 @@ class EquityDimension:
     illustrative: bool
 
 
-def _grouped(query: sa.Select, person_id, year: int) -> sa.Select:
-    """``query`` (rows of people) counted by gender, age band, region and kind."""
-    people = query.subquery()
-    # Read as plain text: "unknown" is not a Gender.
-    gender = sa.func.coalesce(sa.type_coerce(Person.gender, sa.String), UNKNOWN)
-    band = age_band(Person.birth_year, year)
-    columns = (gender.label("gender"), band.label("age_band"),
-               Municipality.region_id.label("region"), Municipality.kind.label("area"))
-    return (sa.select(*columns, sa.func.count())
-            .select_from(people)
-            .outerjoin(Person, Person.id == people.c[person_id])
-            .outerjoin(Municipality, Municipality.id == Person.municipality_id)
-            .group_by(*columns))
+def _counts(scope: Scope, today: date) -> tuple[list, list]:
+    """Enrolled and certified people (a live certificate issued by the end of ``today``) by
+    (gender, age band), and by (region, kind of municipality): two grouped passes over the
+    read model, each into a few hundred groups."""
+    fact = ReportFact
+    certified = certified_by(scope, today)
+    counts = (sa.func.count(), count_if(certified))
+    gender = sa.func.coalesce(fact.gender, UNKNOWN)
+    band = age_band(fact.birth_year, today.year)
+    people = db.session.execute(scope.facts(sa.select(gender, band, *counts).select_from(fact))
+                                .group_by(gender, band)).all()
+    per_municipality = scope.facts(sa.select(fact.municipality_id, *(
+        count.label(name) for count, name in zip(counts, ("enrolled", "certified"),
+                                                 strict=True))).select_from(fact)
+        .group_by(fact.municipality_id)).subquery()
+    place = (Municipality.region_id, Municipality.kind)
+    places = db.session.execute(
+        sa.select(*place, *(sa.cast(sa.func.sum(column), sa.Integer) for column in (
+            per_municipality.c.enrolled, per_municipality.c.certified)))
+        .select_from(per_municipality)
+        .outerjoin(Municipality, Municipality.id == per_municipality.c.municipality_id)
+        .group_by(*place)).all()
+    return people, places
 
 
-def _fold(rows) -> tuple[dict[str, dict[str, int]], int]:
+def _fold(people, places, index: int) -> tuple[dict[str, dict[str, int]], int]:
+    """The counts in column ``index`` (of the counts), per dimension and group, and their
+    total."""
     counts: dict[str, dict[str, int]] = {dimension: defaultdict(int) for dimension in DIMENSIONS}
-    total = 0
-    for gender, band, region, area, n in rows:
-        total += n
-        counts["gender"][str(gender)] += n
-        counts["age_band"][band] += n
-        counts["region"][str(region) if region is not None else UNKNOWN] += n
-        counts["area"][str(area) if area is not None else UNKNOWN] += n
-    return counts, total
+    for gender, band, *numbers in people:
+        counts["gender"][str(gender)] += numbers[index]
+        counts["age_band"][band] += numbers[index]
+    for region, area, *numbers in places:
+        counts["region"][str(region) if region is not None else UNKNOWN] += numbers[index]
+        counts["area"][str(area) if area is not None else UNKNOWN] += numbers[index]
+    return counts, sum(counts["gender"].values())
 
 
 def _keys(dimension: str, seen: set[str], regions: dict[str, str]) -> list[str]:
@@ -109,17 +120,10 @@ def _keys(dimension: str, seen: set[str], regions: dict[str, str]) -> list[str]:
 
 def equity(scope: Scope, *, today: date | None = None) -> list[EquityDimension]:
     """The four dimensions, each with certified, enrolled and baseline shares per group."""
-    year = (today or clock_today()).year
-    certified_query = certificates_in(scope.without_place(), sa.select(
-        Certificate.person_id.label("person_id")), until=today or clock_today())
-    if scope.by_place:
-        certified_query = (certified_query.join(Person, Person.id == Certificate.person_id)
-                           .join(Municipality, Municipality.id == Person.municipality_id)
-                           .where(*scope.place_conditions()))
-    certified, certified_total = _fold(db.session.execute(
-        _grouped(certified_query, "person_id", year)))
-    enrolled, enrolled_total = _fold(db.session.execute(
-        _grouped(enrolled_people(scope), "person_id", year)))
+    today = today or clock_today()
+    people, places = _counts(scope, today)
+    enrolled, enrolled_total = _fold(people, places, 0)
+    certified, certified_total = _fold(people, places, 1)
     baseline = current_baseline()
     seen_regions = set(certified["region"]) | set(enrolled["region"]) | set(
         baseline["region"].shares)

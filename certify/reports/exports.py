@@ -125,10 +125,24 @@ REGISTER_HEADER = ["serial", "name", "municipality", "region", "country", "progr
                    "programme_title", "issued_on", "status"]
 
 
-def register_csv(entries: Iterable[RegisterEntry]) -> Iterator[str]:
-    """The register, line by line (a BOM first, so spreadsheets read it as UTF-8)."""
-    yield "\ufeff" + _line(REGISTER_HEADER)
-    for entry in entries:
-        yield _line([entry.serial, entry.name, entry.municipality, entry.region, entry.country,
-                     entry.programme_code, localized(entry.programme_title),
-                     entry.issued_at.date().isoformat(), entry.status.value])
+def register_csv(entries: Iterable[RegisterEntry], *, batch: int = 1000) -> Iterator[str]:
+    """The register, ``batch`` lines at a time (a BOM first, so spreadsheets read UTF-8)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(REGISTER_HEADER)
+    titles: dict[tuple, str] = {}  # the entries of a programme state the same few titles
+    for count, entry in enumerate(entries, start=1):
+        key = tuple(sorted(entry.programme_title.items()))
+        title = titles.get(key)
+        if title is None:
+            title = titles[key] = localized(entry.programme_title)
+        writer.writerow([_cell(value) for value in (
+            entry.serial, entry.name, entry.municipality, entry.region, entry.country,
+            entry.programme_code, title, entry.issued_at.date().isoformat(),
+            entry.status.value)])
+        if count % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

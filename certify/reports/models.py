@@ -5,7 +5,7 @@ equity figures are compared with."""
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -118,3 +118,69 @@ class Baseline(TimestampMixin, Base):
     source: Mapped[str] = mapped_column(sa.Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("person.id", ondelete="SET NULL"))
+
+
+# --- the figures' read model ---------------------------------------------------------------------
+
+class ReportFact(Base):
+    """One person enrolled in a programme, as the figures count them: where, who, how far.
+
+    A read model, so that a national dashboard reads one narrow row per person instead of
+    a million quiz attempts. Rows are recomputed from the source tables for the people
+    concerned whenever an attempt is scored, a check-in recorded, a grade released or an
+    enrolment created (``reports.subscribers``), and for everyone by
+    ``certify reports refresh`` (which also catches what sends no signal: a withdrawal, a
+    reopened grade, a person moving to another municipality).
+    """
+
+    __tablename__ = "report_fact"
+
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
+    cohort_id: Mapped[int | None] = mapped_column(  # the latest enrolment's
+        sa.ForeignKey("cohort.id", ondelete="SET NULL"))
+    municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="SET NULL"))
+    gender: Mapped[str | None] = mapped_column(sa.String(20))
+    birth_year: Mapped[int | None]
+    active: Mapped[bool]  # holds an enrolment that is not withdrawn
+    virtual_modules_passed: Mapped[bool]
+    attended_in_person: Mapped[bool]
+    prototype_passed: Mapped[bool]
+    refreshed_at: Mapped[datetime]
+
+
+class SurveyTally(Base):
+    """The 1-5 answers of one survey per question: what the satisfaction figures add up.
+
+    ``item_id`` NULL: the survey's responses. Rows with ``by_place`` are split by the
+    respondents' region and kind of municipality, for the place filters; the others are
+    the whole survey's, so the unfiltered figures read a few rows per survey.
+    """
+
+    __tablename__ = "report_survey_tally"
+    __table_args__ = (sa.Index("ix_report_survey_tally_survey", "survey_id", "by_place"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"))
+    by_place: Mapped[bool]
+    item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("survey_item.id", ondelete="CASCADE"))
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("region.id", ondelete="CASCADE"))
+    kind: Mapped[str | None] = mapped_column(sa.String(20))
+    responses: Mapped[int]
+    answers: Mapped[int]
+    total: Mapped[int]
+
+
+class ReportRefresh(Base):
+    """When a programme's read model was last rebuilt in full, and how long it took."""
+
+    __tablename__ = "report_refresh"
+
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True)
+    refreshed_at: Mapped[datetime]
+    seconds: Mapped[float]

@@ -1,27 +1,28 @@
 """Region by region and municipality by municipality: quota, certified, percentage of the
 quota, and the pipeline (people enrolled, not withdrawn, not yet certified).
 
-One SQL statement builds the whole table (counts grouped by place, joined to the places
-and their quotas), sorted and paged in the database; one more sums it. People are
-placed by the municipality they work in now.
+One SQL statement builds the whole table (one pass over the read model, ``reports.facts``,
+counting per municipality, then joined to the places and their quotas) and sorts, sums
+and pages it in the database. People are placed by their municipality in the read model;
+"certified" means a live programme certificate.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import sqlalchemy as sa
 
-from certify.accounts.models import Country, Municipality, MunicipalityKind, Person, Region
-from certify.certificates.models import Certificate, CertificateKind
-from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from certify.accounts.models import Country, Municipality, MunicipalityKind, Region
+from certify.certificates.models import Certificate
 from certify.core.clock import today as clock_today
 from certify.extensions import db
-from certify.reports.models import Allocation, AllocationLevel, Target
+from certify.reports.models import Allocation, AllocationLevel, ReportFact, Target
 from certify.reports.progress import certificates_in
 from certify.reports.scope import Scope
+from certify.reports.sql import count_if
 
 
 class PlaceSort(enum.StrEnum):
@@ -72,30 +73,33 @@ class PlaceTable:
         return max(1, -(-self.count // self.per_page))
 
 
-def pipeline_people(scope: Scope) -> sa.Select:
-    """Enrolments (not withdrawn) in the scope's cohorts of people without a live programme
-    certificate: select of ``Enrolment.person_id``, one row per enrolment."""
-    certified = sa.select(Certificate.id).where(
-        Certificate.person_id == Enrolment.person_id, Certificate.kind == CertificateKind.PROGRAMME,
-        Certificate.programme_id == scope.programme.id, Certificate.revoked_at.is_(None))
-    return (sa.select(Enrolment.person_id.label("person_id"))
-            .join(Cohort, Cohort.id == Enrolment.cohort_id)
-            .where(Cohort.programme_id == scope.programme.id,
-                   Enrolment.status != EnrolmentStatus.WITHDRAWN,
-                   ~sa.exists(certified))
-            .where(*([Enrolment.cohort_id.in_(scope.cohort_ids())] if scope.by_cohort else [])))
+def certified_by(scope: Scope, today: date) -> sa.ColumnElement[bool]:
+    """For a row of the read model: the person holds a live certificate of the programme
+    issued by the end of ``today``."""
+    return ReportFact.person_id.in_(certificates_in(
+        replace(scope, country=None, region_id=None, kind=None, cohort_id=None, year=None),
+        sa.select(Certificate.person_id), until=today))
 
 
-def _grouped(people: sa.Select, level: AllocationLevel, scope: Scope, label: str
-             ) -> sa.Subquery:
-    """``people`` (a select of one ``person_id`` column) counted per place, once each."""
-    people = people.subquery()
+def _counts(scope: Scope, level: AllocationLevel, today: date) -> sa.Subquery:
+    """Certified and pipeline per place, in one pass over the read model.
+
+    The pipeline is the people with an enrolment that is not withdrawn and no live
+    certificate. People are placed by their municipality in the read model.
+    """
+    certified = certified_by(scope, today)
+    per_municipality = scope.without_place().facts(sa.select(
+        ReportFact.municipality_id.label("municipality_id"),
+        count_if(certified).label("certified"),
+        count_if(sa.and_(ReportFact.active.is_(True), ~certified)).label("pipeline"))
+        .group_by(ReportFact.municipality_id)).subquery()
     key = Municipality.id if level is AllocationLevel.MUNICIPALITY else Municipality.region_id
     query = (sa.select(key.label("place_id"),
-                       sa.func.count(sa.distinct(people.c.person_id)).label(label))
-             .select_from(people)
-             .join(Person, Person.id == people.c.person_id)
-             .join(Municipality, Municipality.id == Person.municipality_id))
+                       *(sa.cast(sa.func.sum(column), sa.Integer).label(column.name)
+                         for column in (per_municipality.c.certified,
+                                        per_municipality.c.pipeline)))
+             .select_from(per_municipality)
+             .join(Municipality, Municipality.id == per_municipality.c.municipality_id))
     if scope.kind:
         query = query.where(Municipality.kind == scope.kind)
     return query.group_by(key).subquery()
@@ -110,7 +114,7 @@ def _quotas(target: Target | None, level: AllocationLevel, scope: Scope) -> sa.S
                 .where(Allocation.target_id == target.id,
                        Allocation.municipality_id.is_not(None)).subquery())
     local = (sa.select(Municipality.region_id.label("place_id"),
-                       sa.func.sum(Allocation.certified).label("quota"))
+                       sa.cast(sa.func.sum(Allocation.certified), sa.Integer).label("quota"))
              .join(Municipality, Municipality.id == Allocation.municipality_id)
              .where(Allocation.target_id == target.id)
              .where(*([Municipality.kind == scope.kind] if scope.kind else []))
@@ -128,10 +132,7 @@ def _quotas(target: Target | None, level: AllocationLevel, scope: Scope) -> sa.S
 
 def _table_query(scope: Scope, level: AllocationLevel, target: Target | None,
                  today: date) -> sa.Select:
-    unplaced_scope = scope.without_place()
-    certified = _grouped(certificates_in(unplaced_scope, sa.select(
-        Certificate.person_id.label("person_id")), until=today), level, scope, "certified")
-    pipeline = _grouped(pipeline_people(scope), level, scope, "pipeline")
+    counts = _counts(scope, level, today)
     quotas = _quotas(target, level, scope)
     if level is AllocationLevel.MUNICIPALITY:
         place = Municipality
@@ -148,15 +149,14 @@ def _table_query(scope: Scope, level: AllocationLevel, target: Target | None,
             query = query.where(Country.code == scope.country)
         if scope.region_id:
             query = query.where(Region.id == scope.region_id)
-    certified_n = sa.func.coalesce(certified.c.certified, 0)
-    pipeline_n = sa.func.coalesce(pipeline.c.pipeline, 0)
+    certified_n = sa.func.coalesce(counts.c.certified, 0)
+    pipeline_n = sa.func.coalesce(counts.c.pipeline, 0)
     quota = quotas.c.quota if quotas is not None else sa.null()
     query = query.add_columns(quota.label("target"), certified_n.label("certified"),
                               pipeline_n.label("pipeline"))
     if quotas is not None:
         query = query.outerjoin(quotas, quotas.c.place_id == place.id)
-    return (query.outerjoin(certified, certified.c.place_id == place.id)
-            .outerjoin(pipeline, pipeline.c.place_id == place.id))
+    return query.outerjoin(counts, counts.c.place_id == place.id)
 
 
 def _order(table: sa.Subquery, sort: PlaceSort, descending: bool) -> list:
@@ -178,21 +178,28 @@ def places_table(scope: Scope, level: AllocationLevel, *, sort: PlaceSort = Plac
     """One page of the regions (or municipalities) in the scope, with their figures.
 
     Every place the filters keep is listed, with a quota or not; places without a quota
-    sort last on percentage and gap. Four queries whatever the numbers of people and places.
+    sort last on percentage and gap. Three queries whatever the numbers of people and places.
     """
     today = today or clock_today()
     target = db.session.scalar(sa.select(Target).where(Target.programme_id == scope.programme.id))
     table = _table_query(scope, level, target, today).subquery()
-    sums = db.session.execute(sa.select(
-        sa.func.count(), sa.func.coalesce(sa.func.sum(table.c.target), 0),
-        sa.func.coalesce(sa.func.sum(table.c.certified), 0),
-        sa.func.coalesce(sa.func.sum(table.c.pipeline), 0))).one()
-    rows = db.session.execute(sa.select(table).order_by(*_order(table, sort, descending))
+    # The sums over every page ride along with this page's rows, as window functions.
+    totals = (sa.func.count().over(), *(sa.cast(sa.func.sum(column).over(), sa.Integer)
+                                        for column in (table.c.target, table.c.certified,
+                                                       table.c.pipeline)))
+    rows = db.session.execute(sa.select(table, *totals).order_by(*_order(table, sort, descending))
                               .limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        sums = tuple(value or 0 for value in rows[0][-4:])
+    else:  # a page past the end: the sums alone
+        sums = db.session.execute(sa.select(
+            sa.func.count(), *(sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.Integer)
+                               for column in (table.c.target, table.c.certified,
+                                              table.c.pipeline)))).one()
     unplaced = None
     if not scope.by_place:
         everyone = db.session.scalar(certificates_in(
-            scope, sa.select(sa.func.count(Certificate.id)), until=today))
+            scope, sa.select(sa.func.count()), until=today))
         unplaced = everyone - sums[2]
     return PlaceTable(
         level=level, count=sums[0], page=page, per_page=per_page, target=sums[1],

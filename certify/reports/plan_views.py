@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Country, Region, Role
 from certify.core.errors import DomainError, NotFound
+from certify.core.jobs import enqueue
 from certify.extensions import db
 from certify.programmes.models import Programme
 from certify.programmes.services import get_programme
@@ -41,6 +42,7 @@ from certify.reports.forms import (
     TargetForm,
 )
 from certify.reports.importing import COLUMNS, ImportRejected, import_targets
+from certify.reports.jobs import REFRESH
 from certify.reports.models import AllocationLevel
 from certify.reports.scope import default_programme
 from certify.reports.targets import remove_milestone, set_milestone, set_target, target_of
@@ -182,6 +184,21 @@ def distribute():
             return redirect(url_for("reports.allocations", programme_id=programme.id,
                                     level=level.value))
     return _target_page(programme, distribute_form=form, status=422)
+
+
+@blp.post("/refresh")
+@require_role(Role.MANAGER)
+def refresh():
+    """Rebuild the programme's read model in the background (see ``reports.facts``)."""
+    programme = _programme()
+    if ActionForm().validate_on_submit():
+        enqueue(REFRESH, started_by=current_person(), programme_id=programme.id)
+        db.session.commit()
+        flash(_("The figures are being gathered again. Reload the page in a minute to see "
+                "them."), "success")
+    else:
+        flash(_("The form expired. Please try again."), "error")
+    return redirect(url_for("reports.dashboard", programme_id=programme.id))
 
 
 # --- quotas by hand ------------------------------------------------------------------------------

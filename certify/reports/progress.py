@@ -80,13 +80,13 @@ def certified_progress(scope: Scope, *, today: date | None = None) -> Progress:
     windows = {months: start_of(add_months(today, -months) + timedelta(days=1))
                for months in RECENT_WINDOWS}
     totals = db.session.execute(certificates_in(scope, sa.select(
-        sa.func.count(Certificate.id),
+        sa.func.count(),
         *(count_if(Certificate.issued_at >= start) for start in windows.values())
     ), until=today)).one()
     certified, recent = totals[0], dict(zip(windows, totals[1:], strict=True))
     month = month_of(Certificate.issued_at).label("month")
     by_month = dict(db.session.execute(
-        certificates_in(scope, sa.select(month, sa.func.count(Certificate.id)), until=today)
+        certificates_in(scope, sa.select(month, sa.func.count()), until=today)
         .group_by(month)).all())
     target = _target(scope)
     points = target_path(target) if target else None

@@ -19,7 +19,7 @@ from certify.cohorts.models import Cohort
 from certify.core.errors import NotFound, ValidationError
 from certify.extensions import db
 from certify.programmes.models import Programme
-from certify.reports.models import Target
+from certify.reports.models import ReportFact, Target
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,16 @@ class Scope:
         return (query.join(Person, Person.id == person_id)
                 .join(Municipality, Municipality.id == Person.municipality_id)
                 .where(*self.place_conditions()))
+
+    def facts(self, query: sa.Select) -> sa.Select:
+        """``query`` (over ``ReportFact``) kept to the scope's people."""
+        query = query.where(ReportFact.programme_id == self.programme.id)
+        if self.by_cohort:
+            query = query.where(ReportFact.cohort_id.in_(self.cohort_ids()))
+        if self.by_place:
+            query = (query.join(Municipality, Municipality.id == ReportFact.municipality_id)
+                     .where(*self.place_conditions()))
+        return query
 
     def cohort_ids(self) -> sa.Select:
         """A select of the ids of the programme's cohorts that the cohort filters keep."""

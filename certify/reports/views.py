@@ -14,7 +14,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from certify.accounts.access import require_role
-from certify.accounts.models import Country, MunicipalityKind, Region, Role
+from certify.accounts.models import Country, Region, Role
 from certify.cohorts.models import Cohort
 from certify.core.errors import ValidationError
 from certify.core.i18n import localized
@@ -23,6 +23,8 @@ from certify.programmes.models import Programme
 from certify.reports import charts
 from certify.reports.attendance import attendance_report
 from certify.reports.equity import equity
+from certify.reports.facts import last_refresh
+from certify.reports.forms import ActionForm
 from certify.reports.funnel import funnel
 from certify.reports.labels import (
     dimension_label,
@@ -113,7 +115,8 @@ def _page(template: str, figures, **context):
         return render_template(template, scope=None, errors=errors, raw=raw, choices=choices,
                                **context), 422
     return render_template(template, scope=scope, errors={}, raw=raw, choices=choices,
-                           kinds=list(MunicipalityKind), **figures(scope), **context)
+                           refresh=last_refresh(scope.programme), refresh_form=ActionForm(),
+                           **figures(scope), **context)
 
 
 @blp.get("")

@@ -20,6 +20,7 @@ from certify.core.audit import AuditEvent
 from certify.extensions import db
 from certify.programmes.models import Programme
 from tests.certificates.conftest import enrolled, make_certificate_programme
+from tests.conftest import make_app
 from tests.factories import make_person
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.committing]
@@ -27,7 +28,18 @@ THREADS = 20
 
 
 @pytest.fixture
-def race_world(app):
+def racing_app(app, tmp_path):
+    """The same database, with a connection for every thread (the default pool holds 15)."""
+    racing = make_app(app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path),
+                      SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 2, "pool_pre_ping": True})
+    yield racing
+    with racing.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def race_world(racing_app):
+    app = racing_app
     with app.app_context():
         programme = make_certificate_programme(code="RACECERT")
         cohort = create_cohort(programme, name="Cohorte carrera certificados")
@@ -53,7 +65,8 @@ def race_world(app):
         db.session.remove()
 
 
-def test_twenty_concurrent_issues_make_one_live_certificate(app, race_world):
+def test_twenty_concurrent_issues_make_one_live_certificate(racing_app, race_world):
+    app = racing_app
     barrier = threading.Barrier(THREADS)
     outcomes: list = [None] * THREADS
 
@@ -64,7 +77,7 @@ def test_twenty_concurrent_issues_make_one_live_certificate(app, race_world):
                 cohort = db.session.get(Cohort, race_world["cohort"])
                 manager = db.session.get(Person, race_world["manager"])
                 cohort.programme.modules  # noqa: B018 - loaded before the race starts
-                barrier.wait()
+                barrier.wait(timeout=60)
                 certificate = issue_programme_certificate(person, cohort, actor=manager)
                 db.session.commit()
                 outcomes[i] = certificate.serial

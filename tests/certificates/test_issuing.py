@@ -41,8 +41,8 @@ def test_a_programme_certificate_keeps_a_snapshot_of_what_it_states(world, issue
     assert c.programme_code == "CRT" and c.programme_title["pt"] == "Inovação Pública"
     assert c.certificate_title["es"] == "Agente de Innovación Pública"
     assert c.modules == [
-        {"code": "M1", "title": {"es": "Valor público", "pt": "Valor público", "en": "Public value"},
-         "hours": "24"},
+        {"code": "M1", "title": {"es": "Valor público", "pt": "Valor público",
+                                 "en": "Public value"}, "hours": "24"},
         {"code": "M2", "title": {"es": "Encuentro", "pt": "Encontro", "en": "Encounter"},
          "hours": "16.5"}]
     assert c.hours == Decimal("40.5")
@@ -63,8 +63,7 @@ def test_the_token_signs_the_essential_claims(issued):
     assert header["alg"] == "EdDSA" and header["kid"] == issued.kid
     assert claims == signed_claims(issued) == {
         "v": 1, "sn": issued.serial, "kind": "programme", "name": "María José Ñancupil Huenchumán",
-        "prog": "CRT", "title": "Innovación Pública", "hours": "40.5",
-        "issued": "2026-12-11T18:30:00Z", "issuer": "Red de Laboratorios",
+        "prog": "CRT", "hours": "40.5", "issued": "2026-12-11", "issuer": "Red de Laboratorios",
         "sl": issued.status_list_index}
 
 

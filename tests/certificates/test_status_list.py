@@ -1,4 +1,4 @@
-"""The Bitstring Status List: a signed credential whose bit turns to 1 when a certificate is revoked."""
+"""The Bitstring Status List: a signed credential; a certificate's bit turns to 1 on revocation."""
 
 from __future__ import annotations
 

@@ -196,6 +196,7 @@ def test_the_json_twin_is_rate_limited(app, tmp_path, issued):
     limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path),
                        RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="5 per minute")
     client = limited.test_client()
-    statuses = [client.get("/api/v1/verify/0000-0000-0000").status_code for _ in range(6)]
-    assert statuses == [404] * 5 + [429]
-    assert client.get("/api/v1/verify/0000-0000-0000").headers.get("Retry-After")
+    for url in ("/api/v1/verify/0000-0000-0000", "/v/0000-0000-0000"):
+        statuses = [client.get(url).status_code for _ in range(6)]
+        assert statuses == [404] * 5 + [429], url
+        assert client.get(url).headers.get("Retry-After")

@@ -15,6 +15,13 @@ from tests.lti.platform import INSTRUCTOR, LEARNER, TestPlatform
 COURSE = "course-101"
 
 
+@pytest.fixture(autouse=True)
+def _in_english(app, client, monkeypatch):
+    """Pages and messages in English, so tests read the msgids whatever the catalogs say."""
+    client.set_cookie("certify_locale", "en")
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
+
+
 @pytest.fixture(scope="session")
 def test_platform():
     platform = TestPlatform().start()

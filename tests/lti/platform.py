@@ -195,7 +195,7 @@ class TestPlatform:
     def rotate_key(self) -> str:
         """A new signing key, published next to the old one."""
         self.key = new_key()
-        self.kid = f"platform-key-{len(self.published) + 1}"
+        self.kid = f"platform-key-{uuid.uuid4().hex[:8]}"  # a kid names one key, ever
         self.published.append(public_jwk(self.key, self.kid))
         return self.kid
 
@@ -302,7 +302,8 @@ class TestPlatform:
                 header = jwt.get_unverified_header(assertion)
                 key = platform._tool_key(header.get("kid"))
                 if key is None:
-                    return jsonify({"error": "invalid_client", "error_description": "unknown kid"}), 401
+                    return jsonify({"error": "invalid_client",
+                                    "error_description": "unknown kid"}), 401
                 claims = jwt.decode(assertion, key, algorithms=["RS256"],
                                     audience=platform.token_url)
             except jwt.InvalidTokenError as error:
@@ -341,6 +342,14 @@ class TestPlatform:
             params = platform.login_parameters(user_id=request.args["user"],
                                                context_id=context_id, link_id=link_id)
             return auto_post(platform.tool_login_url, params)
+
+        @app.get("/course/<context_id>/<link_id>")
+        def course_page(context_id, link_id):
+            # As Moodle shows an activity: certify inside an iframe of the course page.
+            user = escape(request.args["user"])
+            return (f"<!doctype html><h1>{escape(platform.courses[context_id].title)}</h1>"
+                    f'<iframe id="tool" title="certify" style="width:100%;height:700px" '
+                    f'src="/launch/{escape(context_id)}/{escape(link_id)}?user={user}"></iframe>')
 
         @app.get("/deep-link/<context_id>")
         def start_deep_link(context_id):

@@ -10,11 +10,6 @@ from certify.lti.models import LtiContext, LtiPlatform, RegistrationInvite
 from tests.factories import make_cohort
 
 
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.set_cookie("certify_locale", "en")
-
-
 def form(**changes) -> dict:
     return {"name": "Moodle Municipal", "issuer": "https://moodle.example.org",
             "client_id": "AbC123", "deployment_ids": "1\n2\n\n2",

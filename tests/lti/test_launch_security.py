@@ -20,7 +20,6 @@ from tests.lti.platform import (
     CLAIM,
     CONTENT_DEVELOPER,
     INSTRUCTOR,
-    LEARNER,
     MENTOR,
     TEACHING_ASSISTANT,
     new_key,

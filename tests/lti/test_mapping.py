@@ -13,7 +13,8 @@ from certify.cohorts.models import Cohort, EnrolmentStatus
 from certify.core.clock import utcnow
 from certify.extensions import db
 from certify.lti.models import LtiContext, LtiLineItem, LtiResourceLink, LtiUser, TargetKind
-from certify.lti.services import map_roles, parse_target, placeholder_email
+from certify.lti.people import map_roles, placeholder_email
+from certify.lti.targets import TargetError, parse_target
 from tests.factories import make_cohort, make_person
 from tests.lti.conftest import COURSE
 from tests.lti.platform import (
@@ -174,8 +175,6 @@ def test_an_edited_custom_parameter_repoints_the_activity(launcher, platform, re
     ("everything", "is not one of"),
 ])
 def test_targets_the_programme_does_not_have_are_refused(programme, value, problem):
-    from certify.lti.services import TargetError
-
     with pytest.raises(TargetError, match=problem):
         parse_target(value, programme)
 

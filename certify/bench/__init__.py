@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m certify.bench <name> [options]`` (see ``__main__``)."""
