@@ -71,6 +71,8 @@ def build_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BROKER_URL": _env("BROKER_URL"),
+        "SIGNING_KEYS_DIR": _env("SIGNING_KEYS_DIR", str(Path(instance_path) / "keys")),
+        "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "60 per minute"),
         # Without an SMTP server, e-mails are written to the log (development).
         "SMTP_URL": _env("SMTP_URL"),
         "MAIL_FROM": _env("MAIL_FROM"),  # default: no-reply@ the BASE_URL's host

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -237,10 +236,8 @@ def cohort_page(cohort_id: int):
         status = 422
     else:
         status = 200
-    # Bulk issuance (certificates.jobs_views) is offered once that endpoint exists.
     return render_template("certificates/cohort.html", cohort=cohort,
-                           rows=cohort_certificates(cohort),
-                           bulk_endpoints=current_app.view_functions), status
+                           rows=cohort_certificates(cohort)), status
 
 
 @blp.route("/sessions/<int:session_id>/certificates", methods=["GET", "POST"])

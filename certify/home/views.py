@@ -28,9 +28,11 @@ NAV = (
     NavItem("progress.my_programme", _l("My programme"), (Role.OFFICIAL,)),
     NavItem("attendance.index", _l("Sessions"), (Role.OFFICIAL, Role.TUTOR, Role.MANAGER)),
     NavItem("surveys.my_surveys", _l("Surveys"), (Role.OFFICIAL,)),
+    NavItem("certificates.my_certificates", _l("My certificates"), (Role.OFFICIAL,)),
     NavItem("cohorts.index", _l("Cohorts"), (Role.MANAGER, Role.TUTOR)),
     NavItem("submissions.queue", _l("Grading"), (Role.MANAGER, Role.TUTOR)),
     NavItem("programmes.index", _l("Programmes"), (Role.MANAGER, Role.TUTOR)),
+    NavItem("certificates.register", _l("Certificates"), (Role.MANAGER,)),
     NavItem("accounts.people", _l("People"), (Role.MANAGER,)),
     NavItem("accounts.municipalities", _l("Municipalities"), (Role.MANAGER,)),
 )

@@ -184,6 +184,8 @@ def retry_grade(sync_id: int):
             flash(_("The score of %(name)s was sent.", name=sync.person.full_name), "success")
         else:
             flash(_("Sending failed again: %(answer)s", answer=sync.last_error), "error")
+    else:
+        flash(_("The form expired. Please try again."), "error")
     shown = request.form.get("status")
     return redirect(url_for("lti.grade_syncs",
                             status=shown if shown in {s.value for s in SyncStatus} else None))
@@ -198,4 +200,6 @@ def retry_failed_grades():
         db.session.commit()
         flash(ngettext("%(num)d score will be sent again.", "%(num)d scores will be sent again.",
                        len(ids)), "success")
+    else:
+        flash(_("The form expired. Please try again."), "error")
     return redirect(url_for("lti.grade_syncs"))

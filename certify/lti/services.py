@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -22,7 +23,7 @@ from certify.cohorts import services as cohorts
 from certify.cohorts.enrolments import enrol, find_enrolment
 from certify.cohorts.models import Cohort, EnrolmentStatus
 from certify.core.errors import Conflict
-from certify.core.i18n import localized
+from certify.core.i18n import DEFAULT_LANGUAGE, localized
 from certify.extensions import db
 from certify.lti.errors import LaunchRefused
 from certify.lti.models import LtiContext, LtiLineItem, LtiPlatform, LtiResourceLink, TargetKind
@@ -129,10 +130,11 @@ def remember_services(context: LtiContext, claims: Mapping) -> None:
 def line_item_label(resource_id: str, programme: Programme | None) -> str:
     """A gradebook column's title, in the programme's first language."""
     if resource_id == "project":
-        return _("Group innovation prototype")
+        with force_locale(DEFAULT_LANGUAGE):
+            return _("Group innovation prototype")
     code = resource_id.partition(":")[2]
     module = next((m for m in (programme.modules if programme else []) if m.code == code), None)
-    title = localized(module.title, "es") if module else code
+    title = localized(module.title, DEFAULT_LANGUAGE) if module else code
     return f"{code} · {title}"[:255]
 
 

@@ -270,6 +270,7 @@ def register(args: dict):
     scope, status = _scope(args), args.get("status")
     page, per_page = args["page"], args["per_page"]
     return {"count": register_count(scope, status=status), "page": page, "per_page": per_page,
+            "programme": scope.programme,
             "entries": list(register_entries(scope, status=status,
                                              offset=(page - 1) * per_page, limit=per_page))}
 
@@ -284,7 +285,8 @@ def register_export(args: dict):
     date of issue, status (live or revoked)."""
     scope = _scope(args)
     entries = register_entries(scope, status=args.get("status"))
-    return _csv(stream_with_context(register_csv(entries)), scope, "register")
+    body = register_csv(entries, scope.programme.title_in())
+    return _csv(stream_with_context(body), scope, "register")
 
 
 # --- targets and baseline ----------------------------------------------------------------------

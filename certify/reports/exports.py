@@ -125,22 +125,19 @@ REGISTER_HEADER = ["serial", "name", "municipality", "region", "country", "progr
                    "programme_title", "issued_on", "status"]
 
 
-def register_csv(entries: Iterable[RegisterEntry], *, batch: int = 1000) -> Iterator[str]:
+def register_csv(entries: Iterable[RegisterEntry], programme_title: str, *,
+                 batch: int = 1000) -> Iterator[str]:
     """The register, ``batch`` lines at a time (a BOM first, so spreadsheets read UTF-8)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(REGISTER_HEADER)
-    titles: dict[tuple, str] = {}  # the entries of a programme state the same few titles
     for count, entry in enumerate(entries, start=1):
-        key = tuple(sorted(entry.programme_title.items()))
-        title = titles.get(key)
-        if title is None:
-            title = titles[key] = localized(entry.programme_title)
-        writer.writerow([_cell(value) for value in (
-            entry.serial, entry.name, entry.municipality, entry.region, entry.country,
-            entry.programme_code, title, entry.issued_at.date().isoformat(),
-            entry.status.value)])
+        # Names and places are typed by people: neutralise them; the rest is ours.
+        writer.writerow([entry.serial, _cell(entry.name), _cell(entry.municipality),
+                         _cell(entry.region), entry.country or "", entry.programme_code,
+                         programme_title, entry.issued_at.date().isoformat(),
+                         entry.status.value])
         if count % batch == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -1,8 +1,8 @@
 """The register of certified agents: every programme certificate, live or revoked, with the
 holder's municipality and region, for the exports.
 
-The name, programme and date are the certificate's own (what it states); the place is
-where the holder works now (certificates do not record it). Read in batches, so the
+The serial, name and date are the certificate's own (what it states); the place is where
+the holder works now (certificates do not record it). Read in batches, so the
 CSV of tens of thousands of certificates is streamed, never held in memory.
 """
 
@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from certify.accounts.models import Country, Municipality, Person, Region
 from certify.certificates.models import Certificate, CertificateKind
 from certify.extensions import db
-from certify.programmes.models import Translated
 from certify.reports.scope import Scope
 
 BATCH = 1000
@@ -37,7 +36,6 @@ class RegisterEntry:
     region: str | None
     country: str | None
     programme_code: str
-    programme_title: Translated
     issued_at: datetime
     revoked_at: datetime | None
 
@@ -51,8 +49,7 @@ def register_query(scope: Scope, *, status: RegisterStatus | None = None) -> sa.
     join = sa.Select.join if scope.by_place else sa.Select.outerjoin
     query = sa.select(Certificate.serial, Certificate.holder_name, Municipality.name,
                       Region.name, Country.code, Certificate.programme_code,
-                      Certificate.programme_title, Certificate.issued_at,
-                      Certificate.revoked_at)
+                      Certificate.issued_at, Certificate.revoked_at)
     query = join(query, Person, Person.id == Certificate.person_id)
     query = join(query, Municipality, Municipality.id == Person.municipality_id)
     query = (join(query, Region, Region.id == Municipality.region_id)

@@ -96,6 +96,8 @@ class ReportMonthSchema(Schema):
 class ReportProgrammeRefSchema(Schema):
     id = fields.Integer()
     code = fields.String()
+    title = fields.Function(lambda programme: programme.title_in(),
+                            metadata={"description": "In the language of the request."})
 
 
 class ReportProgressSchema(Schema):
@@ -227,12 +229,12 @@ class ReportRegisterEntrySchema(Schema):
     region = fields.String(allow_none=True)
     country = fields.String(allow_none=True)
     programme_code = fields.String()
-    programme_title = fields.Dict(keys=fields.String(), values=fields.String())
     issued_at = fields.DateTime()
     status = fields.Enum(RegisterStatus, by_value=True)
 
 
 class ReportRegisterSchema(Schema):
+    programme = fields.Nested(ReportProgrammeRefSchema)
     count = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()

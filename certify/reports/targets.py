@@ -126,6 +126,7 @@ def set_milestone(target: Target, *, year: int, certified: int) -> Milestone:
     if milestone is None:
         milestone = Milestone(year=year, certified=certified)
         target.milestones.append(milestone)
+        target.milestones.sort(key=lambda m: m.year)  # as loaded from the database
     milestone.certified = certified
     db.session.flush()
     return milestone
@@ -151,6 +152,7 @@ def replace_milestones(target: Target, milestones: Iterable[tuple[int, int]]) ->
             target.milestones.append(Milestone(year=year, certified=certified))
         else:
             milestone.certified = certified
+    target.milestones.sort(key=lambda m: m.year)
     db.session.flush()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from certify.extensions import limiter
 from tests.conftest import make_app
 
 
@@ -11,7 +12,10 @@ from tests.conftest import make_app
 def limited_client(app, tmp_path):
     limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path),
                        RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
-    return limited.test_client()
+    yield limited.test_client()
+    # The limiter is one object for every app: turn it back off for the other tests.
+    limiter.reset()
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
 
 
 def test_the_fourth_attempt_within_a_minute_is_refused(limited_client):

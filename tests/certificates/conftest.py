@@ -12,7 +12,7 @@ from certify.accounts.models import Role
 from certify.certificates.issuing import issue_programme_certificate
 from certify.cohorts.enrolments import enrol
 from certify.cohorts.services import create_cohort
-from certify.extensions import db, limiter
+from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
 from tests.factories import make_person
 
@@ -51,16 +51,6 @@ def enrolled(cohort, **details):
     db.session.commit()
     return person
 
-
-@pytest.fixture(autouse=True)
-def _limiter_as_configured(app, monkeypatch):
-    """Rate limits off, as the test app says, whatever an earlier test left behind.
-
-    ``limiter`` is one object for every app, and ``init_app`` of an app with
-    limits on (tests/accounts/test_rate_limit.py builds one) turns it on for
-    all; these tests verify hundreds of times a minute.
-    """
-    monkeypatch.setattr(limiter, "enabled", app.config["RATELIMIT_ENABLED"])
 
 
 @pytest.fixture

@@ -29,7 +29,16 @@ from certify.certificates.models import Certificate, CertificateKind
 from certify.cohorts.models import GroupMembership, ProjectGroup
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
+from certify.reports.facts import refresh_programme
 from certify.submissions.models import GradeStatus, PrototypeGrade, PrototypeSubmission
+from certify.surveys.models import (
+    ItemKind,
+    Survey,
+    SurveyAnswer,
+    SurveyItem,
+    SurveyResponse,
+    SurveyTemplate,
+)
 from tests.factories import enrol, make_cohort, make_municipality, make_person
 
 TODAY = date(2026, 12, 31)
@@ -170,3 +179,96 @@ def nat(places, tutor):
 
     return SimpleNamespace(programme=programme, cohort=cohort, later=later, places=places,
                            official=official, tutor=tutor)
+
+
+def survey_of(cohort, module, template) -> Survey:
+    survey = Survey(template_id=template.id, cohort_id=cohort.id, module_id=module.id,
+                    opens_at=at(date(2026, 3, 1)), closes_at=at(date(2027, 3, 1)))
+    db.session.add(survey)
+    db.session.commit()
+    return survey
+
+
+def answer(survey, person, scores: dict[str, int]) -> SurveyResponse:
+    items = {item.key: item for item in survey.template.items}
+    response = SurveyResponse(survey_id=survey.id, person_id=person.id)
+    db.session.add(response)
+    db.session.flush()
+    for key, score in scores.items():
+        db.session.add(SurveyAnswer(response_id=response.id, item_id=items[key].id, score=score))
+    db.session.commit()
+    return response
+
+
+@pytest.fixture
+def known(nat, manager):
+    """Eight officials at every step, with figures worked out by hand in the tests.
+
+    ana and bea are certified (June and November 2026); hugo's certificate was revoked;
+    carlos failed the prototype; eva did not come to the session; dora passed one quiz;
+    fede is in the 2027 cohort with nothing done; gabi withdrew. Today is 31 Dec 2026.
+    """
+    p, programme = nat.places, nat.programme
+    people = SimpleNamespace(
+        ana=nat.official(p.melipeuco, "female", 1990),
+        bea=nat.official(p.melipeuco, "female", 1999),
+        carlos=nat.official(p.penalolen, "male", 1960),
+        dora=nat.official(p.curarrehue, "non_binary", 2003),
+        eva=nat.official(p.tupambae, "female", 1980),
+        fede=nat.official(p.penalolen, "male", 1985, into=nat.later),
+        gabi=nat.official(p.melipeuco, "female", 1975),
+        hugo=nat.official(p.penalolen, "male", 1970),
+    )
+    from certify.cohorts.enrolments import find_enrolment, set_enrolment_status
+
+    set_enrolment_status(find_enrolment(nat.cohort, people.gabi), "withdrawn")
+    first, second = quizzes_of(programme)
+    for person in (people.ana, people.bea, people.carlos, people.eva, people.hugo):
+        attempt(first, person, passed=False)
+        attempt(first, person, passed=True, number=2)
+        attempt(second, person, passed=True)
+    attempt(first, people.dora, passed=True)
+    attempt(second, people.dora, passed=False)
+    session = make_session(nat.cohort)
+    for person in (people.ana, people.carlos, people.hugo):
+        seat(session, person, AttendanceStatus.PRESENT)
+    seat(session, people.eva, AttendanceStatus.NO_SHOW)
+    seat(session, people.bea, AttendanceStatus.LATE, walk_in=True)
+    seat(session, people.dora, None, registration=RegistrationStatus.WAITLISTED)
+    graded_group(nat.cohort, [people.ana, people.hugo], 80, by=nat.tutor)
+    graded_group(nat.cohort, [people.bea], 70, by=nat.tutor)
+    graded_group(nat.cohort, [people.carlos], 50, by=nat.tutor)
+    certify_person(people.ana, nat.cohort, date(2026, 6, 15))
+    certify_person(people.bea, nat.cohort, date(2026, 11, 20))
+    certify_person(people.hugo, nat.cohort, date(2026, 1, 10), revoked_on=date(2026, 2, 1))
+    template = SurveyTemplate(programme_id=programme.id, key="satisfaction",
+                              title={"es": "Satisfacción", "en": "Satisfaction"})
+    template.items = [
+        SurveyItem(key="overall", position=1, kind=ItemKind.SCALE,
+                   prompt={"es": "En general", "en": "Overall"}),
+        SurveyItem(key="relevance", position=2, kind=ItemKind.SCALE,
+                   prompt={"es": "Pertinencia", "en": "Relevance"}),
+        SurveyItem(key="comments", position=3, kind=ItemKind.TEXT, required=False,
+                   prompt={"es": "Comentarios", "en": "Comments"}),
+    ]
+    db.session.add(template)
+    db.session.commit()
+    m1, m2 = programme.modules[:2]
+    first_survey, second_survey = survey_of(nat.cohort, m1, template), \
+        survey_of(nat.cohort, m2, template)
+    answer(first_survey, people.ana, {"overall": 5, "relevance": 4})
+    answer(first_survey, people.bea, {"overall": 3, "relevance": 4})
+    answer(second_survey, people.carlos, {"overall": 2})
+    refresh_programme(programme)  # the direct writes above send no signals
+    db.session.commit()
+    return SimpleNamespace(**vars(nat), people=people, session=session, manager=manager,
+                           surveys=(first_survey, second_survey))
+
+
+@pytest.fixture
+def english():
+    """Messages in English (the msgids), whatever the catalogs say: tests read them."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield

@@ -1,0 +1,91 @@
+"""The read model: kept up to date by the signals as people work, and rebuilt in full."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from certify.cohorts.enrolments import find_enrolment, set_enrolment_status
+from certify.core.jobs import JobStatus, enqueue, run_job
+from certify.demo.builder import build_demo
+from certify.extensions import db
+from certify.progress.services import cohort_progress
+from certify.reports.facts import last_refresh, refresh_programme
+from certify.reports.funnel import funnel
+from certify.reports.jobs import REFRESH
+from certify.reports.models import ReportFact, SurveyTally
+from certify.reports.scope import make_scope
+
+FACT_COLUMNS = (ReportFact.person_id, ReportFact.cohort_id, ReportFact.municipality_id,
+                ReportFact.gender, ReportFact.birth_year, ReportFact.active,
+                ReportFact.virtual_modules_passed, ReportFact.attended_in_person,
+                ReportFact.prototype_passed)
+TALLY_COLUMNS = (SurveyTally.survey_id, SurveyTally.by_place, SurveyTally.item_id,
+                 SurveyTally.region_id, SurveyTally.kind, SurveyTally.responses,
+                 SurveyTally.answers, SurveyTally.total)
+
+
+def snapshot():
+    facts = db.session.execute(sa.select(*FACT_COLUMNS).order_by(ReportFact.person_id)).all()
+    tallies = sorted(db.session.execute(sa.select(*TALLY_COLUMNS)).all(),
+                     key=lambda row: tuple(-1 if v is None else v for v in row[:3])
+                     + tuple(str(v) for v in row[3:]))
+    return facts, tallies
+
+
+@pytest.fixture
+def demo(app):
+    """The demo cohort, built with the services people use: every signal was sent."""
+    report = build_demo(app.config["CONTENT_DIR"])
+    db.session.commit()
+    return report
+
+
+def test_the_signals_keep_the_read_model_equal_to_a_full_rebuild(demo):
+    kept = snapshot()
+    assert len(kept[0]) == 60 and kept[1], "the demo's steps were recorded as they happened"
+    refresh_programme(demo.cohort.programme)
+    db.session.commit()
+    assert snapshot() == kept
+
+
+def test_the_funnel_agrees_with_the_eligibility_of_the_cohort_overview(demo):
+    rows = cohort_progress(demo.cohort)
+    steps = {step.step.value: step.people for step in funnel(make_scope(
+        programme_id=demo.cohort.programme_id))}
+
+    def met(row, step) -> bool:
+        return all(r.met for r in row.eligibility.requirements if r.step == step)
+
+    quizzes = [row for row in rows if met(row, "quiz")]
+    attended = [row for row in quizzes if met(row, "in_person")]
+    prototype = [row for row in attended if met(row, "prototype")]
+    assert (steps["enrolled"], steps["virtual_modules"], steps["in_person"],
+            steps["prototype"]) == (60, len(quizzes), len(attended), len(prototype))
+
+
+def test_what_sends_no_signal_is_caught_by_the_refresh(demo):
+    person = demo.cohort.enrolments[0].person
+    set_enrolment_status(find_enrolment(demo.cohort, person), "withdrawn")
+    db.session.commit()
+
+    def active() -> bool:
+        return db.session.scalar(sa.select(ReportFact.active).where(
+            ReportFact.person_id == person.id))
+
+    assert active() is True  # a withdrawal sends no signal
+    refresh_programme(demo.cohort.programme)
+    db.session.commit()
+    assert active() is False
+    assert last_refresh(demo.cohort.programme).seconds >= 0
+
+
+def test_the_refresh_job_and_command(app, demo):
+    programme = demo.cohort.programme
+    job = enqueue(REFRESH, hand_over=False, programme_id=programme.id)
+    db.session.commit()
+    assert run_job(job.id).status is JobStatus.SUCCEEDED
+    assert last_refresh(programme) is not None
+    result = app.test_cli_runner().invoke(args=["reports", "refresh", "--programme",
+                                                programme.code])
+    assert result.exit_code == 0 and f"{programme.code}: refreshed in" in result.output
