@@ -17,6 +17,7 @@ logger = logging.getLogger("alembic.env")
 for area in AREAS:  # every area's models, so autogenerate sees them all
     area_module(area, "models")
 import certify.core.audit  # noqa: E402,F401 - core's own tables
+import certify.core.jobs  # noqa: E402,F401
 import certify.core.mail  # noqa: E402,F401
 target_metadata = db.metadata
 

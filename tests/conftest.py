@@ -60,28 +60,7 @@ def reset_database(app: Flask) -> None:
                 connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
                 connection.exec_driver_sql("CREATE SCHEMA public")
         flask_migrate.upgrade()
-        # Tables of models whose migration is not written yet; tests/core/test_migrations.py
-        # fails until it is, so this never hides a missing migration.
-        db.create_all()
-        add_missing_columns()
 
-
-def add_missing_columns() -> None:
-    """Nullable columns added to existing models whose migration is not written yet.
-
-    ``create_all`` only creates missing tables; like it, this stands in for the
-    migration until it is written.
-    """
-    inspector = sa.inspect(db.engine)
-    with db.engine.begin() as connection:
-        for table in db.metadata.sorted_tables:
-            if not inspector.has_table(table.name):
-                continue
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present and column.nullable:
-                    ddl = sa.schema.CreateColumn(column).compile(dialect=connection.dialect)
-                    connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
 
 
 def make_app(url: str, instance_path: str, **extra) -> Flask:

@@ -35,6 +35,7 @@ NAV = (
     NavItem("certificates.register", _l("Certificates"), (Role.MANAGER,)),
     NavItem("accounts.people", _l("People"), (Role.MANAGER,)),
     NavItem("accounts.municipalities", _l("Municipalities"), (Role.MANAGER,)),
+    NavItem("lti.platforms_page", _l("Moodle"), (Role.MANAGER,)),
 )
 
 ROLE_LABELS = {Role.OFFICIAL: _l("Official"), Role.TUTOR: _l("Tutor"),

@@ -121,20 +121,27 @@ def record_scores(cohort_ids: Iterable[int], resource_id: str,
         sa.select(GradeSync).where(
             GradeSync.line_item_id.in_({item.id for item, _user, _score in wanted}),
             GradeSync.person_id.in_(scores)))}
-    pending = []
+    now = utcnow()
+    created, changed, pending = [], [], []
     for item, user, score in wanted:
+        values = {"score_given": score.given, "score_maximum": score.maximum,
+                  "scored_at": score.at, "activity_progress": score.activity,
+                  "grading_progress": score.grading, "status": SyncStatus.PENDING,
+                  "attempts": 0, "next_attempt_at": now, "last_error": "", "updated_at": now}
         sync = existing.get((item.id, score.person_id))
         if sync is None:
-            sync = GradeSync(line_item=item, person_id=score.person_id, lti_user=user)
-            db.session.add(sync)
-        elif score.at < sync.scored_at:
-            continue  # a late event: a newer score is already recorded (sent or not)
-        sync.score_given, sync.score_maximum, sync.scored_at = score.given, score.maximum, score.at
-        sync.activity_progress, sync.grading_progress = score.activity, score.grading
-        sync.status, sync.attempts, sync.next_attempt_at = SyncStatus.PENDING, 0, utcnow()
-        sync.last_error = ""
-        pending.append(sync)
-    db.session.flush()
+            created.append({**values, "line_item_id": item.id, "person_id": score.person_id,
+                            "lti_user_id": user.id, "created_at": now})
+        elif score.at >= sync.scored_at:  # else a late event: a newer score is recorded
+            changed.append({**values, "id": sync.id})
+            pending.append(sync)
+    # Bulk statements: a cohort's grades cost the same few queries as one person's.
+    if changed:
+        db.session.execute(sa.update(GradeSync), changed)
+        for sync in pending:
+            db.session.expire(sync)  # bulk updates leave loaded objects as they were
+    if created:
+        pending += db.session.scalars(sa.insert(GradeSync).returning(GradeSync), created).all()
     return pending
 
 

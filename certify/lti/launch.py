@@ -197,7 +197,7 @@ class CertifyMessageLaunch(FlaskMessageLaunch):
         login = db.session.scalar(
             sa.select(LoginState).where(LoginState.state == state[:64])
             .options(joinedload(LoginState.platform).joinedload(LtiPlatform.programme),
-                     joinedload(LoginState.platform).selectinload(LtiPlatform.deployments)))
+                     joinedload(LoginState.platform).joinedload(LtiPlatform.deployments)))
         if login is None:
             raise LaunchRefused(_("The launch's state is unknown: it was changed on the way, or "
                                   "the login did not start at certify."), check="state")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -33,6 +33,7 @@ TUTOR_ROLE_NAMES = frozenset({"Instructor", "TeachingAssistant", "ContentDevelop
 # People without an e-mail claim (or whose e-mail must not be linked) get an address that
 # cannot receive mail, unique per platform user; managers can change it later.
 PLACEHOLDER_DOMAIN = "lti-users.certify.example"
+LAUNCH_TIME_PRECISION = timedelta(minutes=10)  # of LtiUser.last_launch_at
 
 
 # --- roles -------------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def find_lti_users(issuer: str, subjects: Iterable[str]) -> dict[str, LtiUser]:
         return {}
     rows = db.session.scalars(
         sa.select(LtiUser).where(LtiUser.issuer == issuer, LtiUser.subject.in_(subjects))
-        .options(joinedload(LtiUser.person).selectinload(Person.role_grants)))
+        .options(joinedload(LtiUser.person).joinedload(Person.role_grants))).unique()
     return {row.subject: row for row in rows}
 
 
@@ -126,7 +127,9 @@ def link_person(platform: LtiPlatform, subject: str, claims: Mapping, *,
     """
     link = existing or find_lti_users(platform.issuer, [subject]).get(subject)
     if link is not None:
-        link.last_launch_at = now
+        # Minutes are precision enough, and most launches then write nothing here.
+        if link.last_launch_at is None or now - link.last_launch_at > LAUNCH_TIME_PRECISION:
+            link.last_launch_at = now
         return link
     email = _usable_email(claims.get("email"))
     try:

@@ -15,6 +15,7 @@ from certify.accounts.access import require_role
 from certify.accounts.models import Role
 from certify.core import rest
 from certify.core.clock import today
+from certify.core.errors import ValidationError
 from certify.programmes.services import get_programme
 from certify.reports.allocations import allocation_totals
 from certify.reports.attendance import attendance_report
@@ -69,7 +70,12 @@ def documents_errors(*statuses: int):
 
 
 def _scope(args: dict) -> Scope:
-    return make_scope(**{name: args.get(name) for name in FILTERS})
+    try:
+        return make_scope(**{name: args.get(name) for name in FILTERS})
+    except ValidationError as error:
+        # Named like the query-string errors the schema reports: "query.region_id".
+        raise ValidationError(error.message, errors={
+            f"query.{name}": messages for name, messages in error.errors.items()}) from None
 
 
 def _csv(body, scope: Scope, name: str) -> Response:

@@ -221,4 +221,6 @@ def refresh_programme(programme: Programme, *, session: Session | None = None) -
 
 
 def last_refresh(programme: Programme) -> ReportRefresh | None:
-    return db.session.get(ReportRefresh, programme.id)
+    """When the programme's read model was last rebuilt in full (None: never)."""
+    return db.session.scalar(sa.select(ReportRefresh)
+                             .where(ReportRefresh.programme_id == programme.id))

@@ -8,7 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, DecimalField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from certify.reports.allocations import MAX_WEIGHT, Basis
 from certify.reports.baseline import SOURCE_MAX_LENGTH
@@ -25,6 +32,11 @@ class TargetForm(FlaskForm):
         InputRequired(), NumberRange(1, MAX_CERTIFIED)])
     starts_on = DateField(_l("Counting from"), validators=[InputRequired()])
     due_on = DateField(_l("Due by"), validators=[InputRequired()])
+
+    def validate_due_on(self, field) -> None:
+        # Checked here too, so that every wrong field is shown at once.
+        if self.starts_on.data and field.data and field.data <= self.starts_on.data:
+            raise ValidationError(_l("The due date must come after the start date."))
 
 
 class MilestoneForm(FlaskForm):

@@ -151,7 +151,7 @@ def _table_query(scope: Scope, level: AllocationLevel, target: Target | None,
             query = query.where(Region.id == scope.region_id)
     certified_n = sa.func.coalesce(counts.c.certified, 0)
     pipeline_n = sa.func.coalesce(counts.c.pipeline, 0)
-    quota = quotas.c.quota if quotas is not None else sa.null()
+    quota = quotas.c.quota if quotas is not None else sa.cast(sa.null(), sa.Integer)
     query = query.add_columns(quota.label("target"), certified_n.label("certified"),
                               pipeline_n.label("pipeline"))
     if quotas is not None:

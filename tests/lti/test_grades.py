@@ -232,3 +232,35 @@ def test_a_released_prototype_grade_reaches_each_member(platform, launcher, lear
     run_queued()
     received = {s["userId"]: s["scoreGiven"] for s in platform.scores_for("project")}
     assert received == {"learner-1": pytest.approx(66.67), "learner-2": 50.0}
+
+
+def test_recording_a_cohorts_scores_takes_a_fixed_number_of_queries(platform, learners,
+                                                                    count_queries):
+    from tests.factories import enrol, make_person
+
+    context = db.session.scalar(sa.select(LtiContext))
+
+    def people(n: int) -> list:
+        made = []
+        for _ in range(n):
+            person = make_person(Role.OFFICIAL)
+            enrol(context.cohort, person)
+            db.session.add(LtiUser(issuer=platform.issuer, subject=f"user-{person.id}",
+                                   person=person))
+            made.append(person)
+        db.session.commit()
+        return made
+
+    def record(group) -> int:
+        scores = [grades.Score(person.id, Decimal(80), utcnow()) for person in group]
+        with count_queries() as counter:
+            assert len(grades.record_scores([context.cohort_id], "project", scores)) == len(group)
+        db.session.commit()
+        return counter["n"]
+
+    record(people(1))  # the first one also records the gradebook column
+    assert record(people(3)) == record(people(12))
+    # Newer scores for the same people update their rows, in as few queries.
+    group = people(5)
+    record(group)
+    assert record(group) <= record(people(5))

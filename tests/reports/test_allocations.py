@@ -98,7 +98,8 @@ def test_distributing_by_weight_gives_rural_municipalities_more(target, places):
 
 
 def test_distributing_keeps_weights_set_by_hand(target, places):
-    set_allocations(target, AllocationLevel.MUNICIPALITY, {places.penalolen.id: Quota(0, Decimal(3))})
+    set_allocations(target, AllocationLevel.MUNICIPALITY,
+                    {places.penalolen.id: Quota(0, Decimal(3))})
     shares = distribute_target(target, AllocationLevel.MUNICIPALITY)
     assert shares[places.penalolen.id] == 50  # weight 3 against three of weight 1
 

@@ -47,9 +47,7 @@ def test_the_signals_keep_the_read_model_equal_to_a_full_rebuild(demo):
     refresh_programme(demo.cohort.programme)
     db.session.commit()
     assert snapshot() == kept
-
-
-def test_the_funnel_agrees_with_the_eligibility_of_the_cohort_overview(demo):
+    # ... and the funnel agrees with the eligibility shown on the cohort overview.
     rows = cohort_progress(demo.cohort)
     steps = {step.step.value: step.people for step in funnel(make_scope(
         programme_id=demo.cohort.programme_id))}
@@ -64,7 +62,7 @@ def test_the_funnel_agrees_with_the_eligibility_of_the_cohort_overview(demo):
             steps["prototype"]) == (60, len(quizzes), len(attended), len(prototype))
 
 
-def test_what_sends_no_signal_is_caught_by_the_refresh(demo):
+def test_what_sends_no_signal_is_caught_by_the_refresh(app, demo):
     person = demo.cohort.enrolments[0].person
     set_enrolment_status(find_enrolment(demo.cohort, person), "withdrawn")
     db.session.commit()
@@ -78,9 +76,7 @@ def test_what_sends_no_signal_is_caught_by_the_refresh(demo):
     db.session.commit()
     assert active() is False
     assert last_refresh(demo.cohort.programme).seconds >= 0
-
-
-def test_the_refresh_job_and_command(app, demo):
+    # The job behind the dashboard's "Recount now", and ``certify reports refresh``.
     programme = demo.cohort.programme
     job = enqueue(REFRESH, hand_over=False, programme_id=programme.id)
     db.session.commit()

@@ -235,3 +235,11 @@ def test_the_register_lists_live_and_revoked_certificates_oldest_first(known):
         "Melipeuco", "La Araucanía", "CL")
     assert register_count(scope, status=RegisterStatus.LIVE) == 2
     assert len(list(register_entries(scope, offset=1, limit=1))) == 1
+
+
+def test_places_without_a_target_have_no_quota(known):
+    table = places_table(scope_of(known), AllocationLevel.REGION, sort=PlaceSort.PERCENT,
+                         today=TODAY)
+    assert table.target == 0 and all(row.target is None and row.percent is None
+                                     for row in table.rows)
+    assert table.certified == 2

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from certify.extensions import db
 from certify.reports.importing import ImportRejected, import_targets, targets_csv
@@ -108,7 +108,7 @@ def test_semicolons_and_a_byte_order_mark_are_understood(programme, places):
     assert import_targets(text).rows == 7
 
 
-# --- the command -----------------------------------------------------------------------------------
+# --- the command -------------------------------------------------------------------------------
 
 def test_the_command_imports_and_says_how_the_quotas_add_up(app, programme, places, tmp_path):
     path = tmp_path / "plan.csv"
