@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := certify
 
-.PHONY: install run serve db content demo translations test test-fast lint browser clean
+.PHONY: install run serve db content demo translations test test-fast lint system-packages messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,15 +31,21 @@ demo: content
 	$(BIN)/certify demo
 
 run: demo
+	$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(RUN_PACKAGES)"
 	$(BIN)/certify run --host 127.0.0.1 --port 5000
 
-# Debian's Chromium drives the browser tests; installed once when missing (CI runs as root).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+# Debian packages: Chromium drives the browser tests; libqrencode draws certificate QR codes
+# fast; WeasyPrint's Pango and the DejaVu fonts come with the base image. Installed when missing.
+RUN_PACKAGES := libqrencode4 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
+SYSTEM_PACKAGES ?= $(RUN_PACKAGES) chromium
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
-test: install browser
+test: install system-packages
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-fast: install

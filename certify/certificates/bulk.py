@@ -92,7 +92,7 @@ def issue_cohort(cohort: Cohort, *, actor: Person | None, since: datetime | None
                  processes: int | None = None) -> IssueSummary:
     """Issue and render what is missing for ``cohort``; commits after every batch.
 
-    ``since``: certificates issued from then on count as issued by this run
+    ``since``: certificates recorded from then on count as issued by this run
     (a job passes its creation time, so a resumed job counts them again).
     """
     rows = cohort_certificates(cohort)
@@ -119,7 +119,9 @@ def _sort_out(rows: Sequence[CohortCertificateRow], summary: IssueSummary, *,
         for row in rows:
             certificate, verdict = row.certificate, row.progress.eligibility
             if certificate is not None:
-                if since is not None and certificate.issued_at >= since.replace(microsecond=0):
+                # created_at, not issued_at: the issue date is kept to the second, and a
+                # job queued within the same second as the last one must not count its work.
+                if since is not None and certificate.created_at >= since:
                     summary.issued += 1
                 else:
                     summary.already += 1

@@ -30,9 +30,9 @@ from certify.reports.exports import (
     progress_csv,
     register_csv,
     satisfaction_csv,
+    targets_csv,
 )
 from certify.reports.funnel import funnel
-from certify.reports.importing import targets_csv
 from certify.reports.models import AllocationLevel
 from certify.reports.places import places_table
 from certify.reports.progress import certified_progress

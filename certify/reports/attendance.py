@@ -10,6 +10,7 @@ people.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -115,7 +116,7 @@ def session_rows(scope: Scope) -> tuple[list[SessionRow], SessionFigures]:
              .group_by(Registration.session_id, Registration.status, Registration.walk_in,
                        CheckIn.status))
     for session_id, status, walk_in, attendance, n in db.session.execute(
-            scope.join_place(query, Registration.person_id)):
+            scope.within_place(query, Registration.person_id)):
         _fold(counts[session_id], status, walk_in, attendance, n)
     overall = {name: sum(values[name] for values in counts.values()) for name in names}
     rows = [SessionRow(row.id, row.title, row.name, row.starts_at, SessionFigures(**counts[row.id]))
@@ -123,19 +124,20 @@ def session_rows(scope: Scope) -> tuple[list[SessionRow], SessionFigures]:
     return rows, SessionFigures(**overall)
 
 
-def _tallies(scope: Scope, *keys, questions: bool) -> sa.Select:
-    """The scope's survey tallies summed by ``keys``: of the questions (answers and scores)
-    or of the surveys (``questions=False``: responses)."""
+def _tallies(scope: Scope, module_id) -> sa.Select:
+    """The scope's survey tallies summed by module and question key, in one pass: rows with
+    no key are the surveys' responses, the others the questions' answers and scores."""
     tally = SurveyTally
-    query = (sa.select(*keys, *(sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.Integer)
-                                for column in (tally.responses, tally.answers, tally.total)))
+    query = (sa.select(module_id, SurveyItem.key,
+                       *(sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.Integer)
+                         for column in (tally.responses, tally.answers, tally.total)))
              .select_from(tally)
              .join(Survey, Survey.id == tally.survey_id)
              .join(Cohort, Cohort.id == Survey.cohort_id)
              .outerjoin(InPersonSession, InPersonSession.id == Survey.session_id)
+             .outerjoin(SurveyItem, SurveyItem.id == tally.item_id)
              .where(Cohort.programme_id == scope.programme.id,
-                    tally.by_place.is_(scope.by_place),
-                    tally.item_id.is_not(None) if questions else tally.item_id.is_(None)))
+                    tally.by_place.is_(scope.by_place)))
     if scope.by_cohort:
         query = query.where(Cohort.id.in_(scope.cohort_ids()))
     if scope.country:
@@ -145,7 +147,7 @@ def _tallies(scope: Scope, *keys, questions: bool) -> sa.Select:
         query = query.where(tally.region_id == scope.region_id)
     if scope.kind:
         query = query.where(tally.kind == scope.kind.value)
-    return query.group_by(*keys)
+    return query.group_by(module_id, SurveyItem.key)
 
 
 def satisfaction(scope: Scope) -> tuple[list[Satisfaction], list[Satisfaction], Satisfaction]:
@@ -155,20 +157,25 @@ def satisfaction(scope: Scope) -> tuple[list[Satisfaction], list[Satisfaction], 
     municipality they worked in when the tallies were made.
     """
     module_id = sa.func.coalesce(Survey.module_id, InPersonSession.module_id).label("module_id")
-    answers = {row[0]: row[2:] for row in db.session.execute(
-        _tallies(scope, module_id, questions=True))}
-    responses = {row[0]: row[1] for row in db.session.execute(
-        _tallies(scope, module_id, questions=False))}
+    responses: dict[int, int] = defaultdict(int)
+    answers: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    questions: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for module, key, responded, answered, total in db.session.execute(
+            _tallies(scope, module_id)):
+        if key is None:
+            responses[module] += responded
+            continue
+        for sums, group in ((answers, module), (questions, key)):
+            sums[group][0] += answered
+            sums[group][1] += total
     modules = db.session.execute(
         sa.select(Module.id, Module.code, Module.title)
         .where(Module.programme_id == scope.programme.id).order_by(Module.position)).all()
     per_module = [Satisfaction(code, title, responses.get(module, 0), *answers[module])
                   for module, code, title in modules if module in answers]
-    by_item = db.session.execute(_tallies(scope, SurveyItem.key, questions=True).join(
-        SurveyItem, SurveyItem.id == SurveyTally.item_id)).all()
-    prompts = _prompts(scope, [row[0] for row in by_item])
+    prompts = _prompts(scope, list(questions))
     per_question = sorted((Satisfaction(key, prompts[key][1], answered, answered, total)
-                           for key, _responses, answered, total in by_item),
+                           for key, (answered, total) in questions.items()),
                           key=lambda s: prompts[s.key][0])
     overall = Satisfaction("all", {}, sum(responses.values()),
                            sum(s.answers for s in per_question),

@@ -58,7 +58,7 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 1
             f'font-weight="{weight}" fill="{fill}" {FONT}>{escape(text)}</text>')
 
 
-# --- the cumulative line against the target path -------------------------------------------------
+# --- the cumulative line against the target path -----------------------------------------------
 
 def cumulative_chart(progress: Progress, *, chart_id: str = "cumulative") -> Markup:
     """Certified agents since the start (solid line) against the target path (dashed), month

@@ -14,8 +14,9 @@ from certify.core.errors import ValidationError
 from certify.extensions import db
 from certify.programmes.models import Programme
 from certify.programmes.services import get_programme_by_code
+from certify.reports.exports import targets_csv
 from certify.reports.facts import refresh_programme
-from certify.reports.importing import ImportRejected, import_targets, targets_csv
+from certify.reports.importing import ImportRejected, import_targets
 from certify.reports.targets import get_target
 
 reports_cli = click.Group("reports", help="National programme tracking: targets and quotas.")

@@ -1,4 +1,5 @@
-"""Every figure of the dashboard as CSV, and the register of certified agents streamed.
+"""Every figure of the dashboard as CSV, the register of certified agents streamed, and a
+programme's plan (target, milestones, quotas) in the format the import reads.
 
 Column names are stable snake_case keys, like the API's, so spreadsheets and scripts keep
 working whatever the reader's language; labels in the reader's language sit in their own
@@ -11,11 +12,17 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+import sqlalchemy as sa
+
+from certify.accounts.models import Country, Municipality, Region
 from certify.core.i18n import localized
+from certify.extensions import db
 from certify.reports.attendance import AttendanceReport
 from certify.reports.equity import EquityDimension
 from certify.reports.funnel import StepFigure
+from certify.reports.importing import COLUMNS as TARGET_COLUMNS
 from certify.reports.labels import dimension_label, group_label, standing_label, step_label
+from certify.reports.models import Allocation, Target
 from certify.reports.places import PlaceTable
 from certify.reports.progress import Progress
 from certify.reports.register import RegisterEntry
@@ -143,3 +150,34 @@ def register_csv(entries: Iterable[RegisterEntry], programme_title: str, *,
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def targets_csv(target: Target) -> str:
+    """The target, its milestones and its quotas in the import format."""
+    code = target.programme.code
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(TARGET_COLUMNS)
+    writer.writerow(["target", code, "", "", "", "", target.certified, "",
+                     target.starts_on.isoformat(), target.due_on.isoformat()])
+    for milestone in target.milestones:
+        writer.writerow(["milestone", code, "", "", "", milestone.year, milestone.certified,
+                         "", "", ""])
+    regional = db.session.execute(
+        sa.select(Country.code, Region.name, Allocation.certified, Allocation.weight)
+        .join(Region, Region.id == Allocation.region_id).join(Region.country)
+        .where(Allocation.target_id == target.id).order_by(Country.code, Region.name))
+    for country, region, certified, weight in regional:
+        writer.writerow([_cell(v) for v in ("region", code, country, region, "", "", certified,
+                                            weight, "", "")])
+    local = db.session.execute(
+        sa.select(Country.code, Region.name, Municipality.name, Allocation.certified,
+                  Allocation.weight)
+        .join(Municipality, Municipality.id == Allocation.municipality_id)
+        .join(Municipality.region).join(Region.country)
+        .where(Allocation.target_id == target.id)
+        .order_by(Country.code, Region.name, Municipality.name))
+    for country, region, municipality, certified, weight in local:
+        writer.writerow([_cell(v) for v in ("municipality", code, country, region, municipality,
+                                            "", certified, weight, "", "")])
+    return out.getvalue()

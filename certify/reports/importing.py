@@ -12,7 +12,8 @@ row is::
 For each programme, each level present in the file replaces that level: a file of
 municipality rows replaces the municipalities' quotas and keeps the milestones. If any
 row is wrong nothing is written, and every wrong row is reported with its line number.
-Exporting writes the same format, so a plan can be exported, edited and imported again.
+``reports.exports.targets_csv`` writes the same format, so a plan can be exported, edited
+and imported again.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from certify.reports.allocations import (
     clear_allocations,
     set_allocations,
 )
-from certify.reports.models import Allocation, AllocationLevel, Target
+from certify.reports.models import AllocationLevel, Target
 from certify.reports.targets import (
     MAX_CERTIFIED,
     check_milestones,
@@ -54,7 +55,6 @@ from certify.reports.targets import (
 COLUMNS = ("level", "programme", "country", "region", "municipality", "year", "certified",
            "weight", "starts_on", "due_on")
 LEVELS = ("target", "milestone", "region", "municipality")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -376,42 +376,3 @@ def _write(plan: _Plan, target: Target | None, actor, report: ImportReport) -> N
     report.regions += len(plan.regions)
     report.municipalities += len(plan.municipalities)
     report.totals[plan.programme.code] = allocation_totals(target)
-
-
-# --- export ------------------------------------------------------------------------------------
-
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value  # a spreadsheet would run it as a formula
-    return value
-
-
-def targets_csv(target: Target) -> str:
-    """The target, its milestones and its quotas in the import format."""
-    code = target.programme.code
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerow(["target", code, "", "", "", "", target.certified, "",
-                     target.starts_on.isoformat(), target.due_on.isoformat()])
-    for milestone in target.milestones:
-        writer.writerow(["milestone", code, "", "", "", milestone.year, milestone.certified,
-                         "", "", ""])
-    regional = db.session.execute(
-        sa.select(Country.code, Region.name, Allocation.certified, Allocation.weight)
-        .join(Region, Region.id == Allocation.region_id).join(Region.country)
-        .where(Allocation.target_id == target.id).order_by(Country.code, Region.name))
-    for country, region, certified, weight in regional:
-        writer.writerow([_cell(v) for v in ("region", code, country, region, "", "", certified,
-                                            weight, "", "")])
-    local = db.session.execute(
-        sa.select(Country.code, Region.name, Municipality.name, Allocation.certified,
-                  Allocation.weight)
-        .join(Municipality, Municipality.id == Allocation.municipality_id)
-        .join(Municipality.region).join(Region.country)
-        .where(Allocation.target_id == target.id)
-        .order_by(Country.code, Region.name, Municipality.name))
-    for country, region, municipality, certified, weight in local:
-        writer.writerow([_cell(v) for v in ("municipality", code, country, region, municipality,
-                                            "", certified, weight, "", "")])
-    return out.getvalue()

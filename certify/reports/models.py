@@ -120,7 +120,7 @@ class Baseline(TimestampMixin, Base):
         sa.ForeignKey("person.id", ondelete="SET NULL"))
 
 
-# --- the figures' read model ---------------------------------------------------------------------
+# --- the figures' read model -------------------------------------------------------------------
 
 class ReportFact(Base):
     """One person enrolled in a programme, as the figures count them: where, who, how far.

@@ -201,7 +201,7 @@ def refresh():
     return redirect(url_for("reports.dashboard", programme_id=programme.id))
 
 
-# --- quotas by hand ------------------------------------------------------------------------------
+# --- quotas by hand ----------------------------------------------------------------------------
 
 def _read_quotas(rows) -> tuple[dict[int, Quota | None], dict[int, list[str]]]:
     """The quotas typed in the table: blank quota removes the place's allocation."""
@@ -270,7 +270,7 @@ def allocations():
         if level is AllocationLevel.MUNICIPALITY else []), status
 
 
-# --- CSV import ----------------------------------------------------------------------------------
+# --- CSV import --------------------------------------------------------------------------------
 
 @blp.route("/targets/import", methods=["GET", "POST"])
 @require_role(Role.MANAGER)
@@ -306,7 +306,7 @@ def import_template():
         "Content-Disposition": "attachment; filename=targets-template.csv"})
 
 
-# --- the workforce baseline ----------------------------------------------------------------------
+# --- the workforce baseline --------------------------------------------------------------------
 
 def _baseline_page(*, forms: dict | None = None, errors: dict | None = None,
                    values: dict | None = None, status: int = 200):

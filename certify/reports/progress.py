@@ -39,7 +39,7 @@ def certificates_in(scope: Scope, query: sa.Select, *, until: date | None = None
         query = query.where(Certificate.issued_at < start_of(until + timedelta(days=1)))
     if scope.by_cohort:
         query = query.where(Certificate.cohort_id.in_(scope.cohort_ids()))
-    return scope.join_place(query, Certificate.person_id)
+    return scope.within_place(query, Certificate.person_id)
 
 
 @dataclass(frozen=True)

@@ -63,13 +63,14 @@ class Scope:
             conditions.append(Municipality.kind == self.kind)
         return conditions
 
-    def join_place(self, query: sa.Select, person_id) -> sa.Select:
+    def within_place(self, query: sa.Select, person_id) -> sa.Select:
         """``query`` narrowed to people (``person_id``: a column) working in the chosen places."""
         if not self.by_place:
             return query
-        return (query.join(Person, Person.id == person_id)
-                .join(Municipality, Municipality.id == Person.municipality_id)
-                .where(*self.place_conditions()))
+        # A semi-join: the people of the places are hashed once, then looked up.
+        return query.where(person_id.in_(
+            sa.select(Person.id).join(Municipality, Municipality.id == Person.municipality_id)
+            .where(*self.place_conditions())))
 
     def facts(self, query: sa.Select) -> sa.Select:
         """``query`` (over ``ReportFact``) kept to the scope's people."""

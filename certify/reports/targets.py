@@ -156,7 +156,7 @@ def replace_milestones(target: Target, milestones: Iterable[tuple[int, int]]) ->
     db.session.flush()
 
 
-# --- the target path ----------------------------------------------------------------------------
+# --- the target path ---------------------------------------------------------------------------
 
 def target_path(target: Target) -> list[tuple[date, int]]:
     """The corners of the target path: the start, each milestone, the due date."""

@@ -32,7 +32,7 @@ def test_a_manager_starts_the_issuance_and_lands_on_its_status_page(client, logi
     assert record.name == "issue_cohort_certificates" and record.status is JobStatus.QUEUED
     assert record.payload == {"cohort_id": world.cohort.id, "actor_id": world.manager.id}
     assert record.started_by_id == world.manager.id
-    page = client.get(f"/jobs/{record.id}")
+    page = client.get(f"/jobs/{record.id}?lang=en")
     assert page.status_code == 200
     assert "Issuing the certificates of a cohort" in page.text and "<progress" in page.text
     assert f"/api/v1/jobs/{record.id}" in page.text  # what the page polls
@@ -53,7 +53,7 @@ def test_the_status_page_shows_the_counts_when_done(client, login_as, world, sta
     page = client.get(f"/jobs/{started.id}")
     assert page.status_code == 200
     assert 'id="job-issued">1<' in page.text and 'data-finished="true"' in page.text
-    body = client.get(f"/api/v1/jobs/{started.id}").json
+    body = client.get(f"/api/v1/jobs/{started.id}?lang=en").json
     assert body["status"] == "succeeded" and body["result"]["issued"] == 1
     assert body["progress"] == {"done": 1, "total": 1, "percent": 100}
     assert body["title"] == "Issuing the certificates of a cohort"

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from certify.accounts.models import Role
 from certify.extensions import db
 from certify.reports.targets import set_milestone, set_target
 from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matrix_ids, request_as

@@ -43,7 +43,7 @@ def scope_of(world, **filters):
     return make_scope(programme_id=world.programme.id, **filters)
 
 
-# --- progress and pace ---------------------------------------------------------------------------
+# --- progress and pace -------------------------------------------------------------------------
 
 def test_certified_to_date_counts_live_certificates_only(planned):
     progress = certified_progress(scope_of(planned), today=TODAY)
@@ -96,7 +96,7 @@ def test_without_a_target_there_is_no_pace(known):
     assert progress.pace.needed_per_month is None
 
 
-# --- regions and municipalities ------------------------------------------------------------------
+# --- regions and municipalities ----------------------------------------------------------------
 
 def test_regions_have_quota_certified_percent_and_pipeline(planned):
     table = places_table(scope_of(planned), AllocationLevel.REGION, today=TODAY)
@@ -145,7 +145,7 @@ def test_a_page_past_the_end_still_has_the_sums(planned):
     assert table.rows == [] and (table.count, table.certified) == (3, 2)
 
 
-# --- funnel --------------------------------------------------------------------------------------
+# --- funnel ------------------------------------------------------------------------------------
 
 def test_the_funnel_counts_each_step_with_the_steps_before(known):
     steps = funnel(scope_of(known))
@@ -160,7 +160,7 @@ def test_the_funnel_follows_the_filters(known):
     assert [s.people for s in funnel(scope_of(known, cohort_id=known.later.id))] == [1, 0, 0, 0, 0]
 
 
-# --- attendance and satisfaction -----------------------------------------------------------------
+# --- attendance and satisfaction ---------------------------------------------------------------
 
 def test_session_figures_count_seats_walk_ins_and_no_shows(known):
     report = attendance_report(scope_of(known))
@@ -186,7 +186,7 @@ def test_attendance_and_satisfaction_follow_place_filters(known):
     assert [(s.key, s.average) for s in urban.by_module] == [("M2", Decimal("2.00"))]
 
 
-# --- equity --------------------------------------------------------------------------------------
+# --- equity ------------------------------------------------------------------------------------
 
 def rows_of(dimensions, name):
     return {row.key: row for row in next(d for d in dimensions if d.dimension == name).rows}
@@ -222,7 +222,7 @@ def test_equity_follows_the_filters(known):
     assert rows_of(dimensions, "area")["urban"].certified_share is None  # nobody certified
 
 
-# --- the register --------------------------------------------------------------------------------
+# --- the register ------------------------------------------------------------------------------
 
 def test_the_register_lists_live_and_revoked_certificates_oldest_first(known):
     scope = scope_of(known)

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from certify.extensions import db
-from certify.reports.importing import ImportRejected, import_targets, targets_csv
+from certify.reports.exports import targets_csv
+from certify.reports.importing import ImportRejected, import_targets
 from certify.reports.models import Allocation, Milestone, Target
 from tests.reports.conftest import make_programme
 

@@ -40,7 +40,7 @@ def target_for(programme, **values):
     return target
 
 
-# --- targets and milestones ----------------------------------------------------------------------
+# --- targets and milestones --------------------------------------------------------------------
 
 @pytest.mark.parametrize(("values", "field"), [
     ({"certified": 0}, "certified"),
@@ -116,7 +116,7 @@ def test_the_target_path_runs_through_the_milestones(programme):
     assert expected_by(points, date(2031, 1, 1)) == 1000
 
 
-# --- pace ----------------------------------------------------------------------------------------
+# --- pace --------------------------------------------------------------------------------------
 
 def test_calendar_months():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)

@@ -90,7 +90,7 @@ def test_each_page_runs_the_same_queries_for_8_or_150_people(client, planned, co
     assert max(large.values()) <= 16, large
 
 
-# --- the target and its milestones -----------------------------------------------------------------
+# --- the target and its milestones -------------------------------------------------------------
 
 def test_setting_the_target(client, signed_in):
     url = f"/reports/targets?programme_id={signed_in.programme.id}&lang=en"
@@ -133,7 +133,7 @@ def test_the_targets_page_shows_how_the_quotas_add_up(client, planned):
     assert "100 short of the target" in page  # the regions: none yet
 
 
-# --- quotas by hand --------------------------------------------------------------------------------
+# --- quotas by hand ----------------------------------------------------------------------------
 
 def test_quotas_are_saved_together_or_not_at_all(client, planned):
     p = planned.places
@@ -162,7 +162,7 @@ def test_quotas_need_a_target(client, signed_in):
     assert client.get(url).status_code == 404
 
 
-# --- import ----------------------------------------------------------------------------------------
+# --- import ------------------------------------------------------------------------------------
 
 def upload(client, text: str):
     return client.post("/reports/targets/import?lang=en", data={
@@ -193,7 +193,7 @@ def test_the_import_template(client, signed_in):
     assert response.get_data(as_text=True).lstrip("\ufeff").startswith("level,programme,")
 
 
-# --- the baseline ----------------------------------------------------------------------------------
+# --- the baseline ------------------------------------------------------------------------------
 
 def test_the_baseline_is_illustrative_until_a_manager_sets_it(client, signed_in):
     page = client.get("/reports/baseline?lang=en").text
