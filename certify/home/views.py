@@ -32,6 +32,7 @@ NAV = (
     NavItem("cohorts.index", _l("Cohorts"), (Role.MANAGER, Role.TUTOR)),
     NavItem("submissions.queue", _l("Grading"), (Role.MANAGER, Role.TUTOR)),
     NavItem("programmes.index", _l("Programmes"), (Role.MANAGER, Role.TUTOR)),
+    NavItem("reports.dashboard", _l("Dashboard"), (Role.MANAGER,)),
     NavItem("certificates.register", _l("Certificates"), (Role.MANAGER,)),
     NavItem("accounts.people", _l("People"), (Role.MANAGER,)),
     NavItem("accounts.municipalities", _l("Municipalities"), (Role.MANAGER,)),
