@@ -19,14 +19,11 @@ import sqlalchemy as sa
 
 from certify.accounts.models import Country, Region
 from certify.attendance.models import (
-    ATTENDED,
-    AttendanceStatus,
     CheckIn,
     InPersonSession,
     Registration,
-    RegistrationStatus,
 )
-from certify.attendance.services.figures import SessionFigures
+from certify.attendance.services.figures import SessionFigures, fold_registrations
 from certify.cohorts.models import Cohort
 from certify.extensions import db
 from certify.programmes.models import Module, Translated
@@ -82,25 +79,6 @@ def _sessions(scope: Scope) -> sa.Select:
     return query
 
 
-def _fold(counts: dict, status, walk_in: bool, attendance, n: int) -> None:
-    """Add ``n`` registrations of one kind to a session's counts (as SessionFigures does)."""
-    if status is RegistrationStatus.WAITLISTED:
-        counts["waitlisted"] += n
-        return
-    if status is not RegistrationStatus.CONFIRMED:
-        return
-    counts["walk_ins" if walk_in else "registered"] += n
-    if attendance in ATTENDED:
-        counts["attended"] += n
-        if not walk_in:
-            counts["attended_registered"] += n
-    elif attendance is AttendanceStatus.NO_SHOW:
-        counts["no_shows"] += n
-    elif attendance is AttendanceStatus.EXCUSED:
-        counts["excused"] += n
-    elif attendance is AttendanceStatus.ABSENT:
-        counts["absent"] += n
-
 
 def session_rows(scope: Scope) -> tuple[list[SessionRow], SessionFigures]:
     """Every session of the scope's cohorts, by date, with its figures; and their sum."""
@@ -117,7 +95,7 @@ def session_rows(scope: Scope) -> tuple[list[SessionRow], SessionFigures]:
                        CheckIn.status))
     for session_id, status, walk_in, attendance, n in db.session.execute(
             scope.within_place(query, Registration.person_id)):
-        _fold(counts[session_id], status, walk_in, attendance, n)
+        fold_registrations(counts[session_id], status, walk_in, attendance, n)
     overall = {name: sum(values[name] for values in counts.values()) for name in names}
     rows = [SessionRow(row.id, row.title, row.name, row.starts_at, SessionFigures(**counts[row.id]))
             for row in sessions]

@@ -61,23 +61,7 @@ def session_figures(sessions: Iterable[InPersonSession]) -> dict[int, SessionFig
     fields = SessionFigures.__dataclass_fields__
     counts = {session_id: dict.fromkeys(fields, 0) for session_id in ids}
     for session_id, status, walk_in, attendance, n in rows:
-        figures = counts[session_id]
-        if status is RegistrationStatus.WAITLISTED:
-            figures["waitlisted"] += n
-            continue
-        if status is not RegistrationStatus.CONFIRMED:
-            continue
-        figures["walk_ins" if walk_in else "registered"] += n
-        if attendance in ATTENDED:
-            figures["attended"] += n
-            if not walk_in:
-                figures["attended_registered"] += n
-        elif attendance is AttendanceStatus.NO_SHOW:
-            figures["no_shows"] += n
-        elif attendance is AttendanceStatus.EXCUSED:
-            figures["excused"] += n
-        elif attendance is AttendanceStatus.ABSENT:
-            figures["absent"] += n
+        fold_registrations(counts[session_id], status, walk_in, attendance, n)
     return {session_id: SessionFigures(**values) for session_id, values in counts.items()}
 
 
@@ -102,3 +86,24 @@ def attendance_by_person(cohort: Cohort, *, module: Module | None = None
         if person_id not in best or rank[status] < rank[best[person_id]]:
             best[person_id] = status
     return best
+
+
+def fold_registrations(counts: dict, status, walk_in: bool, attendance, n: int) -> None:
+    """Add ``n`` registrations of one kind (status, walk-in, attendance) to a session's counts,
+    keyed like :class:`SessionFigures`."""
+    if status is RegistrationStatus.WAITLISTED:
+        counts["waitlisted"] += n
+        return
+    if status is not RegistrationStatus.CONFIRMED:
+        return
+    counts["walk_ins" if walk_in else "registered"] += n
+    if attendance in ATTENDED:
+        counts["attended"] += n
+        if not walk_in:
+            counts["attended_registered"] += n
+    elif attendance is AttendanceStatus.NO_SHOW:
+        counts["no_shows"] += n
+    elif attendance is AttendanceStatus.EXCUSED:
+        counts["excused"] += n
+    elif attendance is AttendanceStatus.ABSENT:
+        counts["absent"] += n
