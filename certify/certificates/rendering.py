@@ -1,11 +1,21 @@
 """Certificate PDFs: printed from the certificate's snapshot, stored once, served as stored.
 
 A certificate's PDF is the page the batched path renders for it
-(:func:`render_batch`: one WeasyPrint layout for up to a few hundred
-certificates, then one PDF per page); a single certificate is a batch of one,
-which gives the same bytes. PDFs are PDF/A-3b with the Open Badges credential
-attached, in the holder's language, and deterministic: the same certificate
-always gives the same file, so the stored SHA-256 proves a file unchanged.
+(:func:`render_batch`); a single certificate is a batch of one, which gives
+the same bytes. The page has two layers (templates/certificates/pdf/
+certificate.html): the background, which every certificate of a programme in
+one language shares (frame, titles, modules, signatories), is laid out and
+written once per process and kept; the overlay (name, date, QR code, serial)
+is laid out and written for the whole batch in one WeasyPrint call, and each
+page becomes a file on top of the background. Laying out and writing the whole
+page for each certificate (:func:`render_in_one_call`) shows the same, several
+times slower.
+
+PDFs are PDF/A-3b with the Open Badges credential attached, in the holder's
+language, and deterministic: the same certificate always gives the same file
+in any batch, so the stored SHA-256 proves a file unchanged. (Overlays end
+with a glyph page, so their fonts carry the same glyphs in every batch; a
+certificate whose overlay needs a character beyond them is rendered alone.)
 
 Files live under ``<CERTIFICATES_DIR>/<serial[:2]>/<serial>.pdf`` (by default
 ``instance/certificates``), written atomically; ``pdf_path`` is relative to
@@ -23,6 +33,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -41,6 +52,8 @@ from certify.core.pdf import (
     PdfPage,
     Resource,
     application_roots,
+    render_background,
+    render_pdf,
 )
 from certify.core.pdf import render_documents as render_pdf_documents
 from certify.core.qr import QUIET_ZONE
@@ -52,7 +65,15 @@ CREDENTIAL_FILENAME = "open-badge-credential.json"
 # Pixels per QR module in the embedded image; drawn without interpolation at QR_WIDTH_MM.
 QR_PIXELS_PER_MODULE = 1
 LONG_NAME, VERY_LONG_NAME = 34, 48  # characters: the name is set smaller past these
+LONG_TITLE, VERY_LONG_TITLE = 30, 42  # and so is the certificate's title
 TEMPLATES = "certificates/pdf"  # the page, its styles, emblem and frame
+PAGE, DOCUMENT = f"{TEMPLATES}/certificate.html", f"{TEMPLATES}/document.html"
+BACKGROUND, OVERLAY = ("background",), ("overlay",)  # the page's layers
+BACKGROUNDS_KEPT = 32  # per process: programmes × languages × kinds in use at once
+# What the overlays' fonts always carry (the glyph page): the letters of names in Spanish,
+# Portuguese and most European languages, with the ligatures some of them form.
+GLYPHS = "".join(map(chr, [*range(0x20, 0x7F), *range(0xA0, 0x180)])) + "‐–—‘’“”•… fi fl ff ffi ffl"
+_WITHIN_GLYPHS = frozenset(GLYPHS + "\n")
 PAGE_MARGIN_MM, AUTHORITIES_WIDTH_MM, AUTHORITIES_GAP_MM = 24, 249, 14
 
 
@@ -78,6 +99,7 @@ class PrintedCertificate:
     lang: str
     issuer: str
     title: str
+    title_class: str
     holder_name: str
     name_class: str
     achievement: str
@@ -94,30 +116,89 @@ class PrintedCertificate:
 # --- rendering ---------------------------------------------------------------------------------
 
 def render_batch(certificates: Sequence[Certificate]) -> list[bytes]:
-    """One PDF per certificate, in order, from a single WeasyPrint layout."""
-    if not certificates:
+    """One PDF per certificate, in order: the overlays laid out and written in one
+    WeasyPrint call, each drawn on its (shared, kept) background."""
+    prepared = [_prepare(certificate) for certificate in certificates]
+    together = [item for item in prepared if item.within_glyphs]
+    files = dict(zip((id(item) for item in together), _render(together), strict=True))
+    for item in prepared:
+        if not item.within_glyphs:
+            files[id(item)] = _render([item])[0]
+    return [files[id(item)] for item in prepared]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    overlay: Markup
+    background: bytes
+    page: PdfPage
+    qr: tuple[str, Resource]
+    within_glyphs: bool
+
+
+def _prepare(certificate: Certificate) -> _Prepared:
+    # The QR image is named after the serial, not the position: the name ends up in the
+    # PDF, and a certificate must give the same bytes in any batch.
+    qr_name = f"qr-{certificate.serial}.png"
+    qr = Resource(qr_png(verification_url(certificate)), "image/png")
+    with force_locale(certificate.holder_locale or "es"):
+        printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:{qr_name}")
+        overlay = Markup(render_template(PAGE, c=printed, layers=OVERLAY))
+        background = _background(
+            _document([Markup(render_template(PAGE, c=printed, layers=BACKGROUND))],
+                      printed.title),
+            application_roots(current_app), _folder())
+        page = PdfPage(_metadata(certificate, printed), (_credential(certificate),))
+    return _Prepared(overlay, background, page, (qr_name, qr),
+                     within_glyphs=_WITHIN_GLYPHS.issuperset(overlay))
+
+
+def _render(prepared: Sequence[_Prepared]) -> list[bytes]:
+    if not prepared:
         return []
-    pages_html, pages, resources = [], [], {}
-    for certificate in certificates:
-        # Named after the serial, not the position: the name ends up in the PDF (as the
-        # image's id), and a certificate must give the same bytes in any batch.
-        qr_name = f"qr-{certificate.serial}.png"
-        resources[qr_name] = Resource(qr_png(verification_url(certificate)), "image/png")
-        with force_locale(certificate.holder_locale or "es"):
-            printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:{qr_name}")
-            pages_html.append(Markup(render_template("certificates/pdf/certificate.html",
-                                                     c=printed)))
-            pages.append(PdfPage(_metadata(certificate, printed), (_credential(certificate),)))
-    html = render_template("certificates/pdf/document.html", pages=pages_html,
-                           title=pages[0].metadata.title)
-    return render_pdf_documents(html, pages, roots=application_roots(current_app),
-                                base_url=Path(current_app.template_folder) / TEMPLATES,
-                                resources=resources)
+    html = _document([item.overlay for item in prepared], prepared[0].page.metadata.title,
+                     glyphs=GLYPHS)
+    return render_pdf_documents(
+        html, [item.page for item in prepared], roots=application_roots(current_app),
+        base_url=_folder(), resources=dict(item.qr for item in prepared),
+        backgrounds=[item.background for item in prepared], glyph_page=True)
 
 
 def render_certificate(certificate: Certificate) -> bytes:
     """The PDF of one certificate (a batch of one: the same bytes as in any batch)."""
     return render_batch([certificate])[0]
+
+
+def render_in_one_call(certificate: Certificate) -> bytes:
+    """The certificate's page laid out and written whole, in one WeasyPrint call.
+
+    What :func:`render_batch` avoids repeating: it is the reference the
+    layered pages are checked against (they show the same) and measured
+    against (``python -m certify.bench issuance``).
+    """
+    qr = Resource(qr_png(verification_url(certificate)), "image/png")
+    with force_locale(certificate.holder_locale or "es"):
+        printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:qr.png")
+        html = _document([Markup(render_template(PAGE, c=printed, layers=BACKGROUND + OVERLAY))],
+                         printed.title)
+        page = PdfPage(_metadata(certificate, printed), (_credential(certificate),))
+    return render_pdf(html, page, roots=application_roots(current_app), base_url=_folder(),
+                      resources={"qr.png": qr})
+
+
+def _document(pages: list[Markup], title: str, glyphs: str = "") -> str:
+    return render_template(DOCUMENT, pages=pages, title=title, glyphs=glyphs)
+
+
+def _folder() -> Path:
+    return Path(current_app.template_folder) / TEMPLATES
+
+
+@lru_cache(maxsize=BACKGROUNDS_KEPT)
+def _background(html: str, roots: tuple[str, ...], folder: Path) -> bytes:
+    # Keyed by the page's HTML itself: certificates whose backgrounds read the same share
+    # one, and a change of programme data or template makes a new one.
+    return render_background(html, roots=roots, base_url=folder)
 
 
 def printed_certificate(certificate: Certificate, *, qr_src: str) -> PrintedCertificate:
@@ -128,14 +209,14 @@ def printed_certificate(certificate: Certificate, *, qr_src: str) -> PrintedCert
         achievement = _("took part in the in-person session of the programme")
     else:
         achievement = _("has completed the programme")
-    name = certificate.holder_name
+    name, title = certificate.holder_name, certificate.title_in(locale)
     return PrintedCertificate(
         lang=locale.replace("_", "-"),
         issuer=certificate.issuer_name,
-        title=certificate.title_in(locale),
+        title=title,
+        title_class=_length_class(title, LONG_TITLE, VERY_LONG_TITLE),
         holder_name=name,
-        name_class=("very-long" if len(name) > VERY_LONG_NAME
-                    else "long" if len(name) > LONG_NAME else ""),
+        name_class=_length_class(name, LONG_NAME, VERY_LONG_NAME),
         achievement=achievement,
         programme=certificate.programme_title_in(locale),
         modules=tuple(PrintedModule(module.get("code", ""), localized(module.get("title"), locale),
@@ -148,6 +229,10 @@ def printed_certificate(certificate: Certificate, *, qr_src: str) -> PrintedCert
         verify_address=f"{base_url()}/v",
         qr_src=qr_src,
     )
+
+
+def _length_class(text: str, long: int, very_long: int) -> str:
+    return "very-long" if len(text) > very_long else "long" if len(text) > long else ""
 
 
 def hours_label(hours: Decimal | str | int) -> str:

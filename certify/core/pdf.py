@@ -15,24 +15,29 @@ Three rules hold for every PDF this application makes:
   the content, and nothing random is written, so the same input gives the
   same bytes, and a stored file can be checked against its hash.
 
-Laying out a document costs far more per call than per page, so
-:func:`render_documents` lays out many one-page documents in one call and
-writes each page as its own PDF. A page written this way is byte for byte the
-PDF that laying it out alone would give (tests/core/test_pdf.py checks it).
+Laying out and writing a document costs far more per call than per page, so
+:func:`render_documents` lays out and writes many one-page documents in one
+call and makes each page a PDF of its own (core.pdf_files). With a glyph page
+(see there), a page written this way is byte for byte the PDF that rendering
+it alone would give (tests/core/test_pdf.py checks it). Pages that share
+most of what they show (certificates of one programme) go further: the shared
+part is laid out and written once as a background (:func:`render_background`),
+each page lays out only what is its own, and the background is drawn beneath.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML, Attachment
-from weasyprint.document import Document, DocumentMetadata
+from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from certify.core.pdf_files import Background, split_pages
 
 PDF_VARIANT = "pdf/a-3b"
 RESOURCE_SCHEME = "resource"
@@ -130,55 +135,51 @@ def layout(html: str, *, roots: Iterable[str | Path], base_url: str | Path | Non
     return HTML(string=html, base_url=base, url_fetcher=fetcher).render()
 
 
-def write_pages(document: Document, pages: Sequence, page: PdfPage) -> bytes:
-    """Write ``pages`` of a laid-out ``document`` as one PDF/A-3b with ``page``'s metadata."""
-    copy = document.copy(list(pages))
-    copy.metadata = _metadata(page.metadata)
-    when = _utc(page.metadata.created)
-    attachments = [
-        # file_obj, not string: WeasyPrint would guess a string to be a file name or URL.
-        Attachment(file_obj=io.BytesIO(item.data), name=item.filename,
-                   description=item.description or None, created=when, modified=when,
-                   relationship=item.relationship, url_fetcher=document.url_fetcher)
-        for item in page.attachments
-    ]
-    return copy.write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments)
-
-
 def render_pdf(html: str, page: PdfPage, *, roots: Iterable[str | Path],
                base_url: str | Path | None = None,
                resources: Mapping[str, Resource] | None = None) -> bytes:
-    """``html`` as one PDF/A-3b document (any number of pages)."""
-    document = layout(html, roots=roots, base_url=base_url, resources=resources)
-    return write_pages(document, document.pages, page)
+    """``html`` (one page) as a PDF/A-3b document."""
+    return render_documents(html, [page], roots=roots, base_url=base_url,
+                            resources=resources)[0]
 
 
 def render_documents(html: str, pages: Sequence[PdfPage], *, roots: Iterable[str | Path],
                      base_url: str | Path | None = None,
-                     resources: Mapping[str, Resource] | None = None) -> list[bytes]:
-    """Lay out ``html`` once and write each of its pages as its own PDF.
+                     resources: Mapping[str, Resource] | None = None,
+                     backgrounds: Sequence[bytes | None] | None = None,
+                     glyph_page: bool = False) -> list[bytes]:
+    """Lay out and write ``html`` once, and make each of its pages a PDF of its own.
 
     ``html`` must produce exactly one page per entry of ``pages`` (in order):
     a document that overflows onto a second page would shift every later one,
     so a mismatch raises ``ValueError`` instead of mixing documents up.
+    ``backgrounds`` (from :func:`render_background`, one per page, usually the
+    same few for a whole batch) are drawn beneath the pages.
+
+    Fonts are subset once for the batch, so a page's file holds the glyphs the
+    whole batch uses. For files that do not depend on their batch, begin
+    ``html`` with a *glyph page* (``glyph_page=True``, not written out) that
+    shows every character the pages may use in every font they use: then a
+    page written in any batch is the page written alone.
     """
     document = layout(html, roots=roots, base_url=base_url, resources=resources)
-    if len(document.pages) != len(pages):
+    if len(document.pages) != len(pages) + glyph_page:
         raise ValueError(f"the layout has {len(document.pages)} pages for {len(pages)} "
                          "documents: each document must fit on exactly one page")
-    return [write_pages(document, [laid_out], page)
-            for laid_out, page in zip(document.pages, pages, strict=True)]
+    batch = document.write_pdf(pdf_variant=PDF_VARIANT)
+    parsed = {data: Background(data) for data in set(backgrounds or ()) if data}
+    return split_pages(batch, pages, [parsed.get(data) for data in backgrounds]
+                       if backgrounds else [None] * len(pages), skip=int(glyph_page))
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("PDF dates must be timezone-aware")
-    return moment.astimezone(UTC).replace(microsecond=0)
+def render_background(html: str, *, roots: Iterable[str | Path],
+                      base_url: str | Path | None = None) -> bytes:
+    """``html`` (one page) as a PDF to draw the pages of :func:`render_documents` on.
 
-
-def _metadata(metadata: PdfMetadata) -> DocumentMetadata:
-    when = _utc(metadata.created).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return DocumentMetadata(
-        title=metadata.title, authors=[metadata.author], description=metadata.subject or None,
-        keywords=list(metadata.keywords), generator="certify", created=when, modified=when,
-        lang=metadata.lang)
+    Only its page is used, so it carries no metadata of its own; its fonts are
+    embedded and subset to what it shows, like any page's.
+    """
+    document = layout(html, roots=roots, base_url=base_url)
+    if len(document.pages) != 1:
+        raise ValueError(f"a background must be one page, not {len(document.pages)}")
+    return document.write_pdf()

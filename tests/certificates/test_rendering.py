@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from unicodedata import normalize
 
 import pytest
 from flask_babel import force_locale
@@ -22,6 +23,7 @@ from certify.certificates.rendering import (
     certificate_pdf,
     render_batch,
     render_certificate,
+    render_in_one_call,
     storage_root,
 )
 from certify.extensions import db
@@ -126,14 +128,25 @@ def test_a_batch_gives_each_certificate_the_pdf_it_gets_alone(world, issued):
     others = [issue_programme_certificate(
         enrolled(world.cohort, given_names=name, family_names="Peña", preferred_locale=locale),
         world.cohort, actor=world.manager, now=T0)
-        for name, locale in (("Ana", "en"), ("Bruno", "pt_BR"), ("Zoë", "es"))]
+        # Ligatures (fi, ffl), and names beyond the glyphs every batch carries (Vietnamese,
+        # Greek, a decomposed accent), which are rendered alone and must still come out the same.
+        for name, locale in (("Ana Josefina", "en"), ("Bruno Wolffl", "pt_BR"), ("Zoë", "es"),
+                             ("Đặng Thị", "es"), ("Ελένη", "en"), ("Jose\u0301", "es"))]
     db.session.commit()
     certificates = [issued, *others]
     batch = render_batch(certificates)
-    assert len(batch) == 4 and len(set(batch)) == 4
+    assert len(batch) == 7 and len(set(batch)) == 7
     for certificate, data in zip(certificates, batch, strict=True):
         assert render_certificate(certificate) == data
-        assert certificate.holder_name.split()[0] in text_of(data)
+        first_name = certificate.holder_name.split()[0]
+        assert normalize("NFC", first_name) in normalize("NFC", text_of(data))
+
+
+def test_the_layered_page_shows_what_the_page_laid_out_whole_shows(issued):
+    layered, whole = text_of(render_certificate(issued)), text_of(render_in_one_call(issued))
+    assert sorted(layered.split()) == sorted(whole.split())
+    # The background is drawn first, then the holder's part on top of it.
+    assert layered.index("Agente de Innovación Pública") < layered.index(issued.serial)
 
 
 def test_the_pdf_is_stored_once_and_served_as_stored(issued, monkeypatch):

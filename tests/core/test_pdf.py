@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+import pikepdf
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from certify.core.pdf import (
@@ -14,6 +16,7 @@ from certify.core.pdf import (
     PdfPage,
     Resource,
     ResourceRefused,
+    render_background,
     render_documents,
     render_pdf,
 )
@@ -55,44 +58,52 @@ def test_documents_are_pdf_a_3b_with_metadata_and_attachments(tmp_path):
     assert spec["/EF"]["/F"].get_object()["/Subtype"] == "/application/json"
 
 
+GLYPH_PAGE = "<section><p>Página 0123456789</p></section>"
+
+
 def test_each_page_of_a_batch_is_the_document_rendered_alone(tmp_path):
     bodies = [f"<section><p>Página {n}</p></section>" for n in range(3)]
     pages = [PdfPage(PdfMetadata(title=f"Documento {n}", author="Red", created=WHEN))
              for n in range(3)]
-    batch = render_documents(html(*bodies), pages, roots=[tmp_path])
+    batch = render_documents(html(GLYPH_PAGE, *bodies), pages, roots=[tmp_path],
+                             glyph_page=True)
     assert len(batch) == 3 and len(set(batch)) == 3
     for body, page, written in zip(bodies, pages, batch, strict=True):
-        assert render_documents(html(body), [page], roots=[tmp_path]) == [written]
+        alone = render_documents(html(GLYPH_PAGE, body), [page], roots=[tmp_path],
+                                 glyph_page=True)
+        assert alone == [written]
         assert len(PdfReader(io.BytesIO(written)).pages) == 1
 
 
-def test_a_document_that_spills_onto_a_second_page_is_refused(tmp_path):
-    long = "<section>" + "<p>línea</p>" * 200 + "</section>"
-    with pytest.raises(ValueError, match="exactly one page"):
-        render_documents(html(long), [PAGE], roots=[tmp_path])
+def test_without_a_glyph_page_fonts_carry_what_the_whole_batch_shows(tmp_path):
+    pages = [PdfPage(PdfMetadata(title=f"Documento {n}", author="Red", created=WHEN))
+             for n in range(2)]
+    batch = render_documents(html("<section><p>aaa</p></section>", "<section><p>zzz</p></section>"),
+                             pages, roots=[tmp_path])
+    alone = render_documents(html("<section><p>aaa</p></section>"), pages[:1], roots=[tmp_path])
+    assert len(batch[0]) > len(alone[0])  # the batch's "z" travels with page 0's font
 
 
-@pytest.mark.parametrize("source", [
-    "https://example.org/logo.png", "http://127.0.0.1:9/x.png", "ftp://example.org/x.png",
-    "file:///etc/hostname", "resource:unknown.png",
-])
-def test_nothing_outside_the_allowed_folders_is_fetched(tmp_path, source):
-    with pytest.raises(ResourceRefused):
-        render_pdf(html(f'<img src="{source}">'), PAGE, roots=[tmp_path])
+def test_a_page_keeps_only_its_own_images_and_its_background(tmp_path):
+    def square(colour: str) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", (4, 4), colour).save(buffer, format="PNG")
+        return buffer.getvalue()
 
-
-def test_files_under_the_roots_data_urls_and_resources_are_allowed(tmp_path):
-    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-           b'<rect width="10" height="10"/></svg>')
-    (tmp_path / "dot.svg").write_bytes(svg)
-    escape = tmp_path / "sub"
-    escape.mkdir()
-    body = ('<img src="dot.svg"><img src="data:image/svg+xml;utf8,'
-            '%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%224%22 height=%224%22/%3E">'
-            '<img src="resource:qr.svg">')
-    data = render_pdf(html(body), PAGE, roots=[tmp_path], base_url=tmp_path,
-                      resources={"qr.svg": Resource(svg, "image/svg+xml")})
-    assert data.startswith(b"%PDF")
-    # A relative path that climbs out of the allowed folder is refused like any other file.
-    with pytest.raises(ResourceRefused):
-        render_pdf(html('<img src="../dot.svg">'), PAGE, roots=[escape], base_url=escape)
+    resources = {f"{n}.png": Resource(square(colour), "image/png")
+                 for n, colour in enumerate(["red", "green", "blue"])}
+    bodies = [f'<section><img src="resource:{n}.png"><p>Página {n}</p></section>'
+              for n in range(3)]
+    pages = [PdfPage(PdfMetadata(title=f"Documento {n}", author="Red", created=WHEN))
+             for n in range(3)]
+    background = render_background(html("<p>Fondo común de Ñandú</p>"), roots=[tmp_path])
+    batch = render_documents(html(*bodies), pages, roots=[tmp_path], resources=resources,
+                             backgrounds=[background] * 3)
+    for n, written in enumerate(batch):
+        text = " ".join(PdfReader(io.BytesIO(written)).pages[0].extract_text().split())
+        assert f"Página {n}" in text and "Fondo común de Ñandú" in text
+        # The batch's other images are not in the file, drawn or not.
+        with pikepdf.open(io.BytesIO(written)) as pdf:
+            images = [obj for obj in pdf.objects
+                      if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"]
+        assert len(images) == 1
