@@ -40,7 +40,6 @@ from flask_babel import lazy_gettext as _l
 from tqdm import tqdm
 
 from certify.accounts.models import Person
-from certify.certificates.emails import queue_issued_email
 from certify.certificates.issuing import issue_programme_certificate
 from certify.certificates.models import Certificate
 from certify.certificates.register import CohortCertificateRow, cohort_certificates
@@ -144,14 +143,9 @@ def _issue_batch(rows: Sequence[CohortCertificateRow], cohort: Cohort, *,
                  actor: Person | None, summary: IssueSummary) -> list[Certificate]:
     """Sign and record one batch with the holders' e-mails, and commit it."""
     now = utcnow().replace(microsecond=0)
-    certificates = []
-    for row in rows:
-        certificate = issue_programme_certificate(row.person, cohort, actor=actor, now=now,
-                                                  verdict=row.progress.eligibility)
-        if certificate.issued_at == now:
-            queue_issued_email(certificate, row.person)
-        # else: someone issued it a moment ago, and their request sent the e-mail
-        certificates.append(certificate)
+    certificates = [issue_programme_certificate(row.person, cohort, actor=actor, now=now,
+                                                verdict=row.progress.eligibility)
+                    for row in rows]
     db.session.commit()
     summary.issued += len(certificates)
     return certificates

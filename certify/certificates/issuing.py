@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from certify.accounts.models import Person
 from certify.attendance.models import ATTENDED, CheckIn, InPersonSession, Registration
+from certify.certificates.emails import queue_issued_email
 from certify.certificates.links import verification_url
 from certify.certificates.models import Certificate, CertificateKind
 from certify.certificates.serials import generate_serial
@@ -135,13 +136,15 @@ def _live_like(certificate: Certificate) -> Certificate | None:
         same, Certificate.revoked_at.is_(None)))
 
 
-def _record(certificate: Certificate, *, actor: Person | None) -> Certificate:
+def _record(certificate: Certificate, *, actor: Person | None,
+            holder: Person | None) -> Certificate:
     """Insert ``certificate``, or return the live one a concurrent request inserted first.
 
     Each insert runs in a SAVEPOINT, so a unique violation leaves the
     transaction usable: if a live certificate now exists, the race was lost and
-    that one is returned; otherwise the serial or status index collided, and
-    new ones are drawn.
+    that one is returned (whoever won told the holder); otherwise the serial or
+    status index collided, and new ones are drawn. The holder's e-mail is
+    queued in the same transaction: no certificate without it, nor the reverse.
     """
     for _attempt in range(ATTEMPTS):
         try:
@@ -155,6 +158,8 @@ def _record(certificate: Certificate, *, actor: Person | None) -> Certificate:
             continue
         audit.record("certificate_issued", certificate, actor=actor, serial=certificate.serial,
                      kind=str(certificate.kind))
+        if holder is not None:
+            queue_issued_email(certificate, holder)
         return certificate
     raise Conflict(_("The certificate could not be recorded because of simultaneous changes. "
                      "Please try again."))
@@ -214,7 +219,7 @@ def issue_programme_certificate(person: Person, cohort: Cohort, *, actor: Person
         modules=list(programme.modules), place=_programme_place(programme),
         certificate_title=programme.certificate_title or programme.title, cohort=cohort,
         issued_at=now, actor=actor)
-    return _record(certificate, actor=actor)
+    return _record(certificate, actor=actor, holder=person)
 
 
 # --- certificates of participation -------------------------------------------------------------
@@ -259,7 +264,7 @@ def issue_participation_certificate(person: Person, session: InPersonSession, *,
         modules=[session.module], place=session.venue,
         certificate_title=_in_every_language(lambda: _("Certificate of participation")),
         cohort=session.cohort, session=session, issued_at=now, actor=actor)
-    return _record(certificate, actor=actor)
+    return _record(certificate, actor=actor, holder=person)
 
 
 # --- revocation and reissue --------------------------------------------------------------------
@@ -326,7 +331,7 @@ def reissue(certificate: Certificate, *, actor: Person | None, reason: str,
                        holder_locale=person.preferred_locale or certificate.holder_locale)
     replacement = Certificate(**columns)
     _draw_identity(replacement)
-    recorded = _record(replacement, actor=actor)
+    recorded = _record(replacement, actor=actor, holder=person)
     certificate.replaced_by_id = recorded.id
     db.session.flush()
     audit.record("certificate_reissued", certificate, actor=actor, reason=reason.strip(),

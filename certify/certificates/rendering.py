@@ -31,7 +31,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -144,10 +144,10 @@ def _prepare(certificate: Certificate) -> _Prepared:
     with force_locale(certificate.holder_locale or "es"):
         printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:{qr_name}")
         overlay = Markup(render_template(PAGE, c=printed, layers=OVERLAY))
-        background = _background(
-            _document([Markup(render_template(PAGE, c=printed, layers=BACKGROUND))],
-                      printed.title),
-            application_roots(current_app), _folder())
+        # The background is drawn from what the holder's certificate shares with others:
+        # blanked, the holder's own fields cannot reach it, and equal ones hit the cache.
+        shared = replace(printed, holder_name="", name_class="", serial="", qr_src="")
+        background = _background(shared, application_roots(current_app), _folder())
         page = PdfPage(_metadata(certificate, printed), (_credential(certificate),))
     return _Prepared(overlay, background, page, (qr_name, qr),
                      within_glyphs=_WITHIN_GLYPHS.issuperset(overlay))
@@ -195,9 +195,10 @@ def _folder() -> Path:
 
 
 @lru_cache(maxsize=BACKGROUNDS_KEPT)
-def _background(html: str, roots: tuple[str, ...], folder: Path) -> bytes:
-    # Keyed by the page's HTML itself: certificates whose backgrounds read the same share
-    # one, and a change of programme data or template makes a new one.
+def _background(printed: PrintedCertificate, roots: tuple[str, ...], folder: Path) -> bytes:
+    # Called in the holder's language (``printed.lang``, part of the key).
+    html = _document([Markup(render_template(PAGE, c=printed, layers=BACKGROUND))],
+                     printed.title)
     return render_background(html, roots=roots, base_url=folder)
 
 
@@ -272,10 +273,11 @@ def qr_png(data: str) -> bytes:
     """
     matrix = qr_matrix(data, border=QUIET_ZONE)
     size = len(matrix)
-    image = Image.new("1", (size, size))
-    image.putdata([0 if dark else 1 for row in matrix for dark in row])
-    scaled = size * QR_PIXELS_PER_MODULE
-    image = image.resize((scaled, scaled), Image.Resampling.NEAREST)
+    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
+    image = Image.frombytes("L", (size, size), pixels).convert("1", dither=Image.Dither.NONE)
+    if QR_PIXELS_PER_MODULE > 1:
+        scaled = size * QR_PIXELS_PER_MODULE
+        image = image.resize((scaled, scaled), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

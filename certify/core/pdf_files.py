@@ -67,8 +67,10 @@ def _single_page(page: pikepdf.Page, intents: pikepdf.Object, description,
         _describe(pdf, description.metadata)
         _attach(pdf, description.attachments, description.metadata.created)
         output = io.BytesIO()
+        # Streams as WeasyPrint compressed them: decoding and compressing again per file
+        # would cost more than the rest of the copy.
         pdf.save(output, deterministic_id=True, force_version=PDF_VERSION,
-                 fix_metadata_version=False)
+                 fix_metadata_version=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
         return output.getvalue()
 
 

@@ -45,6 +45,9 @@ def engine() -> str:
     return "libqrencode" if _libqrencode() is not None else "python-qrcode"
 
 
+_LOWEST_BIT = bytes(value & 1 for value in range(256))
+
+
 def qr_matrix(data: str, *, border: int = 4) -> list[list[bool]]:
     """The modules of the QR code of ``data`` (error correction M), ``border`` light modules
     around; True is dark."""
@@ -63,11 +66,10 @@ def qr_matrix(data: str, *, border: int = 4) -> list[list[bool]]:
         modules = ctypes.string_at(symbol.contents.data, width * width)
     finally:
         library.QRcode_free(symbol)
+    dark = modules.translate(_LOWEST_BIT)  # each byte's lowest bit says if the module is dark
     light = [False] * border
     rows = [[False] * (width + 2 * border) for _ in range(border)]
-    for y in range(width):
-        # The lowest bit of each byte says whether the module is dark.
-        row = [bool(value & 1) for value in modules[y * width:(y + 1) * width]]
-        rows.append(light + row + light)
+    rows.extend(light + list(map(bool, dark[y * width:(y + 1) * width])) + light
+                for y in range(width))
     rows.extend([False] * (width + 2 * border) for _ in range(border))
     return rows

@@ -59,6 +59,7 @@ def test_the_job_issues_renders_and_mails_everyone_eligible(cohort_of_five, monk
     earlier = issue_programme_certificate(world.holder, world.cohort, actor=world.manager,
                                           now=utcnow() - timedelta(days=1))
     db.session.commit()
+    told_before = set(db.session.scalars(sa.select(OutboxMessage.id)))
     monkeypatch.setattr(bulk, "BATCH_SIZE", 2)
     finished = run_job(start(world).id)
     assert finished.status is JobStatus.SUCCEEDED, finished.error
@@ -70,8 +71,9 @@ def test_the_job_issues_renders_and_mails_everyone_eligible(cohort_of_five, monk
     assert len(certificates) == 5 and earlier.id in {c.id for c in certificates}
     for certificate in certificates:
         assert_stored(certificate)
-    mails = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    assert len(mails) == 4  # not to the holder who already had hers
+    mails = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.id.not_in(told_before)).order_by(OutboxMessage.id)).all()
+    assert len(told_before) == 1 and len(mails) == 4  # not again to the holder who had hers
     by_address = {mail.to_address: mail for mail in mails}
     joao = next(c for c in certificates if c.holder_name == "João Araújo")
     mail = by_address[db.session.get(type(world.manager), joao.person_id).email]
@@ -89,7 +91,7 @@ def test_running_it_again_issues_nothing_twice(cohort_of_five):
     assert again.result["issued"] == 0 and again.result["already"] == 5
     assert again.result["rendered"] == 0
     assert len(certificates_of(world.cohort)) == 5
-    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 5
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 5  # one each
 
 
 def test_interrupted_halfway_it_resumes_with_only_what_is_missing(cohort_of_five, monkeypatch):
@@ -124,7 +126,7 @@ def test_interrupted_halfway_it_resumes_with_only_what_is_missing(cohort_of_five
     assert {c.id for c in halfway} <= {c.id for c in certificates}  # nothing was redone
     for certificate in certificates:
         assert_stored(certificate)
-    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 5
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 5  # one each
 
 
 def test_people_not_eligible_are_counted_with_their_reasons(app, programme, manager):

@@ -28,6 +28,7 @@ from certify.cohorts.models import Cohort
 from certify.cohorts.services import create_cohort
 from certify.core.audit import history
 from certify.core.errors import Conflict, ValidationError
+from certify.core.mail import OutboxMessage
 from certify.core.signing import verify_compact
 from certify.extensions import db
 from tests.certificates.conftest import T0, enrolled
@@ -213,3 +214,17 @@ def test_no_certificate_of_participation_before_the_session_ends(world):
     with force_locale("en"), pytest.raises(ValidationError) as caught:
         issue_participation_certificate(world.holder, session, actor=world.manager, now=T0)
     assert "once the session has ended" in caught.value.message
+
+
+def test_the_holder_is_told_once_in_their_language(world, issued):
+    def mails():
+        return db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.to_address == world.holder.email).order_by(OutboxMessage.id)).all()
+
+    [told] = mails()
+    assert told.locale == "es" and issued.serial in told.text_body
+    assert f"/v/{issued.serial}?t={issued.token}" in told.text_body
+    issue_programme_certificate(world.holder, world.cohort, actor=world.manager)  # the live one
+    assert len(mails()) == 1
+    replacement = reissue(issued, actor=world.manager, reason="Nombre mal escrito")
+    assert len(mails()) == 2 and replacement.serial in mails()[-1].text_body
