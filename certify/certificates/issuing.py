@@ -79,7 +79,7 @@ def _module_entry(module: Module) -> dict:
     return {"code": module.code, "title": dict(module.title), "hours": hours_text(module.hours)}
 
 
-def _programme_place(programme: Programme) -> str:
+def programme_place(programme: Programme) -> str:
     """Where a programme certificate is given: the venue of its in-person module, if any."""
     return next((module.venue for module in programme.modules
                  if module.kind is ModuleKind.IN_PERSON and module.venue), "")
@@ -216,7 +216,7 @@ def issue_programme_certificate(person: Person, cohort: Cohort, *, actor: Person
             errors={"person_id": reasons})
     certificate = prepare_certificate(
         kind=CertificateKind.PROGRAMME, person=person, programme=programme,
-        modules=list(programme.modules), place=_programme_place(programme),
+        modules=list(programme.modules), place=programme_place(programme),
         certificate_title=programme.certificate_title or programme.title, cohort=cohort,
         issued_at=now, actor=actor)
     return _record(certificate, actor=actor, holder=person)

@@ -16,6 +16,8 @@ from certify.cohorts.enrolments import enrol_many
 from certify.cohorts.models import Cohort
 from certify.cohorts.services import create_cohort
 from certify.demo import world
+from certify.core.clock import utcnow
+from certify.demo.national import PILOT_SIZE, build_national_plan
 from certify.demo.progress import build_progress
 from certify.extensions import db
 from certify.programmes.content import load_course_content
@@ -29,6 +31,7 @@ class DemoReport:
     logins: list[tuple[str, str]] = field(default_factory=list)
     cohort: Cohort | None = None
     eligible: int = 0
+    pilot_certificates: int = 0
 
 
 def build_demo(content_dir: str) -> DemoReport:
@@ -44,7 +47,12 @@ def build_demo(content_dir: str) -> DemoReport:
         staff[role].append(person)
         report.logins.append((email, role))
     officials = [_person(report, password_hash, **values, roles=[Role.OFFICIAL])
-                 for values in _officials(municipalities)]
+                 for values in _officials(municipalities, world.OFFICIALS, seed=2026)]
+    report.pilot_certificates = build_national_plan(
+        programme, lambda: [_person(report, password_hash, **values, roles=[Role.OFFICIAL])
+                            for values in _officials(municipalities, PILOT_SIZE, seed=2025,
+                                                     first=world.OFFICIALS)],
+        now=utcnow())
     report.cohort = _cohort(programme, staff["tutor"], officials)
     build_progress(report.cohort, staff["tutor"])
     db.session.flush()
@@ -67,11 +75,13 @@ def _places() -> list[Municipality]:
     return result
 
 
-def _officials(municipalities: list[Municipality]) -> list[dict]:
-    """60 officials spread over the municipalities; a fixed seed keeps re-runs identical."""
-    rng = random.Random(2026)
+def _officials(municipalities: list[Municipality], count: int, *, seed: int,
+               first: int = 0) -> list[dict]:
+    """``count`` officials spread over the municipalities (numbered from ``first``, so
+    e-mails differ between calls); a fixed seed keeps re-runs identical."""
+    rng = random.Random(seed)
     people = []
-    for index in range(world.OFFICIALS):
+    for index in range(first, first + count):
         municipality = municipalities[index % len(municipalities)]
         locale = "pt_BR" if municipality.region.country.code == "BR" else "es"
         gender = rng.choice(["female", "female", "male", "male", "non_binary"] if index % 13 == 0

@@ -5,9 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from certify.accounts.models import Country, Municipality, MunicipalityKind, Person, Role, RoleGrant
+from certify.certificates.models import Certificate
 from certify.cohorts.models import Cohort, Enrolment
+from certify.core.clock import utcnow
+from certify.demo import national
 from certify.demo.builder import build_demo
 from certify.extensions import db
+from certify.reports.allocations import allocation_totals
+from certify.reports.models import Allocation, Milestone, Target
+from certify.reports.pace import Standing
+from certify.reports.progress import certified_progress
+from certify.reports.scope import make_scope
+from certify.reports.targets import get_target
 
 
 def count(model) -> int:
@@ -26,16 +35,46 @@ def test_demo_world(app):
     assert rural == 15
     names = set(db.session.scalars(sa.select(Municipality.name)))
     assert {"Peñalolén", "Calama"} <= names
-    assert role_count(Role.OFFICIAL) == 60 and role_count(Role.TUTOR) == 2 and role_count(Role.MANAGER) == 1
+    officials = 60 + national.PILOT_SIZE  # the demo cohort's and the certified pilot's
+    assert role_count(Role.OFFICIAL) == officials and role_count(Role.TUTOR) == 2
+    assert role_count(Role.MANAGER) == 1
     assert len(report.cohort.enrolments) == 60 and len(report.cohort.tutors) == 2
     spread = db.session.scalar(sa.select(sa.func.count(sa.distinct(Person.municipality_id)))
                                .where(Person.role_grants.any(RoleGrant.role == Role.OFFICIAL)))
     assert spread == 17
 
-    before = {model: count(model) for model in (Person, Municipality, Cohort, Enrolment, RoleGrant)}
+    before = {model: count(model) for model in (Person, Municipality, Cohort, Enrolment, RoleGrant,
+                                                Certificate, Target, Milestone, Allocation)}
     again = build_demo(app.config["CONTENT_DIR"])
     assert again.created_people == 0
     assert {model: count(model) for model in before} == before
+
+
+def test_the_demo_has_a_national_plan_and_a_certified_pilot(app):
+    report = build_demo(app.config["CONTENT_DIR"])
+    assert report.pilot_certificates == national.PILOT_SIZE
+    programme = report.cohort.programme
+    target = get_target(programme)
+    assert (target.certified, target.starts_on, target.due_on) == (5000, national.STARTS_ON,
+                                                                   national.DUE_ON)
+    assert [(m.year, m.certified) for m in target.milestones] == list(national.MILESTONES)
+    totals = allocation_totals(target)
+    assert totals.regions_difference == 0 and totals.municipalities_difference == 0
+    # Rural municipalities get twice an urban one's quota (equal basis, weight 2).
+    quotas = dict(db.session.execute(
+        sa.select(Municipality.name, Allocation.certified)
+        .join(Allocation, Allocation.municipality_id == Municipality.id)
+        .where(Allocation.target_id == target.id)).all())
+    assert abs(quotas["Melipeuco"] - 2 * quotas["Peñalolén"]) <= 1
+    # The pilot's certificates spread over the last year and a half: the dashboard has a pace.
+    dates = sorted(c.issued_at for c in db.session.scalars(sa.select(Certificate)))
+    assert len(dates) == national.PILOT_SIZE and dates[-1] < utcnow()
+    progress = certified_progress(make_scope(programme_id=programme.id))
+    assert progress.certified == national.PILOT_SIZE and progress.pace.standing is Standing.BEHIND
+    assert progress.pace.needed_per_month > 0
+    assert all(pace.certified and pace.forecast for pace in progress.pace.recent)
+    # The demo cohort is left for a manager to certify.
+    assert not any(c.cohort_id == report.cohort.id for c in db.session.scalars(sa.select(Certificate)))
 
 
 def test_demo_logins_work(app, client):

@@ -1,13 +1,9 @@
-"""The national dashboard on a phone: the target, the pace needed, the forecast, the charts.
-
-The demo programme gets a target and a pilot cohort certified over the last two years, in
-a cohort and among people of its own, so the demo cohort the other journeys use is left
-as it is.
-"""
+"""The national dashboard on a phone, on the demo data: the target, the pace needed, the
+forecast, the regional table and the equity comparison (the demo's national plan and
+its certified pilot cohort, certify.demo.national)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,56 +15,24 @@ from tests.e2e.conftest import sign_in
 pytestmark = pytest.mark.e2e
 
 MANAGER = "gestora@demo.certify.example"
-PILOT = 24
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def national_plan(live_app):
-    from certify.accounts import services as accounts
-    from certify.accounts.models import Municipality, Role
-    from certify.certificates.issuing import prepare_certificate
+    """The programme certificates on the shared server now: the demo pilot's, and any other
+    browser tests issued."""
     from certify.certificates.models import Certificate, CertificateKind
-    from certify.cohorts.enrolments import enrol
-    from certify.cohorts.services import create_cohort
+    from certify.demo.national import PILOT_SIZE
     from certify.extensions import db
-    from certify.programmes.models import Programme
-    from certify.reports.allocations import distribute_target
-    from certify.reports.models import AllocationLevel
-    from certify.reports.targets import set_milestone, set_target
 
     with live_app.app_context():
-        programme = db.session.scalar(sa.select(Programme).where(Programme.code == "IHBG"))
-        municipalities = db.session.scalars(sa.select(Municipality).order_by(Municipality.id)).all()
-        cohort = create_cohort(programme, name="Cohorte 2025 · Piloto",
-                               starts_on=date(2025, 3, 3), ends_on=date(2025, 8, 29))
-        issued = datetime(2026, 11, 20, 15, tzinfo=UTC)
-        for n in range(PILOT):
-            person = accounts.create_person(
-                email=f"piloto{n}@e2e.example.org", given_names="Piloto", family_names=f"N{n}",
-                municipality=municipalities[n % len(municipalities)], roles=[Role.OFFICIAL],
-                gender="female" if n % 3 else "male", birth_year=1970 + n)
-            enrol(cohort, person)
-            # One every three weeks, going back from last month.
-            db.session.add(prepare_certificate(
-                kind=CertificateKind.PROGRAMME, person=person, programme=programme,
-                modules=list(programme.modules), place="Santiago, Chile",
-                certificate_title=programme.certificate_title, cohort=cohort,
-                issued_at=issued - timedelta(weeks=3 * n)))
-        target = set_target(programme, certified=5000, starts_on=date(2025, 1, 1),
-                            due_on=date(2028, 12, 31), actor=None)
-        for year, certified in ((2025, 100), (2026, 1200), (2027, 3000)):
-            set_milestone(target, year=year, certified=certified)
-        distribute_target(target, AllocationLevel.MUNICIPALITY)
-        distribute_target(target, AllocationLevel.REGION)
-        db.session.commit()
-        # Other browser tests share this server and may have issued certificates too.
         programme_certificates = sa.select(sa.func.count()).select_from(Certificate).where(
             Certificate.kind == CertificateKind.PROGRAMME)
         live = programme_certificates.where(Certificate.revoked_at.is_(None))
         counts = {"live": db.session.scalar(live),
                   "register": db.session.scalar(programme_certificates)}
         db.session.remove()
-    assert counts["live"] >= PILOT
+    assert counts["live"] >= PILOT_SIZE
     return counts
 
 
