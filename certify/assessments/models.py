@@ -107,6 +107,9 @@ class QuizAttempt(TimestampMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("quiz_id", "person_id", "number"),
         sa.CheckConstraint("number >= 1", name="number_positive"),
+        # Passed attempts per person: progress and the national reports' funnel.
+        sa.Index("ix_quiz_attempt_passed", "person_id", "quiz_id",
+                 sqlite_where=sa.text("passed"), postgresql_where=sa.text("passed")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -143,10 +143,12 @@ def start_attempt(quiz: Quiz, person: Person, *, now: datetime | None = None) ->
     now = now or utcnow()
     _require_taker(person, quiz)
     close_expired_attempts(now, quiz=quiz, person=person)
-    existing = open_attempt(quiz, person)
+    # One read for both: read apart, a concurrent start committing in between would be
+    # missed as open yet counted as previous, and this one would open attempt number 2.
+    previous = attempts_of(quiz, person)
+    existing = next((a for a in previous if a.status is AttemptStatus.IN_PROGRESS), None)
     if existing is not None:
         return existing
-    previous = attempts_of(quiz, person)
     refusal = why_no_new_attempt(quiz, previous)
     if refusal:
         raise Conflict(refusal)

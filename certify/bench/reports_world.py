@@ -16,15 +16,6 @@ from decimal import Decimal
 
 COUNTRIES = {"CL": "Chile", "UY": "Uruguay", "BR": "Brasil", "PY": "Paraguay"}
 COHORTS = 50
-# Indexes the reports need on other areas' tables, asked of their owners; created here until
-# the migration that adds them is written (the figures are right without them, only slower).
-REQUESTED_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS ix_certificate_live_programme_issued ON certificate "
-    "(programme_id, issued_at) INCLUDE (person_id, cohort_id) "
-    "WHERE kind = 'programme' AND revoked_at IS NULL",
-    "CREATE INDEX IF NOT EXISTS ix_quiz_attempt_passed ON quiz_attempt (person_id, quiz_id) "
-    "WHERE passed",
-)
 
 
 def log(message: str) -> None:
@@ -34,7 +25,7 @@ def log(message: str) -> None:
 # --- the database ------------------------------------------------------------------------------
 
 def build_schema(app) -> None:
-    """An empty database with the schema of the migrations, plus what they do not have yet."""
+    """An empty database with the schema of the migrations."""
     import flask_migrate
     import sqlalchemy as sa
 
@@ -45,18 +36,6 @@ def build_schema(app) -> None:
         connection.exec_driver_sql("CREATE SCHEMA public")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     flask_migrate.upgrade()
-    db.create_all()  # tables whose migration is not written yet
-    with db.engine.begin() as connection:
-        for statement in REQUESTED_INDEXES:
-            connection.exec_driver_sql(statement)
-    inspector = sa.inspect(db.engine)
-    with db.engine.begin() as connection:  # nullable columns added since the last migration
-        for table in db.metadata.sorted_tables:
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present and column.nullable:
-                    ddl = sa.schema.CreateColumn(column).compile(dialect=connection.dialect)
-                    connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
 
 
 class Copier:

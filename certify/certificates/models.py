@@ -39,6 +39,11 @@ class Certificate(Base):
                  sqlite_where=sa.text("kind = 'participation' AND revoked_at IS NULL"),
                  postgresql_where=sa.text("kind = 'participation' AND revoked_at IS NULL")),
         sa.Index("ix_certificate_issued_at", "issued_at"),
+        # What the national reports count: live programme certificates by programme and date.
+        sa.Index("ix_certificate_live_programme_issued", "programme_id", "issued_at",
+                 postgresql_include=["person_id", "cohort_id"],
+                 sqlite_where=sa.text("kind = 'programme' AND revoked_at IS NULL"),
+                 postgresql_where=sa.text("kind = 'programme' AND revoked_at IS NULL")),
         sa.CheckConstraint("verification_count >= 0", name="verification_count_not_negative"),
         sa.CheckConstraint("status_list_index >= 0", name="status_list_index_not_negative"),
         sa.CheckConstraint("revoked_at IS NULL OR revoked_at >= issued_at",

@@ -17,6 +17,7 @@ from certify.certificates.models import Certificate
 from certify.cohorts.models import Cohort
 from certify.cohorts.services import create_cohort
 from certify.core.audit import AuditEvent
+from certify.core.mail import OutboxMessage
 from certify.extensions import db
 from certify.programmes.models import Programme
 from tests.certificates.conftest import enrolled, make_certificate_programme
@@ -57,6 +58,8 @@ def race_world(racing_app):
             AuditEvent.subject_type == "Certificate", AuditEvent.subject_id.in_(certificate_ids)))
         db.session.execute(sa.delete(Certificate).where(
             Certificate.programme_id == ids["programme"]))
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address.in_(
+            sa.select(Person.email).where(Person.id == ids["holder"]))))
         db.session.execute(sa.delete(Cohort).where(Cohort.id == ids["cohort"]))
         db.session.execute(sa.delete(Programme).where(Programme.id == ids["programme"]))
         db.session.execute(sa.delete(Person).where(Person.id.in_([ids["holder"],
