@@ -81,8 +81,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--end-to-end", action="store_true",
                         help="time the whole job (eligibility, signing, recording, e-mails, "
                              "rendering, storing)")
-    parser.add_argument("--database-url", default=os.environ.get("CERTIFY_DATABASE_URL"),
-                        help="default: SQLite in a temporary folder")
+    parser.add_argument("--database-url", default=os.environ.get("CERTIFY_BENCH_DATABASE_URL"),
+                        help="a PostgreSQL database whose contents are replaced (default: "
+                             "CERTIFY_BENCH_DATABASE_URL, else SQLite in a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
 
@@ -103,14 +104,20 @@ def main(argv: list[str]) -> int:
 
 
 def _app(folder: Path, args):
+    import flask_migrate
+
     from certify import create_app
+    from certify.bench.reports_world import build_schema
     from certify.extensions import db
 
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BASE_URL": "https://certify.example.org",
                       "SECRET_KEY": "bench", "CERTIFICATES_RENDER_PROCESSES": args.processes})
     with app.app_context():
-        db.create_all()
+        if db.engine.dialect.name == "postgresql":
+            build_schema(app)  # everything in that database is replaced
+        else:
+            flask_migrate.upgrade()
     return app
 
 

@@ -26,6 +26,7 @@ import pickle
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -94,17 +95,32 @@ def issue_cohort(cohort: Cohort, *, actor: Person | None, since: datetime | None
     ``since``: certificates recorded from then on count as issued by this run
     (a job passes its creation time, so a resumed job counts them again).
     """
-    rows = cohort_certificates(cohort)
-    summary = IssueSummary()
-    to_issue, to_render = _sort_out(rows, summary, since=since, actor=actor)
-    total = len(to_issue) + len(to_render)
-    progress = _Progress(job, total, summary)
-    with batch_renderer(processes, total, batch_size) as renderer:
-        for batch in _chunks(to_render, batch_size):
-            renderer.submit(batch, progress)
-        for batch in _chunks(to_issue, batch_size):
-            renderer.submit(_issue_batch(batch, cohort, actor=actor, summary=summary), progress)
+    with _loaded_state_kept():
+        rows = cohort_certificates(cohort)
+        summary = IssueSummary()
+        to_issue, to_render = _sort_out(rows, summary, since=since, actor=actor)
+        total = len(to_issue) + len(to_render)
+        progress = _Progress(job, total, summary)
+        with batch_renderer(processes, total, batch_size) as renderer:
+            for batch in _chunks(to_render, batch_size):
+                renderer.submit(batch, progress)
+            for batch in _chunks(to_issue, batch_size):
+                renderer.submit(_issue_batch(batch, cohort, actor=actor, summary=summary),
+                                progress)
     return summary
+
+
+@contextmanager
+def _loaded_state_kept():
+    """Every batch commits; expiring what the job loaded (people, certificates) would
+    reload each of them with a query of its own when the next batch reads it."""
+    session = db.session()
+    kept = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = kept
 
 
 def _sort_out(rows: Sequence[CohortCertificateRow], summary: IssueSummary, *,

@@ -199,15 +199,18 @@ def issue_programme_certificate(person: Person, cohort: Cohort, *, actor: Person
 
     Idempotent: returns the person's live certificate of the programme if there
     is one. Otherwise the person must be enrolled in the cohort and eligible
-    (``progress.services.eligibility``; pass ``verdict`` when it is known, as a
-    cohort-wide job does); if not, ``ValidationError`` lists every reason.
+    (``progress.services.eligibility``); if not, ``ValidationError`` lists every
+    reason. A cohort-wide job passes the ``verdict`` of the rows it read (enrolled,
+    no live certificate): the lookups are skipped, and a certificate issued since
+    is still found, by the database's unique index (see :func:`_record`).
     """
     programme = cohort.programme
-    existing = live_programme_certificate(person, programme)
-    if existing is not None:
-        return existing
-    _check_enrolled(person, cohort)
-    verdict = verdict if verdict is not None else eligibility(person, cohort)
+    if verdict is None:
+        existing = live_programme_certificate(person, programme)
+        if existing is not None:
+            return existing
+        _check_enrolled(person, cohort)
+        verdict = eligibility(person, cohort)
     if not verdict.eligible:
         reasons = verdict.reasons
         raise ValidationError(

@@ -28,6 +28,7 @@ from certify.extensions import db
 LIST_SIZE = 131072
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 CANDIDATES = 16
+_TAKEN = "certificates.status_indexes_taken"
 _RESERVED = "certificates.reserved_status_indexes"
 
 
@@ -59,7 +60,9 @@ def allocate_status_index() -> int:
     commits; the unique constraint catches that and issuing draws again.
     """
     reserved: set[int] = db.session.info.setdefault(_RESERVED, set())
-    taken = db.session.scalar(sa.select(sa.func.count(Certificate.id))) + len(reserved)
+    if _TAKEN not in db.session.info:  # counted once per transaction: a batch issues many
+        db.session.info[_TAKEN] = db.session.scalar(sa.select(sa.func.count(Certificate.id)))
+    taken = db.session.info[_TAKEN] + len(reserved)
     span = (1 + taken // (LIST_SIZE // 2)) * LIST_SIZE
     for _attempt in range(8):
         candidates = {secrets.randbelow(span) for _ in range(CANDIDATES)} - reserved
@@ -78,6 +81,7 @@ def allocate_status_index() -> int:
 def _forget_reservations(session: Session) -> None:
     # Once the transaction ends, the database itself says which indexes are taken.
     session.info.pop(_RESERVED, None)
+    session.info.pop(_TAKEN, None)
 
 
 def last_list_number() -> int:
