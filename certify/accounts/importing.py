@@ -18,6 +18,7 @@ from certify.accounts.services import (
     normalise_email,
     update_person,
 )
+from certify.core.csv_import import ImportRejected, RowError
 from certify.core.errors import DomainError, ValidationError
 
 REQUIRED_COLUMNS = ("email", "given_names", "family_names", "municipality", "country")
@@ -27,31 +28,11 @@ TEMPLATE_CSV = ",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS) + "\n" + \
 
 
 @dataclass
-class RowError:
-    line: int
-    messages: list[str]
-
-    def __str__(self) -> str:
-        return f"line {self.line}: " + "; ".join(self.messages)
-
-
-@dataclass
 class ImportReport:
     created: list[Person] = field(default_factory=list)
     updated: list[Person] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
-
-
-class ImportRejected(ValidationError):
-    """Raised when rows are invalid and the caller did not ask to skip them."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__(
-            f"{len(errors)} row(s) are invalid; nothing was imported.",
-            errors={f"line {error.line}": error.messages for error in errors},
-        )
-        self.row_errors = errors
 
 
 @dataclass

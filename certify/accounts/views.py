@@ -28,15 +28,15 @@ from certify.accounts.forms import (
     PreferencesForm,
     TokenForm,
 )
-from certify.accounts.importing import TEMPLATE_CSV, ImportRejected, import_people
+from certify.accounts.importing import TEMPLATE_CSV, import_people
 from certify.accounts.models import ApiToken, Country, Municipality, Person, Role
+from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import DomainError, NotFound, PermissionDenied
 from certify.core.forms import attach_field_errors
 from certify.extensions import db, limiter
 
 blp = Blueprint("accounts", __name__)
 
-MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 def _safe_next(target: str | None) -> str:
@@ -243,24 +243,8 @@ def _attach_errors(form, error: DomainError) -> None:
 @require_role(Role.MANAGER)
 def import_people_page():
     form = ImportForm()
-    report = None
-    rejected = None
-    if form.validate_on_submit():
-        data = form.file.data.read(MAX_CSV_BYTES + 1)
-        if len(data) > MAX_CSV_BYTES:
-            form.file.errors.append(_("The file is larger than 5 MB."))
-        else:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                form.file.errors.append(_("The file must be UTF-8 encoded text."))
-            else:
-                try:
-                    report = import_people(text, skip_invalid=form.skip_invalid.data)
-                    db.session.commit()
-                except ImportRejected as error:
-                    db.session.rollback()
-                    rejected = error.row_errors
+    report, rejected = import_uploaded_csv(
+        form, lambda text: import_people(text, skip_invalid=form.skip_invalid.data))
     status = 422 if (form.errors or rejected) else 200
     return render_template("accounts/import.html", form=form, report=report,
                            rejected=rejected), status

@@ -6,6 +6,8 @@ the bulk issuance job's pages in ``jobs_views``; all on this blueprint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -219,23 +221,14 @@ def _issued_message(certificate: Certificate, existed: bool) -> str:
 def cohort_page(cohort_id: int):
     """Everyone in the cohort: eligible or not (and why), their certificate, an issue button."""
     cohort = get_cohort(cohort_id)
-    form = IssueForm()
     if request.method == "POST":
-        person = _person_from(form)
-        if person is not None:
-            existed = live_programme_certificate(person, cohort.programme) is not None
-            try:
-                certificate = issue_programme_certificate(person, cohort, actor=current_person())
-            except DomainError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-            else:
-                db.session.commit()
-                flash(_issued_message(certificate, existed), "info" if existed else "success")
-                return redirect(url_for("certificates.cohort_page", cohort_id=cohort.id))
-        status = 422
-    else:
-        status = 200
+        done = _issue_from_form(
+            lambda person: live_programme_certificate(person, cohort.programme),
+            lambda person: issue_programme_certificate(person, cohort, actor=current_person()),
+            url_for("certificates.cohort_page", cohort_id=cohort.id))
+        if done is not None:
+            return done
+    status = 422 if request.method == "POST" else 200
     return render_template("certificates/cohort.html", cohort=cohort,
                            rows=cohort_certificates(cohort)), status
 
@@ -245,26 +238,36 @@ def cohort_page(cohort_id: int):
 def session_page(session_id: int):
     """The people present or late at a session, with certificates of participation."""
     session = get_session(session_id)
-    form = IssueForm()
     if request.method == "POST":
-        person = _person_from(form)
-        if person is not None:
-            existed = live_participation_certificate(person, session) is not None
-            try:
-                certificate = issue_participation_certificate(person, session,
-                                                              actor=current_person())
-            except DomainError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-            else:
-                db.session.commit()
-                flash(_issued_message(certificate, existed), "info" if existed else "success")
-                return redirect(url_for("certificates.session_page", session_id=session.id))
-        status = 422
-    else:
-        status = 200
+        done = _issue_from_form(
+            lambda person: live_participation_certificate(person, session),
+            lambda person: issue_participation_certificate(person, session,
+                                                           actor=current_person()),
+            url_for("certificates.session_page", session_id=session.id))
+        if done is not None:
+            return done
+    status = 422 if request.method == "POST" else 200
     return render_template("certificates/session.html", session=session,
                            rows=session_attendees(session), now=utcnow()), status
+
+
+def _issue_from_form(live: Callable[[Person], Certificate | None],
+                     issue: Callable[[Person], Certificate], back: str):
+    """An issue button's POST: issue to the person it names, then redirect to ``back``;
+    None when the form or the issuing was refused (said in a flash message)."""
+    person = _person_from(IssueForm())
+    if person is None:
+        return None
+    existed = live(person) is not None
+    try:
+        certificate = issue(person)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return None
+    db.session.commit()
+    flash(_issued_message(certificate, existed), "info" if existed else "success")
+    return redirect(back)
 
 
 # More routes on this blueprint: the public pages, and bulk issuance with its job status.

@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 
 from certify.accounts.access import current_person, require_role
 from certify.accounts.forms import ImportForm
-from certify.accounts.importing import ImportRejected
 from certify.accounts.models import Person, Role
 from certify.cohorts import enrolments, services
 from certify.cohorts.forms import CohortForm, EnrolByEmailForm, EnrolmentStatusForm, NewCohortForm
 from certify.cohorts.models import Cohort, EnrolmentStatus
+from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from certify.core.forms import attach_domain_error
 from certify.extensions import db
@@ -23,7 +23,6 @@ blp = Blueprint("cohorts", __name__)
 
 COHORTS_PER_PAGE = 50
 ENROLMENTS_PER_PAGE = 50
-MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -204,33 +203,14 @@ def enrol(cohort_id: int):
     return _render_detail(cohort, enrol_form=form, status=422)
 
 
-def _read_csv(form: ImportForm) -> str | None:
-    data = form.file.data.read(MAX_CSV_BYTES + 1)
-    if len(data) > MAX_CSV_BYTES:
-        _add_error(form.file, _("The file is larger than 5 MB."))
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        _add_error(form.file, _("The file must be UTF-8 encoded text."))
-        return None
-
-
 @blp.post("/cohorts/<int:cohort_id>/import")
 @require_role(Role.MANAGER)
 def import_csv(cohort_id: int):
     cohort = services.get_cohort(cohort_id)
     form = ImportForm()
-    result = rejected = None
-    if form.validate_on_submit() and (text := _read_csv(form)) is not None:
-        try:
-            result = enrolments.import_into_cohort(cohort, text,
-                                                   skip_invalid=form.skip_invalid.data)
-        except ImportRejected as error:
-            db.session.rollback()
-            rejected = error.row_errors
-        else:
-            db.session.commit()
+    result, rejected = import_uploaded_csv(
+        form, lambda text: enrolments.import_into_cohort(cohort, text,
+                                                         skip_invalid=form.skip_invalid.data))
     status = 422 if (form.errors or rejected) else 200
     return _render_detail(cohort, import_form=form, import_result=result, rejected=rejected,
                           status=status)

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certify.accounts.models import Country, Municipality, Region
-from certify.core.errors import ValidationError
+from certify.core.csv_import import ImportRejected, RowError
 from certify.extensions import db
 from certify.programmes.models import Programme
 from certify.reports.allocations import (
@@ -55,29 +55,6 @@ from certify.reports.targets import (
 COLUMNS = ("level", "programme", "country", "region", "municipality", "year", "certified",
            "weight", "starts_on", "due_on")
 LEVELS = ("target", "milestone", "region", "municipality")
-
-
-@dataclass
-class RowError:
-    line: int
-    messages: list[str]
-
-    def __str__(self) -> str:
-        return _("line %(line)s", line=self.line) + ": " + "; ".join(self.messages)
-
-
-class ImportRejected(ValidationError):
-    """Some rows are wrong; nothing was imported."""
-
-    def __init__(self, errors: list[RowError]):
-        merged: dict[int, list[str]] = defaultdict(list)
-        for error in errors:
-            merged[error.line] += error.messages
-        self.row_errors = [RowError(line, messages) for line, messages in sorted(merged.items())]
-        super().__init__(_("%(count)s row(s) are invalid; nothing was imported.",
-                           count=len(self.row_errors)),
-                         errors={f"line {error.line}": error.messages
-                                 for error in self.row_errors})
 
 
 @dataclass

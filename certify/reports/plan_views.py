@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Country, Region, Role
+from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import DomainError, NotFound
 from certify.core.jobs import enqueue
 from certify.extensions import db
@@ -41,14 +42,13 @@ from certify.reports.forms import (
     MilestoneForm,
     TargetForm,
 )
-from certify.reports.importing import COLUMNS, ImportRejected, import_targets
+from certify.reports.importing import COLUMNS, import_targets
 from certify.reports.jobs import REFRESH
 from certify.reports.models import AllocationLevel
 from certify.reports.scope import default_programme
 from certify.reports.targets import remove_milestone, set_milestone, set_target, target_of
 from certify.reports.views import blp
 
-MAX_CSV_BYTES = 5 * 1024 * 1024
 TEMPLATE_CSV = ",".join(COLUMNS) + "\n" + "\n".join([
     "target,IHBG,,,,,5000,,2026-01-01,2029-12-31",
     "milestone,IHBG,,,,2026,600,,,",
@@ -277,23 +277,8 @@ def allocations():
 def import_page():
     """Targets, milestones and quotas from a CSV file: every row checked before any is saved."""
     form = ImportForm()
-    report = rejected = None
-    if form.validate_on_submit():
-        data = form.file.data.read(MAX_CSV_BYTES + 1)
-        if len(data) > MAX_CSV_BYTES:
-            form.file.errors.append(_("The file is larger than 5 MB."))
-        else:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                form.file.errors.append(_("The file must be UTF-8 encoded text."))
-            else:
-                try:
-                    report = import_targets(text, actor=current_person())
-                    db.session.commit()
-                except ImportRejected as error:
-                    db.session.rollback()
-                    rejected = error.row_errors
+    report, rejected = import_uploaded_csv(
+        form, lambda text: import_targets(text, actor=current_person()))
     status = 422 if (form.errors or rejected) else 200
     return render_template("reports/import.html", form=form, report=report,
                            rejected=rejected, columns=COLUMNS), status

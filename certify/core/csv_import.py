@@ -1,0 +1,76 @@
+"""CSV imports: rows refused with their line numbers, and files uploaded through a form.
+
+Every import (officials, a cohort's enrolments, targets and quotas) checks all rows
+before saving any; when one is wrong it raises :class:`ImportRejected` with every
+row's problems, and nothing is written. :func:`import_uploaded_csv` is the web side:
+the file's size and encoding are checked, the import runs, and the transaction is
+committed or rolled back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask_babel import gettext as _
+
+from certify.core.errors import ValidationError
+from certify.extensions import db
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+Report = TypeVar("Report")
+
+
+@dataclass
+class RowError:
+    line: int
+    messages: list[str]
+
+    def __str__(self) -> str:  # for the CLI, which speaks English
+        return f"line {self.line}: " + "; ".join(self.messages)
+
+
+class ImportRejected(ValidationError):
+    """Some rows are wrong; nothing was imported."""
+
+    def __init__(self, errors: list[RowError]):
+        merged: dict[int, list[str]] = defaultdict(list)
+        for error in errors:
+            merged[error.line] += error.messages
+        self.row_errors = [RowError(line, messages) for line, messages in sorted(merged.items())]
+        # Pages list the rows in the reader's language; this message is for the CLI and logs.
+        super().__init__(f"{len(self.row_errors)} row(s) are invalid; nothing was imported.",
+                         errors={f"line {error.line}": error.messages
+                                 for error in self.row_errors})
+
+
+def read_csv_upload(field) -> str | None:
+    """The text of the file in a form's file ``field``, or None with the reason added to
+    the field's errors (larger than 5 MB, or not UTF-8; a byte-order mark is dropped)."""
+    data = field.data.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        field.errors = [*field.errors, _("The file is larger than 5 MB.")]
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        field.errors = [*field.errors, _("The file must be UTF-8 encoded text.")]
+        return None
+
+
+def import_uploaded_csv(form, importer: Callable[[str], Report]
+                        ) -> tuple[Report | None, list[RowError] | None]:
+    """Run ``importer`` on the file of ``form`` (validated, with a ``file`` field) and commit:
+    ``(report, None)``; ``(None, row errors)`` when rows were refused (rolled back);
+    ``(None, None)`` when the form or the file was refused (errors on the form)."""
+    if not form.validate_on_submit() or (text := read_csv_upload(form.file)) is None:
+        return None, None
+    try:
+        report = importer(text)
+    except ImportRejected as error:
+        db.session.rollback()
+        return None, error.row_errors
+    db.session.commit()
+    return report, None
