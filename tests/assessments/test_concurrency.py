@@ -7,7 +7,6 @@ people and deletes them at the end.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -28,6 +27,7 @@ from tests.assessments.conftest import (
     right_answers,
     wrong_answers,
 )
+from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.committing]
 THREADS = 6
@@ -52,32 +52,6 @@ def race_world(app):
         db.session.execute(sa.delete(Person).where(Person.id == ids["official"]))
         db.session.commit()
         db.session.remove()
-
-
-def race(app, work: Callable[[int], object]) -> list:
-    """Run ``work(i)`` in THREADS threads, each in its own app context (own session and
-    connection), released together by a barrier; returns what each returned."""
-    barrier = threading.Barrier(THREADS)
-    outcomes: list = [None] * THREADS
-
-    def run(i: int) -> None:
-        with app.app_context():
-            try:
-                outcomes[i] = work(i, barrier)
-                db.session.commit()
-            except Exception as error:  # reported by the assertion below
-                db.session.rollback()
-                outcomes[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def test_concurrent_submits_score_the_attempt_once(app, race_world):
@@ -106,7 +80,7 @@ def test_concurrent_submits_score_the_attempt_once(app, race_world):
 
     attempt_scored.connect(receiver)
     try:
-        outcomes = race(app, submit)
+        outcomes = race(app, THREADS, submit)
     finally:
         attempt_scored.disconnect(receiver)
 
@@ -126,7 +100,7 @@ def test_concurrent_starts_open_one_attempt(app, race_world):
         barrier.wait()
         return services.start_attempt(quiz, person, now=T0).id
 
-    outcomes = race(app, start)
+    outcomes = race(app, THREADS, start)
     assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
     assert len(set(outcomes)) == 1
     with app.app_context():

@@ -7,7 +7,6 @@ people and deletes them at the end.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from certify.core.mail import OutboxMessage
 from certify.extensions import db
 from certify.programmes.models import Programme
 from tests.attendance.conftest import make_programme, make_session
+from tests.concurrency import race
 from tests.factories import enrol, make_cohort, make_person
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.committing]
@@ -59,32 +59,6 @@ def race_world(app):
         db.session.remove()
 
 
-def race(app, work: Callable[[int, threading.Barrier], object]) -> list:
-    """Run ``work(i, barrier)`` in THREADS threads, each in its own app context (own session
-    and connection), released together by the barrier; returns what each returned."""
-    barrier = threading.Barrier(THREADS)
-    outcomes: list = [None] * THREADS
-
-    def run(i: int) -> None:
-        with app.app_context():
-            try:
-                outcomes[i] = work(i, barrier)
-                db.session.commit()
-            except Exception as error:  # reported by the assertions
-                db.session.rollback()
-                outcomes[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
-
-
 def statuses(app, session_id: int) -> dict[int, RegistrationStatus]:
     with app.app_context():
         rows = db.session.execute(sa.select(Registration.person_id, Registration.status).where(
@@ -100,7 +74,7 @@ def test_two_last_seat_registrations_are_never_both_confirmed(app, race_world):
         barrier.wait()
         return services.register(session, person).status
 
-    outcomes = race(app, register)
+    outcomes = race(app, THREADS, register)
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert outcomes.count(RegistrationStatus.CONFIRMED) == 1
@@ -136,7 +110,7 @@ def test_seats_given_back_at_once_go_to_exactly_as_many_people(app, race_world):
             return len(services.cancel_registration(registration))
         return 0
 
-    outcomes = race(app, cancel_or_wait)
+    outcomes = race(app, THREADS, cancel_or_wait)
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sum(outcomes) == len(holders)  # each seat given back went to one person
@@ -162,7 +136,7 @@ def test_one_ticket_scanned_at_every_door_at_once_counts_once(app, race_world):
         barrier.wait()
         return services.check_in_with_ticket(session, token, by=tutor).outcome
 
-    outcomes = race(app, scan)
+    outcomes = race(app, THREADS, scan)
 
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted(outcomes) == ["already_checked_in"] * (THREADS - 1) + ["checked_in"]

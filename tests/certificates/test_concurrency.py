@@ -21,6 +21,7 @@ from certify.core.mail import OutboxMessage
 from certify.extensions import db
 from certify.programmes.models import Programme
 from tests.certificates.conftest import enrolled, make_certificate_programme
+from tests.concurrency import race
 from tests.conftest import make_app
 from tests.factories import make_person
 
@@ -70,32 +71,15 @@ def race_world(racing_app):
 
 def test_twenty_concurrent_issues_make_one_live_certificate(racing_app, race_world):
     app = racing_app
-    barrier = threading.Barrier(THREADS)
-    outcomes: list = [None] * THREADS
+    def issue(_i: int, barrier: threading.Barrier) -> str:
+        person = db.session.get(Person, race_world["holder"])
+        cohort = db.session.get(Cohort, race_world["cohort"])
+        manager = db.session.get(Person, race_world["manager"])
+        cohort.programme.modules  # noqa: B018 - loaded before the race starts
+        barrier.wait(timeout=60)
+        return issue_programme_certificate(person, cohort, actor=manager).serial
 
-    def issue(i: int) -> None:
-        with app.app_context():  # its own session and connection
-            try:
-                person = db.session.get(Person, race_world["holder"])
-                cohort = db.session.get(Cohort, race_world["cohort"])
-                manager = db.session.get(Person, race_world["manager"])
-                cohort.programme.modules  # noqa: B018 - loaded before the race starts
-                barrier.wait(timeout=60)
-                certificate = issue_programme_certificate(person, cohort, actor=manager)
-                db.session.commit()
-                outcomes[i] = certificate.serial
-            except Exception as error:  # reported by the assertion below
-                db.session.rollback()
-                outcomes[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=issue, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
+    outcomes = race(app, THREADS, issue, timeout=120)
     assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
     assert len(set(outcomes)) == 1  # every request got the same certificate
 
