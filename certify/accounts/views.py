@@ -32,7 +32,7 @@ from certify.accounts.importing import TEMPLATE_CSV, import_people
 from certify.accounts.models import ApiToken, Country, Municipality, Person, Role
 from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import DomainError, NotFound, PermissionDenied
-from certify.core.forms import attach_field_errors
+from certify.core.forms import attach_or_flash
 from certify.extensions import db, limiter
 
 blp = Blueprint("accounts", __name__)
@@ -176,7 +176,7 @@ def new_person():
             person = services.create_person(roles=_grantable_roles(form.roles.data),
                                             **_person_fields(form))
         except DomainError as error:
-            _attach_errors(form, error)
+            attach_or_flash(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s was added.", name=person.full_name), "success")
@@ -206,7 +206,7 @@ def person(person_id: int):
                 services.grant_role(person, role)
         except DomainError as error:
             db.session.rollback()
-            _attach_errors(form, error)
+            attach_or_flash(form, error)
         else:
             db.session.commit()
             flash(_("The changes were saved."), "success")
@@ -231,12 +231,6 @@ def _person_fields(form: PersonForm) -> dict:
         "position": form.position.data, "gender": form.gender.data or None,
         "birth_year": form.birth_year.data, "preferred_locale": form.preferred_locale.data,
     }
-
-
-def _attach_errors(form, error: DomainError) -> None:
-    """Messages about fields go next to them; any other complaint is flashed above the page."""
-    if not attach_field_errors(form, error.errors):
-        flash(error.message, "error")
 
 
 @blp.route("/people/import", methods=["GET", "POST"])

@@ -206,20 +206,12 @@ def _memory() -> None:
 
 
 class _Recorder:
-    """Writes each rendered batch's paths and hashes, as the job does."""
+    """Records each rendered batch's paths and hashes, as the job does."""
 
     def batch_rendered(self, files) -> None:
-        import sqlalchemy as sa
+        from certify.certificates.bulk import record_pdf_files
 
-        from certify.certificates.models import Certificate
-        from certify.extensions import db
-
-        files = list(files)
-        if files:
-            db.session.execute(sa.update(Certificate), [
-                {"id": certificate_id, "pdf_path": path, "pdf_sha256": digest}
-                for certificate_id, path, digest in files])
-            db.session.commit()
+        record_pdf_files(files)
 
 
 # --- the data ----------------------------------------------------------------------------------

@@ -175,12 +175,7 @@ class _Progress:
         self._report(0)
 
     def batch_rendered(self, files: Iterable[tuple[int, str, str]]) -> None:
-        files = list(files)
-        if files:
-            db.session.execute(sa.update(Certificate), [
-                {"id": certificate_id, "pdf_path": path, "pdf_sha256": digest}
-                for certificate_id, path, digest in files])
-            db.session.commit()
+        files = record_pdf_files(files)
         self.summary.rendered += len(files)
         self.done += len(files)
         self._report(len(files))
@@ -191,6 +186,17 @@ class _Progress:
         listener = progress_listener.get()
         if listener is not None:
             listener(self.done, self.total)
+
+
+def record_pdf_files(files: Iterable[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """Record rendered files ``(certificate id, path, sha256)`` in one statement and commit."""
+    files = list(files)
+    if files:
+        db.session.execute(sa.update(Certificate), [
+            {"id": certificate_id, "pdf_path": path, "pdf_sha256": digest}
+            for certificate_id, path, digest in files])
+        db.session.commit()
+    return files
 
 
 def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:

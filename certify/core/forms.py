@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import flash
 from flask_wtf import FlaskForm
 
 from certify.core.errors import DomainError
@@ -23,3 +24,10 @@ def attach_domain_error(form: FlaskForm, error: DomainError) -> None:
     """Put a service's complaint next to the fields it names, or above the form if none."""
     if not attach_field_errors(form, error.errors):
         form.form_errors.append(error.message)
+
+
+def attach_or_flash(form: FlaskForm, error: DomainError) -> None:
+    """Messages about fields go next to them; any other complaint is flashed above the page
+    (for pages whose form sits among other content)."""
+    if not attach_field_errors(form, error.errors):
+        flash(error.message, "error")

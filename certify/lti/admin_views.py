@@ -16,6 +16,7 @@ from certify.accounts.models import Role
 from certify.cohorts.models import Cohort
 from certify.cohorts.services import get_cohort
 from certify.core.errors import DomainError
+from certify.core.forms import attach_or_flash
 from certify.extensions import db
 from certify.lti import grades, platforms, roster
 from certify.lti.errors import PlatformError
@@ -26,16 +27,6 @@ from certify.lti.views import blp
 from certify.programmes.models import Programme
 
 GRADES_PER_PAGE = 50
-
-
-def _attach(form, error: DomainError) -> None:
-    attached = False
-    for name, messages in error.errors.items():
-        if name in form._fields:
-            form._fields[name].errors = list(form._fields[name].errors) + list(messages)
-            attached = True
-    if not attached:
-        flash(error.message, "error")
 
 
 def _programme_choices() -> list[tuple[int, str]]:
@@ -85,7 +76,7 @@ def _save(platform: LtiPlatform | None, form: PlatformForm):
         saved = platforms.save_platform(platform, **values)
     except DomainError as error:
         db.session.rollback()
-        _attach(form, error)
+        attach_or_flash(form, error)
         return None
     db.session.commit()
     return saved

@@ -15,6 +15,7 @@ from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Country, Region, Role
 from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import DomainError, NotFound
+from certify.core.forms import attach_or_flash
 from certify.core.jobs import enqueue
 from certify.extensions import db
 from certify.programmes.models import Programme
@@ -64,17 +65,6 @@ def _programme() -> Programme:
     return get_programme(programme_id) if programme_id else default_programme()
 
 
-def _attach(form, error: DomainError) -> None:
-    """Show a domain error on the fields it names, else as a message at the top."""
-    attached = False
-    for name, messages in error.errors.items():
-        if name in form._fields:
-            form._fields[name].errors = list(form._fields[name].errors) + list(messages)
-            attached = True
-    if not attached:
-        flash(error.message, "error")
-
-
 def _target_page(programme: Programme, *, form: TargetForm | None = None,
                  milestone_form: MilestoneForm | None = None,
                  distribute_form: DistributeForm | None = None, status: int = 200):
@@ -112,7 +102,7 @@ def targets():
                        due_on=form.due_on.data, actor=current_person())
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_or_flash(form, error)
         else:
             db.session.commit()
             flash(_("The target was saved."), "success")
@@ -139,7 +129,7 @@ def add_milestone():
             set_milestone(target, year=form.year.data, certified=form.certified.data)
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_or_flash(form, error)
         else:
             db.session.commit()
             flash(_("The %(year)s milestone was saved.", year=form.year.data), "success")
@@ -176,7 +166,7 @@ def distribute():
                                        urban_weight=form.urban_weight.data)
         except DomainError as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_or_flash(form, error)
         else:
             db.session.commit()
             flash(_("The target of %(target)s was shared among %(count)s places.",
