@@ -12,7 +12,9 @@ keepalive = 5
 max_requests = 2000  # recycle workers now and then; WeasyPrint is memory-hungry
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("CERTIFY_FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = "-"
+# With CERTIFY_LOG_FORMAT=json the app writes one JSON line per request (with its request id);
+# gunicorn's own access line would only repeat it as text.
+accesslog = None if os.environ.get("CERTIFY_LOG_FORMAT", "").lower() == "json" else "-"
 errorlog = "-"
 preload_app = True
 wsgi_app = "wsgi:app"

@@ -58,6 +58,7 @@ from certify.core.pdf import (
 from certify.core.pdf import render_documents as render_pdf_documents
 from certify.core.qr import QUIET_ZONE
 from certify.core.qrencode import qr_matrix
+from certify.core.storage import certificates_dir
 
 log = logging.getLogger(__name__)
 
@@ -313,9 +314,7 @@ def _credential(certificate: Certificate) -> PdfAttachment:
 # --- storage -----------------------------------------------------------------------------------
 
 def storage_root() -> Path:
-    configured = current_app.config.get("CERTIFICATES_DIR") or os.environ.get(
-        "CERTIFY_CERTIFICATES_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "certificates"
+    return certificates_dir()
 
 
 def relative_pdf_path(certificate: Certificate) -> str:

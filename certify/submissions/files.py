@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from certify.core.errors import PayloadTooLarge, UnsupportedMediaType, ValidationError
+from certify.core.storage import uploads_dir
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_SUBMISSION_BYTES = 100 * 1024 * 1024
@@ -237,8 +237,7 @@ def check_files(files: Sequence[IncomingFile]) -> list[CheckedFile]:
 
 def uploads_root() -> Path:
     """Where files live: ``UPLOADS_DIR`` if configured, else ``<instance>/uploads``."""
-    configured = current_app.config.get("UPLOADS_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    return uploads_dir()
 
 
 def stored_path(sha256: str, root: Path | None = None) -> Path:

@@ -10,6 +10,8 @@ PUBLIC_ENDPOINTS = {
     "certificates.public_key", "certificates.status_list", "certificates_api.verify_certificate",
     # Platforms reach these without an account; each verifies what it receives (issue 5).
     "lti.login", "lti.launch", "lti.jwks", "lti.register",
+    # Load balancers and orchestrators probe these without an account (issue 17).
+    "ops.healthz", "ops.readyz",
 }
 
 
