@@ -54,6 +54,7 @@ class QuizContent:
                 if not checker.problems:
                     quizzes.append(quiz)
             problems.extend(checker.problems)
+            source.warnings.extend(checker.warnings)
         return quizzes, problems
 
     def apply(self, parsed: list[ParsedQuiz], programme: Programme, report: LoadReport) -> None:
@@ -116,19 +117,22 @@ def _parse_question(checker: Checker, item: LineDict, number: int) -> dict:
     optional = {"explanation"} | ({"answer"} if kind == QuestionKind.TRUE_FALSE else {"options"})
     checker.keys(item, required={"key", "kind", "prompt"} | optional - {"explanation"},
                  optional=optional, what=what)
+    prompt = checker.translated(item, "prompt", what=what)
+    explanation = checker.translated(item, "explanation", required=False, what=what)
     question = {
         "key": str(item.get("key", "")),
         "kind": QuestionKind(kind) if kind else None,
-        "prompt": checker.text(item, "prompt"),
-        "explanation": checker.text(item, "explanation", required=False) or "",
+        **_spanish_and_others("prompt", prompt),
+        **_spanish_and_others("explanation", explanation),
         "options": [],
     }
     if kind == QuestionKind.TRUE_FALSE:
         answer = item.get("answer")
         if not isinstance(answer, bool):
             checker.problem(checker.line_of(item, "answer"), f"{what}: 'answer' must be true or false")
-        question["options"] = [{"key": "true", "text": "", "correct": answer is True},
-                               {"key": "false", "text": "", "correct": answer is False}]
+        question["options"] = [
+            {"key": "true", "text": "", "text_translations": {}, "correct": answer is True},
+            {"key": "false", "text": "", "text_translations": {}, "correct": answer is False}]
     elif kind:
         question["options"] = _parse_options(checker, item, what, QuestionKind(kind))
     return question
@@ -149,7 +153,8 @@ def _parse_options(checker: Checker, item: LineDict, what: str, kind: QuestionKi
         if key in keys:
             checker.problem(option.line, f"{what}: option key '{key}' is used twice")
         keys.add(key)
-        parsed.append({"key": key, "text": checker.text(option, "text") or "",
+        text = checker.translated(option, "text", what=f"{what}, option {key}")
+        parsed.append({"key": key, **_spanish_and_others("text", text),
                        "correct": checker.boolean(option, "correct", False)})
     correct = sum(option["correct"] for option in parsed)
     if kind == QuestionKind.SINGLE and correct != 1:
@@ -157,6 +162,12 @@ def _parse_options(checker: Checker, item: LineDict, what: str, kind: QuestionKi
     if kind == QuestionKind.MULTIPLE and correct < 2:
         checker.problem(item.line, f"{what}: a multiple-choice question needs at least two correct options")
     return parsed
+
+
+def _spanish_and_others(name: str, texts: dict[str, str]) -> dict:
+    """``{"prompt": Spanish, "prompt_translations": {"pt": ..., "en": ...}}``: the models' shape."""
+    others = {language: text for language, text in texts.items() if language != "es"}
+    return {name: texts.get("es", ""), f"{name}_translations": others}
 
 
 def _apply_questions(quiz: Quiz, questions: list[dict], report: LoadReport) -> None:

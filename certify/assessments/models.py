@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.accounts.models import Person
+from certify.core.i18n import with_fallback
 from certify.db import Base, TimestampMixin, str_enum
 from certify.programmes.models import Module, Translated
 
@@ -62,8 +63,11 @@ class Question(Base):
     key: Mapped[str] = mapped_column(sa.String(40))
     position: Mapped[int]
     kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind, "question_kind"))
+    # Spanish, the reference (and what staff exports show); the other languages beside it.
     prompt: Mapped[str] = mapped_column(sa.Text)
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    prompt_translations: Mapped[Translated] = mapped_column(sa.JSON, default=dict)
+    explanation_translations: Mapped[Translated] = mapped_column(sa.JSON, default=dict)
     # A question dropped from the file is retired, not deleted: past attempts refer to it.
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -76,6 +80,23 @@ class Question(Base):
     def correct_keys(self) -> frozenset[str]:
         return frozenset(option.key for option in self.options if option.correct)
 
+    def prompt_in(self, locale: object | None = None) -> str:
+        return with_fallback({**self.prompt_translations, "es": self.prompt}, locale)[0]
+
+    def explanation_in(self, locale: object | None = None) -> str:
+        if not self.explanation:
+            return ""
+        return with_fallback({**self.explanation_translations, "es": self.explanation}, locale)[0]
+
+    def untranslated_in(self, locale: object | None = None) -> bool:
+        """True when the prompt, an option or the explanation falls back to Spanish."""
+        texts = [{**self.prompt_translations, "es": self.prompt}]
+        if self.explanation:
+            texts.append({**self.explanation_translations, "es": self.explanation})
+        texts += [{**option.text_translations, "es": option.text}
+                  for option in self.options if option.text]
+        return any(with_fallback(text, locale)[1] for text in texts)
+
 
 class QuestionOption(Base):
     __tablename__ = "question_option"
@@ -86,9 +107,13 @@ class QuestionOption(Base):
     key: Mapped[str] = mapped_column(sa.String(20))
     position: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text, default="")
+    text_translations: Mapped[Translated] = mapped_column(sa.JSON, default=dict)
     correct: Mapped[bool] = mapped_column(default=False)
 
     question: Mapped[Question] = relationship(back_populates="options")
+
+    def text_in(self, locale: object | None = None) -> str:
+        return with_fallback({**self.text_translations, "es": self.text}, locale)[0]
 
 
 class AttemptStatus(enum.StrEnum):

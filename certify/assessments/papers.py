@@ -79,10 +79,15 @@ def attempt_review(attempt: QuizAttempt) -> list[ReviewedQuestion]:
 
 
 def option_label(question: Question, option: QuestionOption) -> str:
-    """The text shown for an option; true/false options have none, so theirs is translated."""
+    """An option's text in the reader's language; true/false ones come from the catalogue."""
     if question.kind is QuestionKind.TRUE_FALSE:
         return _("True") if option.key == "true" else _("False")
-    return option.text
+    return option.text_in()
+
+
+def any_untranslated(paper: list[PaperQuestion]) -> bool:
+    """True when some question of the paper is shown in Spanish for want of a translation."""
+    return any(item.question.untranslated_in() for item in paper)
 
 
 def accepts_answers(attempt: QuizAttempt, now: datetime | None = None) -> bool:

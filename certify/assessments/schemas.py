@@ -99,8 +99,12 @@ class PaperQuestionSchema(Schema):
     number = fields.Integer(metadata={"description": "Position in this attempt, from 1."})
     id = fields.Integer(attribute="question.id")
     kind = fields.Enum(QuestionKind, by_value=True, attribute="question.kind")
-    prompt = fields.String(attribute="question.prompt")
-    options = fields.Method("_options")
+    prompt = fields.String(attribute="question.prompt",
+                           metadata={"description": "In Spanish, the reference."})
+    prompt_localized = fields.Function(lambda item: item.question.prompt_in(), metadata={
+        "description": "In the request's language (`?lang=`), or Spanish where not translated."})
+    options = fields.Method("_options",
+                            metadata={"description": "Option texts in the request's language."})
 
     def _options(self, item) -> list[dict]:
         return [{"key": option.key, "text": option_label(item.question, option)}
@@ -112,6 +116,7 @@ class ReviewedQuestionSchema(PaperQuestionSchema):
     correct_keys = fields.Method("_correct_keys")
     earned_point = fields.Boolean()
     explanation = fields.String(attribute="question.explanation")
+    explanation_localized = fields.Function(lambda item: item.question.explanation_in())
 
     def _chosen(self, item) -> list[str]:
         return [option.key for option in item.options if option.key in item.chosen]

@@ -84,7 +84,8 @@ def _quiz_helpers():
         return {"quiz": quiz, "result": results.quiz_result(quiz, current_person()),
                 "url": url_for("assessments.quiz", cohort_id=cohort.id, code=module.code)}
 
-    return {"quiz_call_to_action": quiz_call_to_action, "option_label": papers.option_label}
+    return {"quiz_call_to_action": quiz_call_to_action, "option_label": papers.option_label,
+            "any_untranslated": papers.any_untranslated}
 
 
 # --- an official's quiz ------------------------------------------------------------------------

@@ -27,6 +27,19 @@ def localized(texts: Mapping[str, str] | None, locale: object | None = None) -> 
     return texts.get(language) or texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()))
 
 
+def with_fallback(texts: Mapping[str, str] | None, locale: object | None = None
+                  ) -> tuple[str, bool]:
+    """Like :func:`localized`, and also whether the reader's language was missing.
+
+    Pages use the flag to say, in the reader's language, that they show Spanish instead.
+    """
+    language = language_of(locale if locale is not None else current_language())
+    texts = texts or {}
+    if texts.get(language):
+        return texts[language], False
+    return localized(texts, DEFAULT_LANGUAGE), bool(texts)
+
+
 def current_language() -> str:
     return language_of(get_locale() or DEFAULT_LANGUAGE)
 

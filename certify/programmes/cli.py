@@ -38,5 +38,10 @@ def check(directory: Path | None):
 
     report = load_course_content(directory or current_app.config["CONTENT_DIR"])
     db.session.rollback()
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"The content of {report.programme.code} is valid: {report.summary()}")
+    if report.warnings:
+        click.echo(f"{len(report.warnings)} missing translations (pages show the Spanish text "
+                   "with a note)", err=True)
 commands = [content_cli]

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from certify.core.signals import content_loaded
 from certify.extensions import db
 from certify.programmes.content_files import (
+    TRANSLATED_LANGUAGES,
     Checker,
     ContentError,
     LineDict,
@@ -39,6 +40,8 @@ class ModuleSource:
     body: str
     code: str
     kind: str
+    # {"pt": ..., "en": ...} from the sibling files 01-x.pt.md, 01-x.en.md
+    translations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,6 +53,8 @@ class ProgrammeSource:
     data: LineDict
     values: dict
     modules: list[ModuleSource]
+    # Missing translations, from every file; parts add theirs while parsing.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -58,6 +63,7 @@ class LoadReport:
 
     programme: Programme | None = None
     counts: dict[str, Counter] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
         self.counts.setdefault(kind, Counter())[outcome] += n
@@ -102,7 +108,7 @@ def load_course_content(root: Path | str) -> LoadReport:
             parsed_parts.append((part, parsed))
     if problems:
         raise ContentError(problems)
-    report = LoadReport()
+    report = LoadReport(warnings=list(dict.fromkeys(source.warnings)))
     programme = _apply_programme(source, report)
     for part, parsed in parsed_parts:
         part.apply(parsed, programme, report)
@@ -136,9 +142,11 @@ def parse_programme(root: Path) -> tuple[ProgrammeSource | None, list[Problem]]:
     }
     modules = _modules(root, checker, data)
     problems = list(checker.problems)
+    warnings = list(checker.warnings)
     for module in modules:
         problems.extend(module.checker.problems)
-    return ProgrammeSource(root, checker, data, values, modules), problems
+        warnings.extend(module.checker.warnings)
+    return ProgrammeSource(root, checker, data, values, modules, warnings), problems
 
 
 def _issuer(checker: Checker, data: LineDict) -> dict:
@@ -233,8 +241,38 @@ def _modules(root: Path, checker: Checker, data: LineDict) -> list[ModuleSource]
             module_checker.problem(module_checker.line_of(front, "code"),
                                    f"module code '{code}' is also used by {codes[code]}")
         codes[code] = module_checker.path
-        modules.append(ModuleSource(path, module_checker, front, body, code, kind))
+        translations = _module_translations(path, root, module_checker)
+        modules.append(ModuleSource(path, module_checker, front, body, code, kind, translations))
     return modules
+
+
+def translation_path(path: Path, language: str) -> Path:
+    """``modules/01-x.md`` -> ``modules/01-x.pt.md``: the module's text in ``language``."""
+    return path.with_name(f"{path.stem}.{language}{path.suffix}")
+
+
+def _module_translations(path: Path, root: Path, checker: Checker) -> dict[str, str]:
+    """The sibling files holding the teaching text in Portuguese and English (Markdown only)."""
+    translations = {}
+    first_line = 1 - checker.line_offset  # the checker counts lines from the front matter
+    for language in TRANSLATED_LANGUAGES:
+        sibling = translation_path(path, language)
+        if not sibling.is_file():
+            checker.warn_untranslated(first_line, f"the module text ({sibling.name})", [language])
+            continue
+        try:
+            text = sibling.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            checker.problem(first_line, f"cannot read {sibling.name}: {error}")
+            continue
+        if text.startswith("---"):
+            checker.problem(first_line, f"{sibling.name} holds only the translated Markdown, "
+                                        "without front matter")
+        elif len(text.split()) < MIN_MODULE_WORDS:
+            checker.problem(first_line, f"{sibling.name} has fewer than {MIN_MODULE_WORDS} words")
+        else:
+            translations[language] = text + "\n"
+    return translations
 
 
 def _outcomes(checker: Checker, front: LineDict) -> list[dict]:
@@ -285,6 +323,7 @@ def _module_values(source: ModuleSource, position: int, root: Path) -> dict:
         "learning_outcomes": _outcomes(checker, front),
         "venue": front.get("venue"),
         "content_markdown": source.body,
+        "content_translations": source.translations,
         "source_path": checker.path,
     }
 

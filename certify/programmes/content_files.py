@@ -15,6 +15,7 @@ import yaml
 from certify.core.errors import ValidationError
 
 LANGUAGES = ("es", "pt", "en")
+TRANSLATED_LANGUAGES = LANGUAGES[1:]  # Spanish is the reference the others translate
 
 
 class LineDict(dict):
@@ -85,9 +86,16 @@ class Checker:
     path: str
     line_offset: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Missing translations: the content still loads (pages show Spanish with a note).
+    warnings: list[Problem] = field(default_factory=list)
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line + self.line_offset, message))
+
+    def warn_untranslated(self, line: int, what: str, languages: list[str]) -> None:
+        for language in languages:
+            self.warnings.append(Problem(self.path, line + self.line_offset,
+                                         f"{what} has no '{language}' translation"))
 
     @staticmethod
     def line_of(container: Any, key: Any = None) -> int:
@@ -159,16 +167,25 @@ class Checker:
             return None
         return value
 
-    def translated(self, mapping: LineDict, key: str, *, required: bool = True) -> dict[str, str]:
-        """``{es: ..., pt: ..., en: ...}``: Spanish required, the others optional."""
+    def translated(self, mapping: LineDict, key: str, *, required: bool = True, what: str = ""
+                   ) -> dict[str, str]:
+        """``{es: ..., pt: ..., en: ...}``: Spanish required; a missing other language is a warning.
+
+        Plain text is the Spanish alone.
+        """
         value = mapping.get(key)
         if value is None:
             if required:
                 self.problem(mapping.line, f"missing required key '{key}'")
             return {}
         line = self.line_of(mapping, key)
+        label = f"{what}: '{key}'" if what else f"'{key}'"
         if isinstance(value, str):
-            return {"es": value.strip()}
+            if value.strip():
+                self.warn_untranslated(line, label, list(TRANSLATED_LANGUAGES))
+                return {"es": value.strip()}
+            self.problem(line, f"'{key}' must be non-empty text")
+            return {}
         if not isinstance(value, dict):
             self.problem(line, f"'{key}' must be text or a mapping of languages (es, pt, en) to text")
             return {}
@@ -182,6 +199,8 @@ class Checker:
                 result[language] = text.strip()
         if "es" not in value:
             self.problem(line, f"'{key}' needs at least the Spanish text (es)")
+        missing = [language for language in TRANSLATED_LANGUAGES if language not in value]
+        self.warn_untranslated(line, label, missing)
         return result
 
     def relative_file(self, root: Path, mapping: LineDict, key: str, *, required: bool = True

@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from certify.core.i18n import localized
+from certify.core.i18n import localized, with_fallback
 from certify.db import Base, TimestampMixin, str_enum
 
 Translated = dict[str, str]  # {"es": ..., "pt": ..., "en": ...}
@@ -70,13 +70,19 @@ class Module(TimestampMixin, Base):
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1))
     learning_outcomes: Mapped[list[Translated]] = mapped_column(sa.JSON, default=list)
     venue: Mapped[str | None] = mapped_column(sa.String(200))
-    content_markdown: Mapped[str] = mapped_column(sa.Text, default="")
+    content_markdown: Mapped[str] = mapped_column(sa.Text, default="")  # Spanish, the reference
+    # {"pt": ..., "en": ...}: the teaching text in the other languages, where translated.
+    content_translations: Mapped[Translated] = mapped_column(sa.JSON, default=dict)
     source_path: Mapped[str] = mapped_column(sa.String(300), default="")
 
     programme: Mapped[Programme] = relationship(back_populates="modules")
 
     def title_in(self, locale: object | None = None) -> str:
         return localized(self.title, locale)
+
+    def content_in(self, locale: object | None = None) -> tuple[str, bool]:
+        """The teaching text in ``locale``'s language, and whether it fell back to Spanish."""
+        return with_fallback({**self.content_translations, "es": self.content_markdown}, locale)
 
     @property
     def is_virtual(self) -> bool:

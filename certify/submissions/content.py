@@ -49,6 +49,7 @@ class RubricContent:
         if data is None:
             return None, checker.problems
         parsed = _parse_rubric(checker, data)
+        source.warnings.extend(checker.warnings)
         return (None if checker.problems else parsed), checker.problems
 
     def apply(self, parsed: ParsedRubric | None, programme: Programme, report: LoadReport) -> None:

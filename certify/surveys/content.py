@@ -58,6 +58,7 @@ class SurveyContent:
                 if not checker.problems:
                     templates.append(template)
             problems.extend(checker.problems)
+            source.warnings.extend(checker.warnings)
         return templates, problems
 
     def apply(self, parsed: list[ParsedTemplate], programme: Programme, report: LoadReport) -> None:
