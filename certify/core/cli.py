@@ -88,6 +88,8 @@ def retry_command(ids: tuple[int, ...]):
     click.echo(f"{requeue_failed(ids)} message(s) queued again.")
 
 
+from certify.core.backup_cli import commands as backup_commands  # noqa: E402
 from certify.core.job_runners import commands as job_commands  # noqa: E402 - jobs, worker
 
-commands: list[click.Command] = [mail_cli, *job_commands]  # core's own commands (see certify.AREAS)
+# core's own commands (see certify.AREAS)
+commands: list[click.Command] = [mail_cli, *job_commands, *backup_commands]

@@ -71,16 +71,21 @@ def check_migrations() -> Check:
     return Check("migrations", True)
 
 
-@lru_cache(maxsize=4)
 def migration_heads(directory: str) -> frozenset[str]:
-    """The head revisions of the migrations folder (read once per process: code does not change
-    under a running process)."""
+    """The head revisions of the migrations folder."""
+    return frozenset(migration_scripts(directory).get_heads())
+
+
+@lru_cache(maxsize=4)
+def migration_scripts(directory: str):
+    """The migrations folder's scripts (read once per process: code does not change under a
+    running process)."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(directory))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
+    return ScriptDirectory.from_config(config)
 
 
 def check_signing_keys() -> Check:
