@@ -56,10 +56,12 @@ def _own_attempt(attempt_id: int, now: datetime) -> QuizAttempt:
 
 
 def _document(attempt: QuizAttempt, now: datetime) -> dict:
-    # The review (correct options, explanations) exists only for a submitted attempt.
+    # The review exists only for a submitted attempt, and tells what the quiz's result
+    # page policy allows now: the same as the result page.
+    disclosure = papers.disclosure_of(attempt) if attempt.is_submitted else None
     return attempt_document(
-        attempt, paper=papers.attempt_paper(attempt),
-        review=papers.attempt_review(attempt) if attempt.is_submitted else None,
+        attempt, paper=papers.attempt_paper(attempt), disclosure=disclosure,
+        review=papers.attempt_review(attempt, disclosure) if disclosure else None,
         seconds_left=papers.seconds_left(attempt, now),
         accepting_answers=papers.accepts_answers(attempt, now),
     )
@@ -125,7 +127,11 @@ def start_attempt(quiz_id: int):
 @documents_errors(401, 403, 404)
 @require_role()
 def get_attempt(attempt_id: int):
-    """One of your attempts; `result` (score, correct options, explanations) once submitted.
+    """One of your attempts; `result` once submitted.
+
+    What `result` tells follows the quiz's `result_page` (see `result.shows`): the
+    score; which questions earned no point; the correct options and explanations
+    only once you passed the quiz or have no attempt left (by default).
 
     Another person's attempt is a 404, whoever asks.
     """

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from certify.assessments.models import CountingAttempt, Question, QuestionKind, QuestionOption, Quiz
+from certify.assessments.models import (
+    CountingAttempt,
+    Question,
+    QuestionKind,
+    QuestionOption,
+    Quiz,
+    ResultPage,
+)
 from certify.extensions import db
 from certify.programmes.content import (
     LoadReport,
@@ -75,7 +82,8 @@ class QuizContent:
 def _parse_quiz(checker: Checker, data: LineDict, module_code: str) -> ParsedQuiz:
     checker.keys(data, required={"module", "title", "questions"},
                  optional={"pass_mark", "max_attempts", "time_limit_minutes", "shuffle_questions",
-                           "shuffle_options", "counting_attempt"})
+                           "shuffle_options", "counting_attempt", "questions_per_attempt",
+                           "result_page"})
     if data.get("module") != module_code:
         checker.problem(checker.line_of(data, "module"),
                         f"the quiz says module {data.get('module')!r} but module {module_code} links to it")
@@ -90,6 +98,12 @@ def _parse_quiz(checker: Checker, data: LineDict, module_code: str) -> ParsedQui
         "counting_attempt": CountingAttempt(
             checker.choice(data, "counting_attempt", tuple(c.value for c in CountingAttempt), "best")
             or "best"),
+        "questions_per_attempt": checker.number(data, "questions_per_attempt", minimum=1,
+                                                maximum=1000, required=False),
+        "result_page": ResultPage(
+            checker.choice(data, "result_page", tuple(page.value for page in ResultPage),
+                           ResultPage.ANSWERS_WHEN_FINAL.value)
+            or ResultPage.ANSWERS_WHEN_FINAL),
         "source_path": checker.path,
     }
     questions = data.get("questions")
@@ -108,6 +122,11 @@ def _parse_quiz(checker: Checker, data: LineDict, module_code: str) -> ParsedQui
             checker.problem(line, f"question key '{question['key']}' is also used on line {keys[question['key']]}")
         keys[question["key"]] = line
         parsed_questions.append(question)
+    drawn = values["questions_per_attempt"]
+    if drawn is not None and drawn > len(parsed_questions):
+        checker.problem(checker.line_of(data, "questions_per_attempt"),
+                        f"'questions_per_attempt' is {drawn} but the quiz has only "
+                        f"{len(parsed_questions)} questions")
     return ParsedQuiz(module_code, values, parsed_questions)
 
 

@@ -26,6 +26,18 @@ class CountingAttempt(enum.StrEnum):
     LAST = "last"
 
 
+class ResultPage(enum.StrEnum):
+    """What the result page of an attempt shows the person who took it (the quiz file's
+    ``result_page``). The correct answers of a quiz that can still be retaken would make
+    the next attempt trivial, hence the default."""
+
+    SCORE = "score"  # the score and nothing else
+    MISTAKES = "mistakes"  # the score and which questions earned no point, never the answers
+    # Which questions were wrong while attempts remain; the correct answers and explanations
+    # once the quiz is passed or no attempt is left.
+    ANSWERS_WHEN_FINAL = "answers_when_final"
+
+
 class Quiz(TimestampMixin, Base):
     __tablename__ = "quiz"
 
@@ -42,6 +54,12 @@ class Quiz(TimestampMixin, Base):
     counting_attempt: Mapped[CountingAttempt] = mapped_column(
         str_enum(CountingAttempt, "counting_attempt"), default=CountingAttempt.BEST
     )
+    # A question bank: each attempt draws this many of the active questions (None: all).
+    questions_per_attempt: Mapped[int | None]
+    result_page: Mapped[ResultPage] = mapped_column(
+        str_enum(ResultPage, "result_page"), default=ResultPage.ANSWERS_WHEN_FINAL,
+        server_default=ResultPage.ANSWERS_WHEN_FINAL.value,
+    )
     source_path: Mapped[str] = mapped_column(sa.String(300), default="")
 
     module: Mapped[Module] = relationship()
@@ -52,6 +70,12 @@ class Quiz(TimestampMixin, Base):
     @property
     def active_questions(self) -> list[Question]:
         return [question for question in self.questions if question.active]
+
+    @property
+    def questions_asked(self) -> int:
+        """How many questions one attempt asks: the bank's draw, or every active question."""
+        available = len(self.active_questions)
+        return min(self.questions_per_attempt or available, available)
 
 
 class Question(Base):

@@ -3,11 +3,14 @@ the review with what was chosen and what was right.
 
 The paper (:func:`attempt_paper`) is what a participant sees while answering and
 says nothing about which options are right; only :func:`attempt_review` does,
-and it refuses an attempt still in progress.
+and it refuses an attempt still in progress. How much the review tells is the
+quiz's ``result_page`` policy, applied by :func:`disclosure_of` for the page and
+the API alike.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +19,15 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from certify.assessments import scoring
-from certify.assessments.models import Question, QuestionKind, QuestionOption, QuizAttempt
+from certify.assessments.models import (
+    AttemptStatus,
+    Question,
+    QuestionKind,
+    QuestionOption,
+    QuizAttempt,
+    ResultPage,
+)
+from certify.assessments.results import summarise
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict
 from certify.extensions import db
@@ -31,13 +42,25 @@ class PaperQuestion:
     options: list[QuestionOption]
 
 
+class Disclosure(enum.StrEnum):
+    """How much a result page tells: the score; also which questions earned no point;
+    also the correct options and the explanations."""
+
+    SCORE = "score"
+    MISTAKES = "mistakes"
+    ANSWERS = "answers"
+
+
 @dataclass(frozen=True)
 class ReviewedQuestion(PaperQuestion):
-    """A question of a submitted attempt, with what was chosen and what was right."""
+    """A question of a submitted attempt, with what was chosen and whether it earned its
+    point; the correct options and the explanation only when the answers are disclosed
+    (None otherwise)."""
 
     chosen: frozenset[str]
-    correct_keys: frozenset[str]
     earned_point: bool
+    correct_keys: frozenset[str] | None
+    explanation: str | None
 
 
 def questions_of(attempt: QuizAttempt) -> list[Question]:
@@ -63,18 +86,48 @@ def attempt_paper(attempt: QuizAttempt) -> list[PaperQuestion]:
     return paper
 
 
-def attempt_review(attempt: QuizAttempt) -> list[ReviewedQuestion]:
-    """Each question with the chosen and the correct options; only once the attempt is submitted."""
+def disclosure_of(attempt: QuizAttempt) -> Disclosure:
+    """What the result page of a submitted ``attempt`` may show its taker, now.
+
+    ``score`` and ``mistakes`` quizzes never show the answers. The default quiz
+    (``answers_when_final``) shows them once its taker has passed it or has no
+    attempt left, and never while another attempt is open: until then the answers
+    of a failed attempt would answer the next one.
+    """
+    policy = attempt.quiz.result_page
+    if policy is ResultPage.SCORE:
+        return Disclosure.SCORE
+    if policy is ResultPage.MISTAKES:
+        return Disclosure.MISTAKES
+    attempts = db.session.scalars(sa.select(QuizAttempt).where(
+        QuizAttempt.quiz_id == attempt.quiz_id, QuizAttempt.person_id == attempt.person_id)).all()
+    if any(other.status is AttemptStatus.IN_PROGRESS for other in attempts):
+        return Disclosure.MISTAKES
+    standing = summarise(attempts, counting=attempt.quiz.counting_attempt,
+                         max_attempts=attempt.quiz.max_attempts)
+    return Disclosure.ANSWERS if standing.passed or standing.attempts_left == 0 \
+        else Disclosure.MISTAKES
+
+
+def attempt_review(attempt: QuizAttempt, disclosure: Disclosure) -> list[ReviewedQuestion]:
+    """Each question with the chosen options and, if ``disclosure`` allows, the correct ones.
+
+    Empty when only the score is disclosed; only once the attempt is submitted.
+    """
     if not attempt.is_submitted:
         raise Conflict(_("The answers are shown once the attempt is submitted."))
+    if disclosure is Disclosure.SCORE:
+        return []
     answers = attempt.answers or {}
+    with_answers = disclosure is Disclosure.ANSWERS
     review = []
     for item in attempt_paper(attempt):
         chosen = frozenset(answers.get(str(item.question.id), ()))
         review.append(ReviewedQuestion(
             item.number, item.question, item.options, chosen=chosen,
-            correct_keys=item.question.correct_keys,
-            earned_point=scoring.earns_point(item.question, chosen)))
+            earned_point=scoring.earns_point(item.question, chosen),
+            correct_keys=item.question.correct_keys if with_answers else None,
+            explanation=item.question.explanation if with_answers else None))
     return review
 
 

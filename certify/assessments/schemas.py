@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from certify.assessments.models import AttemptStatus, CountingAttempt, QuestionKind
-from certify.assessments.papers import option_label
+from certify.assessments.models import AttemptStatus, CountingAttempt, QuestionKind, ResultPage
+from certify.assessments.papers import Disclosure, option_label
 from certify.core.i18n import localized
 from certify.programmes.schemas import TranslatedSchema
 
@@ -58,6 +58,13 @@ class QuizSchema(Schema):
     shuffle_options = fields.Boolean()
     counting_attempt = fields.Enum(CountingAttempt, by_value=True, metadata={
         "description": "Which submitted attempt gives the result: `best` or `last`."})
+    questions_per_attempt = fields.Integer(allow_none=True, metadata={
+        "description": "How many of the questions each attempt draws (a question bank: "
+                       "each attempt asks others than the one before); null: all of them."})
+    result_page = fields.Enum(ResultPage, by_value=True, metadata={
+        "description": "What a result shows: `score` only; `mistakes` (which questions "
+                       "earned no point); `answers_when_final` (mistakes, and the correct "
+                       "answers once passed or out of attempts)."})
     questions = fields.List(fields.Nested(QuestionSchema), attribute="active_questions",
                             metadata={"description": "Active questions, in the file's order "
                                                      "(each attempt draws its own order)."})
@@ -113,15 +120,22 @@ class PaperQuestionSchema(Schema):
 
 class ReviewedQuestionSchema(PaperQuestionSchema):
     chosen = fields.Method("_chosen")
-    correct_keys = fields.Method("_correct_keys")
     earned_point = fields.Boolean()
-    explanation = fields.String(attribute="question.explanation")
-    explanation_localized = fields.Function(lambda item: item.question.explanation_in())
+    correct_keys = fields.Method("_correct_keys", allow_none=True, metadata={
+        "description": "Null unless the result shows the answers."})
+    explanation = fields.String(allow_none=True, metadata={
+        "description": "In Spanish; null unless the result shows the answers."})
+    explanation_localized = fields.Function(
+        lambda item: None if item.explanation is None else item.question.explanation_in(),
+        allow_none=True, metadata={"description": "In the request's language; null unless "
+                                                  "the result shows the answers."})
 
     def _chosen(self, item) -> list[str]:
         return [option.key for option in item.options if option.key in item.chosen]
 
-    def _correct_keys(self, item) -> list[str]:
+    def _correct_keys(self, item) -> list[str] | None:
+        if item.correct_keys is None:
+            return None
         return [option.key for option in item.options if option.key in item.correct_keys]
 
 
@@ -130,9 +144,14 @@ class AttemptResultSchema(Schema):
     max_points = fields.Integer()
     percent = fields.Decimal(as_string=True, metadata={"description": "e.g. \"85.00\"."})
     passed = fields.Boolean()
+    shows = fields.Enum(Disclosure, by_value=True, metadata={
+        "description": "What this result tells, by the quiz's `result_page` and where you "
+                       "stand: `score` (no questions), `mistakes` (each question with your "
+                       "options and whether it earned its point) or `answers` (also the "
+                       "correct options and the explanation)."})
     questions = fields.List(fields.Nested(ReviewedQuestionSchema), metadata={
-        "description": "Each question with the options chosen, the correct ones and the "
-                       "explanation."})
+        "description": "Each question with the options chosen and, as `shows` allows, the "
+                       "correct ones and the explanation."})
 
 
 class AttemptSchema(Schema):
@@ -156,8 +175,10 @@ class AttemptSchema(Schema):
     result = fields.Nested(AttemptResultSchema, allow_none=True)
 
 
-def attempt_document(attempt, *, paper, review, seconds_left, accepting_answers) -> dict:
-    """The values :class:`AttemptSchema` dumps; ``review`` only for a submitted attempt."""
+def attempt_document(attempt, *, paper, disclosure, review, seconds_left,
+                     accepting_answers) -> dict:
+    """The values :class:`AttemptSchema` dumps; ``disclosure`` and ``review`` only for a
+    submitted attempt."""
     return {
         "id": attempt.id, "quiz_id": attempt.quiz_id, "number": attempt.number,
         "status": attempt.status, "started_at": attempt.started_at,
@@ -167,6 +188,7 @@ def attempt_document(attempt, *, paper, review, seconds_left, accepting_answers)
         "questions": paper,
         "result": None if review is None else {
             "score_points": attempt.score_points, "max_points": attempt.max_points,
-            "percent": attempt.percent, "passed": attempt.passed, "questions": review,
+            "percent": attempt.percent, "passed": attempt.passed, "shows": disclosure,
+            "questions": review,
         },
     }

@@ -10,6 +10,7 @@ across attempts in ``assessments.results``.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -137,8 +138,10 @@ def start_attempt(quiz: Quiz, person: Person, *, now: datetime | None = None) ->
     attempt counts and the quiz is already passed (another attempt could only undo
     the pass). With the best attempt counting, a pass never blocks a retake.
 
-    The paper is drawn here, once: the active questions, shuffled if the quiz says
-    so, and each question's options, shuffled likewise (true/false stays in order).
+    The paper is drawn here, once: the active questions (or, from a question bank,
+    ``questions_per_attempt`` of them, see :func:`_draw_questions`), shuffled if the
+    quiz says so, and each question's options, shuffled likewise (true/false stays
+    in order).
     """
     now = now or utcnow()
     _require_taker(person, quiz)
@@ -158,7 +161,7 @@ def start_attempt(quiz: Quiz, person: Person, *, now: datetime | None = None) ->
         token=secrets.token_hex(16), status=AttemptStatus.IN_PROGRESS, started_at=now,
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes)
         if quiz.time_limit_minutes else None,
-        answers={}, **_draw_paper(quiz, questions),
+        answers={}, **_draw_paper(quiz, _draw_questions(quiz, questions, previous)),
     )
     try:
         with db.session.begin_nested():
@@ -183,6 +186,27 @@ def why_no_new_attempt(quiz: Quiz, attempts: list[QuizAttempt]) -> str | None:
     if not quiz.active_questions:
         return _("This quiz has no questions yet.")
     return None
+
+
+def _draw_questions(quiz: Quiz, questions: list[Question],
+                    previous: list[QuizAttempt]) -> list[Question]:
+    """The questions of a new attempt, in the quiz's order.
+
+    Without a bank (``questions_per_attempt`` unset or not below the number of
+    questions) every question is asked. From a bank, the questions this person was
+    asked least often come first, and among equals those not in their last attempt:
+    attempts rotate through the bank and no two attempts in a row ask the same
+    questions, so a retake is not answered by remembering the last one.
+    """
+    wanted = quiz.questions_per_attempt
+    if wanted is None or wanted >= len(questions):
+        return questions
+    asked = Counter(question_id for attempt in previous for question_id in attempt.question_order)
+    in_last = set(previous[-1].question_order) if previous else set()
+    rng = secrets.SystemRandom()
+    drawn = sorted(questions, key=lambda question: (
+        asked[question.id], question.id in in_last, rng.random()))[:wanted]
+    return sorted(drawn, key=lambda question: question.position)
 
 
 def _draw_paper(quiz: Quiz, questions: list[Question]) -> dict:

@@ -174,9 +174,10 @@ def result(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     if not attempt.is_submitted:
         return redirect(url_for("assessments.attempt", attempt_id=attempt.id))
+    disclosure = papers.disclosure_of(attempt)
     return render_template(
-        "assessments/result.html", attempt=attempt, quiz=attempt.quiz,
-        review=papers.attempt_review(attempt), module_url=_module_url(attempt),
+        "assessments/result.html", attempt=attempt, quiz=attempt.quiz, disclosure=disclosure,
+        review=papers.attempt_review(attempt, disclosure), module_url=_module_url(attempt),
         quiz_url=_module_url(attempt, "assessments.quiz"),
     )
 

@@ -244,7 +244,7 @@ def test_multiple_choice_earns_its_point_only_for_exactly_the_right_options(worl
     answers = {ids["q1"]: ["b"], ids["q2"]: ["a"], ids["q3"]: ["true"]}  # q2 half right
     services.submit_attempt(attempt, answers, now=T0)
     assert (attempt.score_points, attempt.percent, attempt.passed) == (2, Decimal("66.67"), True)
-    review = {item.question.key: item for item in papers.attempt_review(attempt)}
+    review = {item.question.key: item for item in papers.attempt_review(attempt, papers.Disclosure.ANSWERS)}
     assert not review["q2"].earned_point and review["q2"].correct_keys == {"a", "c"}
 
     second = services.start_attempt(world.quiz, world.official, now=T0)
@@ -315,7 +315,7 @@ def test_starting_after_an_expired_attempt_scores_it_first(world):
 def test_the_review_is_refused_before_submission(world):
     attempt = services.start_attempt(world.quiz, world.official, now=T0)
     with pytest.raises(Conflict):
-        papers.attempt_review(attempt)
+        papers.attempt_review(attempt, papers.Disclosure.ANSWERS)
 
 
 def test_close_expired_command(app, world):

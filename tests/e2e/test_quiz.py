@@ -100,3 +100,27 @@ def test_the_quiz_fits_a_phone(phone, live_app):
     expect(phone.locator("#quiz-timer")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     phone.screenshot(path="test-results/quiz-phone.png", full_page=False)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_failed_attempt_shows_what_was_wrong_but_not_the_answers(browser, live_server, live_app,
+                                                                   width):
+    context = browser.new_context(base_url=live_server, locale="es-CL",
+                                  viewport={"width": width, "height": 844 if width < 800 else 800})
+    page = context.new_page()
+    sign_in(page, new_official(live_app, f"quiz.fail{width}@demo.certify.example"))
+    module = page.locator("a[href*='/modules/M3']").first.get_attribute("href")
+    page.goto(module + "/quiz")
+    page.locator("form[action$='/quiz/attempts'] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
+    page.locator("#submit-attempt").click()  # nothing answered: every question earns 0
+    expect(page).to_have_url(re.compile(r"/result$"))
+    expect(page.locator(".quiz-verdict .badge.bad")).to_be_visible()
+    expect(page.locator("#result-policy")).to_be_visible()
+    expect(page.locator(".quiz-review.missed")).to_have_count(10)
+    expect(page.locator(".quiz-explanation")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=f"test-results/quiz-failed-result-{width}.png", full_page=False)
+    page.goto(module + "/quiz")
+    page.screenshot(path=f"test-results/quiz-intro-{width}.png", full_page=True)
+    context.close()

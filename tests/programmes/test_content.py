@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from certify.assessments.models import Question, QuestionOption, Quiz
+from certify.assessments.models import Question, QuestionOption, Quiz, ResultPage
 from certify.extensions import db
 from certify.programmes.content import load_course_content
 from certify.programmes.content_files import ContentError
@@ -81,6 +81,18 @@ def test_a_question_removed_from_the_file_is_retired_not_deleted(content_copy):
     assert question is not None and question.active is False
 
 
+def test_a_quiz_file_sets_its_question_bank_and_result_page(content_copy):
+    quiz_file = content_copy / "quizzes" / "m1.yaml"
+    quiz_file.write_text(quiz_file.read_text().replace(
+        "pass_mark: 70", "pass_mark: 70\nquestions_per_attempt: 5\nresult_page: score"))
+    load_course_content(content_copy)
+    quiz = db.session.scalar(sa.select(Quiz).join(Quiz.module).where(Module.code == "M1"))
+    assert (quiz.questions_per_attempt, quiz.result_page) == (5, ResultPage.SCORE)
+    assert quiz.questions_asked == 5
+    other = db.session.scalar(sa.select(Quiz).join(Quiz.module).where(Module.code == "M3"))
+    assert other.result_page is ResultPage.ANSWERS_WHEN_FINAL  # the default
+
+
 @pytest.mark.parametrize(("file", "old", "new", "expected"), [
     ("quizzes/m1.yaml", "pass_mark: 70", "pass_mark: 170",
      "quizzes/m1.yaml:6: 'pass_mark' must be a whole number from 1 to 100, not 170"),
@@ -90,6 +102,10 @@ def test_a_question_removed_from_the_file_is_retired_not_deleted(content_copy):
     ("modules/02-diseno-centrado-en-las-personas.md", "kind: virtual", "kind: hybrid",
      "modules/02-diseno-centrado-en-las-personas.md:3: 'kind' must be one of virtual, in_person"),
     ("quizzes/m4.yaml", "module: M4", "module: M4\nmodule: M3", "duplicate key 'module'"),
+    ("quizzes/m2.yaml", "pass_mark: 70", "pass_mark: 70\nquestions_per_attempt: 999",
+     "'questions_per_attempt' is 999 but the quiz has only"),
+    ("quizzes/m2.yaml", "pass_mark: 70", "pass_mark: 70\nresult_page: everything",
+     "'result_page' must be one of score, mistakes, answers_when_final, not 'everything'"),
     ("programme.yaml", "  - modules/05-encuentro-presencial-santiago.md",
      "  - modules/06-missing.md", "file 'modules/06-missing.md' does not exist"),
 ])
