@@ -56,6 +56,7 @@ def test_a_failed_attempt_with_attempts_left_shows_what_was_wrong_not_the_answer
     assert result["shows"] == "mistakes" and result["passed"] is False
     assert [item["earned_point"] for item in result["questions"]] == [False] * 3
     assert all(item["correct_keys"] is None and item["explanation"] is None
+               and item["explanation_localized"] is None
                for item in result["questions"])
     assert all(item["chosen"] for item in result["questions"])
 
