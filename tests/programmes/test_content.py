@@ -124,10 +124,10 @@ def test_bad_content_is_rejected_with_path_line_and_reason_changing_nothing(
 
 def test_a_single_choice_question_with_two_right_answers_is_rejected(content_copy):
     path = content_copy / "quizzes" / "m1.yaml"
-    text = path.read_text().replace('{key: b, text: "Mark Moore", correct: true}',
-                                    '{key: b, text: "Mark Moore", correct: true}', 1)
-    text = text.replace('{key: a, text: "Elinor Ostrom"}', '{key: a, text: "Elinor Ostrom", correct: true}')
-    path.write_text(text)
+    ostrom = '{key: a, text: {es: "Elinor Ostrom", pt: "Elinor Ostrom", en: "Elinor Ostrom"}}'
+    text = path.read_text()
+    assert ostrom in text
+    path.write_text(text.replace(ostrom, ostrom[:-1] + ", correct: true}"))
     with pytest.raises(ContentError) as raised:
         load_course_content(content_copy)
     assert "needs exactly one correct option, not 2" in raised.value.message
