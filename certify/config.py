@@ -71,6 +71,9 @@ def build_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BROKER_URL": _env("BROKER_URL"),
+        # Seconds a running job may go without advancing before it is taken for dead and
+        # resumed (by certify jobs resume and the scheduler); default 10 minutes.
+        "JOBS_STALE_AFTER": _env("JOBS_STALE_AFTER"),
         "SIGNING_KEYS_DIR": _env("SIGNING_KEYS_DIR", str(Path(instance_path) / "keys")),
         "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "60 per minute"),
         # Without an SMTP server, e-mails are written to the log (development).

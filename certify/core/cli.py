@@ -90,6 +90,7 @@ def retry_command(ids: tuple[int, ...]):
 
 from certify.core.backup_cli import commands as backup_commands  # noqa: E402
 from certify.core.job_runners import commands as job_commands  # noqa: E402 - jobs, worker
+from certify.core.scheduler_cli import commands as scheduler_commands  # noqa: E402
 
 # core's own commands (see certify.AREAS)
-commands: list[click.Command] = [mail_cli, *job_commands, *backup_commands]
+commands: list[click.Command] = [mail_cli, *job_commands, *backup_commands, *scheduler_commands]

@@ -153,6 +153,10 @@ def celery_for(app: Flask):
     def run_job_task(job_id: int) -> None:
         run_and_deliver(app, job_id)
 
+    from certify.core.scheduling import register_celery_task
+
+    register_celery_task(celery, app)  # the periodic tasks certify beat sends
+
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_kwargs) -> None:
         # A forked pool process must not share its parent's database connections.
