@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_areas(app)
+    from certify.core.transactions import init_transactions
+
+    init_transactions(app)  # every view registered above runs in one unit of work
     return app
 
 

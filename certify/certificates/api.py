@@ -44,9 +44,10 @@ from certify.certificates.tokens import hours_text
 from certify.cohorts.models import Cohort
 from certify.core import rest
 from certify.core.errors import DomainError, NotFound, ValidationError
-from certify.core.http import paginate_api
+from certify.core.http import handle_domain_error, paginate_api
 from certify.core.i18n import localized
 from certify.core.rest import unit_of_work
+from certify.core.transactions import writes_on_read
 from certify.extensions import db, limiter
 
 blp = Blueprint("certificates_api", __name__, url_prefix="/api/v1",
@@ -127,6 +128,7 @@ def _verdict_body(verdict: Verification) -> dict:
                                                                "this address; wait a minute.")
 @blp.doc(security=[])
 @public
+@writes_on_read  # the verification count, committed whatever the verdict
 @limiter.limit(verify_limit)
 def verify_certificate(args: dict, serial: str):
     """Verify a certificate (no account needed): VALID, REVOKED or EXPIRED, with its facts.
@@ -136,16 +138,22 @@ def verify_certificate(args: dict, serial: str):
     counted on the certificate; no visitor data is kept.
     """
     verdict = verify(serial, args.get("t"))
-    db.session.commit()  # the verification count
+    if (rejection := _rejection(verdict)) is not None:
+        # Answered rather than raised: the count of a rejected token is committed too.
+        return handle_domain_error(rejection)
+    return _verdict_body(verdict)
+
+
+def _rejection(verdict: Verification) -> DomainError | None:
     if verdict.state is VerificationState.MALFORMED:
-        raise MalformedSerial(verdict.message, errors={"serial": [verdict.message]})
+        return MalformedSerial(verdict.message, errors={"serial": [verdict.message]})
     if verdict.state is VerificationState.NOT_FOUND:
-        raise NotFound(_("No certificate has the code %(serial)s.", serial=verdict.serial))
+        return NotFound(_("No certificate has the code %(serial)s.", serial=verdict.serial))
     if verdict.state is VerificationState.INVALID_SIGNATURE:
         message = _("The token does not match certificate %(serial)s: the document it came "
                     "from was altered or is not genuine.", serial=verdict.serial)
-        raise InvalidSignature(message, errors={"t": [message]})
-    return _verdict_body(verdict)
+        return InvalidSignature(message, errors={"t": [message]})
+    return None
 
 
 # --- the register ------------------------------------------------------------------------------

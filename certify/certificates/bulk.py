@@ -32,13 +32,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing import get_context
 
-import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from tqdm import tqdm
 
 from certify.accounts.models import Person
 from certify.certificates.issuing import issue_programme_certificate
@@ -47,8 +44,7 @@ from certify.certificates.register import CohortCertificateRow, cohort_certifica
 from certify.cohorts.models import Cohort
 from certify.cohorts.services import get_cohort
 from certify.core.clock import utcnow
-from certify.core.errors import DomainError
-from certify.core.jobs import Job, JobStatus, enqueue, job
+from certify.core.jobs import Job, job
 from certify.extensions import db
 
 BATCH_SIZE = 100
@@ -322,67 +318,3 @@ def _start_worker(config: dict, instance_path: str) -> None:
 def _render_snapshots(snapshots: list[dict]) -> list[tuple[int, str, str]]:
     # Transient copies: rendering reads only the certificate's own columns.
     return render_and_store([Certificate(**snapshot) for snapshot in snapshots])
-
-
-# --- certify certificates issue ----------------------------------------------------------------
-
-@click.command("issue")
-@click.option("--cohort", "cohort_id", type=int, required=True, help="The cohort's id.")
-@click.option("--by", "actor_email", help="E-mail of the manager issuing (for the audit log).")
-@click.option("--processes", type=click.IntRange(min=1),
-              help="Processes that render PDFs (default: one per CPU, at most 4).")
-@with_appcontext
-def issue_command(cohort_id: int, actor_email: str | None, processes: int | None):
-    """Issue the certificates of everyone eligible in a cohort, with a progress bar.
-
-    Runs as a job (listed by `certify jobs list`); interrupted, it is resumed by
-    `certify jobs resume` or by running this command again, and issues only what
-    is missing.
-    """
-    from certify.core.job_runners import run_and_deliver
-
-    app = current_app._get_current_object()
-    try:
-        cohort = get_cohort(cohort_id)
-    except DomainError as error:
-        raise click.BadParameter(error.message, param_hint="--cohort") from error
-    actor = None
-    if actor_email:
-        actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
-        if actor is None:
-            raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
-    if processes:
-        app.config["CERTIFICATES_RENDER_PROCESSES"] = processes
-    record = enqueue("issue_cohort_certificates", started_by=actor, hand_over=False,
-                     cohort_id=cohort.id, actor_id=actor.id if actor else None)
-    db.session.commit()
-    job_id = record.id
-    click.echo(f"Job #{job_id}: issuing the certificates of {cohort.name}.")
-    with tqdm(desc="Certificates", unit="certificate", disable=None) as bar:
-        def show(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        token = progress_listener.set(show)
-        try:
-            run_and_deliver(app, job_id)
-        finally:
-            progress_listener.reset(token)
-    record = db.session.get(Job, job_id, populate_existing=True)
-    _echo_summary(record)
-    if record.status is not JobStatus.SUCCEEDED:
-        raise SystemExit(1)
-
-
-def _echo_summary(record: Job) -> None:
-    result = record.result or {}
-    click.echo(f"Issued: {result.get('issued', 0)}. Already had one: {result.get('already', 0)}. "
-               f"Not eligible: {result.get('not_eligible', 0)}. "
-               f"PDFs created: {result.get('rendered', 0)}.")
-    for reason, count in (result.get("reasons") or {}).items():
-        click.echo(f"  {count} × {reason}")
-    if record.status is not JobStatus.SUCCEEDED:
-        click.secho(f"The job is {record.status.value}: {record.error or ''}".strip(), fg="red",
-                    err=True)
-        click.echo("Run `certify jobs resume` (or this command again) to finish it.", err=True)

@@ -1,16 +1,24 @@
-"""``certify keys ...`` (the signing keys) and ``certify certificates ...`` (the register)."""
+"""``certify keys ...`` (the signing keys) and ``certify certificates ...`` (the register,
+and issuing a cohort's certificates in the foreground)."""
 
 from __future__ import annotations
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
+from tqdm import tqdm
 
 from certify.accounts.models import Person
-from certify.certificates import bulk
+from certify.certificates.bulk import progress_listener
 from certify.certificates.issuing import get_by_serial, revoke, verify
+from certify.cohorts.services import get_cohort
 from certify.core.cli import transactional_command
+from certify.core.errors import DomainError
+from certify.core.job_runners import run_and_deliver
+from certify.core.jobs import Job, JobStatus, enqueue
 from certify.core.signing import generate_key, keys_dir, list_keys, rotate_key
+from certify.core.transactions import unit_of_work
 from certify.extensions import db
 
 keys_cli = click.Group("keys", help="The Ed25519 keys that sign certificates and credentials.")
@@ -96,5 +104,67 @@ def revoke_command(serial: str, reason: str, actor_email: str | None):
     click.echo(f"{certificate.serial} revoked.")
 
 
+# --- certify certificates issue ----------------------------------------------------------------
+
+@certificates_cli.command("issue")
+@click.option("--cohort", "cohort_id", type=int, required=True, help="The cohort's id.")
+@click.option("--by", "actor_email", help="E-mail of the manager issuing (for the audit log).")
+@click.option("--processes", type=click.IntRange(min=1),
+              help="Processes that render PDFs (default: one per CPU, at most 4).")
+@with_appcontext
+def issue_command(cohort_id: int, actor_email: str | None, processes: int | None):
+    """Issue the certificates of everyone eligible in a cohort, with a progress bar.
+
+    Runs as a job (listed by `certify jobs list`); interrupted, it is resumed by
+    `certify jobs resume` or by running this command again, and issues only what
+    is missing.
+    """
+    app = current_app._get_current_object()
+    try:
+        cohort = get_cohort(cohort_id)
+    except DomainError as error:
+        raise click.BadParameter(error.message, param_hint="--cohort") from error
+    actor = None
+    if actor_email:
+        actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
+        if actor is None:
+            raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
+    if processes:
+        app.config["CERTIFICATES_RENDER_PROCESSES"] = processes
+    with unit_of_work():
+        job_id = enqueue("issue_cohort_certificates", started_by=actor, hand_over=False,
+                         cohort_id=cohort.id, actor_id=actor.id if actor else None).id
+        click.echo(f"Job #{job_id}: issuing the certificates of {cohort.name}.")
+    with tqdm(desc="Certificates", unit="certificate", disable=None) as bar:
+        def show(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        token = progress_listener.set(show)
+        try:
+            run_and_deliver(app, job_id)
+        finally:
+            progress_listener.reset(token)
+    # The job ran in a session of its own; this one has no transaction open since the commit
+    # above, so it reads the job as the job left it (an older snapshot would say "queued").
+    record = db.session.get(Job, job_id, populate_existing=True)
+    _echo_summary(record)
+    if record.status is not JobStatus.SUCCEEDED:
+        raise SystemExit(1)
+
+
+def _echo_summary(record: Job) -> None:
+    result = record.result or {}
+    click.echo(f"Issued: {result.get('issued', 0)}. Already had one: {result.get('already', 0)}. "
+               f"Not eligible: {result.get('not_eligible', 0)}. "
+               f"PDFs created: {result.get('rendered', 0)}.")
+    for reason, count in (result.get("reasons") or {}).items():
+        click.echo(f"  {count} × {reason}")
+    if record.status is not JobStatus.SUCCEEDED:
+        click.secho(f"The job is {record.status.value}: {record.error or ''}".strip(), fg="red",
+                    err=True)
+        click.echo("Run `certify jobs resume` (or this command again) to finish it.", err=True)
+
+
 commands: list[click.Command] = [keys_cli, certificates_cli]
-certificates_cli.add_command(bulk.issue_command)  # certify certificates issue --cohort ID

@@ -28,7 +28,8 @@ from certify.certificates.status_list import (
 )
 from certify.certificates.views import blp
 from certify.core.signing import KID_PATTERN, jwks, public_jwk, public_keys
-from certify.extensions import db, limiter
+from certify.core.transactions import writes_on_read
+from certify.extensions import limiter
 
 # Verdicts about a certificate that exists are answers (200); the others are the request's fault.
 PAGE_STATUS = {VerificationState.NOT_FOUND: 404, VerificationState.MALFORMED: 400,
@@ -55,6 +56,7 @@ def verify_form():
 
 @blp.get("/v/<serial>")
 @public
+@writes_on_read  # the verification count, committed whatever the verdict
 @limiter.limit(verify_limit)
 def verify_page(serial: str):
     """VALID, REVOKED, EXPIRED, NOT FOUND or INVALID SIGNATURE, at a glance."""
@@ -68,7 +70,6 @@ def verify_page(serial: str):
         arguments = {"t": token} if token else {}
         return redirect(url_for("certificates.verify_page", serial=canonical, **arguments), 301)
     verdict = verify(serial, token)
-    db.session.commit()  # the verification count
     form = VerifyForm(formdata=None, serial=serial)
     if verdict.state is VerificationState.MALFORMED:
         form.serial.errors = [verdict.message]

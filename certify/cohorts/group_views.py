@@ -27,7 +27,7 @@ from certify.cohorts.forms import (
 from certify.cohorts.models import Cohort, ProjectGroup
 from certify.cohorts.views import blp
 from certify.core.errors import DomainError, NotFound, PermissionDenied
-from certify.core.forms import attach_domain_error
+from certify.core.transactions import attempt
 from certify.extensions import db
 
 STAFF = (Role.TUTOR, Role.MANAGER)
@@ -88,13 +88,9 @@ def create_group(cohort_id: int):
     cohort = _staff_cohort(cohort_id)
     form = GroupForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             group = groups.create_group(cohort, form.name.data, by=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The group %(name)s was created.", name=group.name), "success")
             return redirect(url_for("cohorts.group", cohort_id=cohort.id, group_id=group.id))
     return _render_groups(cohort, group_form=form, status=422)
@@ -150,13 +146,9 @@ def _change_membership(cohort: Cohort, group: ProjectGroup, form: FlaskForm, for
     """Validate ``form``, make the ``change`` (which returns what to tell) and commit;
     or show the group page again with the errors."""
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             done = change()
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(done, "success")
             return redirect(url_for("cohorts.group", cohort_id=cohort.id, group_id=group.id))
     return _render_group(cohort, group, status=422, **{form_name: form})
@@ -261,14 +253,11 @@ def apply_suggestion(cohort_id: int):
         flash(_("The people without a group changed since the preview. Check this new "
                 "suggestion and apply it again."), "warning")
         return _render_suggestion(cohort, form, status=409)
-    try:
+    with attempt() as outcome:
         created = groups.apply_suggestion(cohort, suggestion, by=current_person(),
                                           name_prefix=_("Group"))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_suggestion(cohort, form, status=error.status)
-    db.session.commit()
+    if not outcome.succeeded:
+        return _render_suggestion(cohort, form, status=outcome.error.status)
     flash(ngettext("%(num)d group was created with %(people)d people.",
                    "%(num)d groups were created with %(people)d people.", len(created),
                    people=sum(len(people) for people in suggestion)), "success")

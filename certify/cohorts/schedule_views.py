@@ -19,7 +19,7 @@ from certify.cohorts.forms import ScheduleForm
 from certify.cohorts.models import Cohort
 from certify.cohorts.views import blp, viewable_cohort
 from certify.core.errors import ValidationError
-from certify.extensions import db
+from certify.core.transactions import attempt
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -94,14 +94,11 @@ def save_schedule(cohort_id: int):
     if form.validate_on_submit():
         dates = {row.module: (entry.opens_on.data, entry.due_on.data)
                  for entry, row in zip(form.modules, rows, strict=True)}
-        try:
+        with attempt(on_error=lambda error: _attach_errors(form, rows, error),
+                     catch=ValidationError) as outcome:
             schedule.set_schedule(cohort, dates,
                                   project_due_at=_aware(form.project_due_at.data))
-        except ValidationError as error:
-            db.session.rollback()
-            _attach_errors(form, rows, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The schedule was saved."), "success")
             return redirect(url_for("cohorts.schedule_page", cohort_id=cohort.id))
     return _render(cohort, rows, form, status=422)

@@ -15,6 +15,7 @@ from certify.cohorts.models import Cohort, EnrolmentStatus
 from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from certify.core.forms import attach_domain_error
+from certify.core.transactions import attempt
 from certify.extensions import db
 from certify.programmes.models import Programme
 from certify.programmes.services import get_programme, programmes_query
@@ -68,6 +69,17 @@ def _attach_cohort_errors(form: CohortForm, error: DomainError) -> None:
         _add_error(form.ends_on, _("The cohort cannot end before it starts."))
     else:
         attach_domain_error(form, error)
+
+
+def _attach_enrolment_errors(form: EnrolByEmailForm, error: DomainError) -> None:
+    if isinstance(error, enrolments.UnknownEmails):
+        for email in error.invalid:
+            _add_error(form.emails, _("%(email)s is not a valid e-mail address.", email=email))
+        for email in error.unknown:
+            _add_error(form.emails, _("Nobody is registered with %(email)s.", email=email))
+        _add_error(form.emails, _("Nobody was enrolled. Correct the list and send it again."))
+    else:
+        _add_error(form.emails, error.message)
 
 
 def _enrolment_filters() -> dict:
@@ -126,17 +138,13 @@ def new():
     form.programme_id.choices = _programme_choices()
     form.tutor_ids.choices = _tutor_choices()
     if form.validate_on_submit():
-        try:
+        with attempt(on_error=lambda error: _attach_cohort_errors(form, error)) as outcome:
             cohort = services.create_cohort(
                 get_programme(form.programme_id.data), name=form.name.data,
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                 tutors=_people(form.tutor_ids.data or []),
             )
-        except DomainError as error:
-            db.session.rollback()
-            _attach_cohort_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The cohort %(name)s was created.", name=cohort.name), "success")
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     status = 422 if form.errors else 200
@@ -158,16 +166,12 @@ def edit(cohort_id: int):
     if request.method == "GET":
         form.tutor_ids.data = [tutor.id for tutor in cohort.tutors]
     if form.validate_on_submit():
-        try:
+        with attempt(on_error=lambda error: _attach_cohort_errors(form, error)) as outcome:
             services.update_cohort(
                 cohort, name=form.name.data, starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data, tutors=_people(form.tutor_ids.data or []),
             )
-        except DomainError as error:
-            db.session.rollback()
-            _attach_cohort_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The changes were saved."), "success")
             return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
     status = 422 if form.errors else 200
@@ -182,20 +186,9 @@ def enrol(cohort_id: int):
     cohort = services.get_cohort(cohort_id)
     form = EnrolByEmailForm()
     if form.validate_on_submit():
-        try:
+        with attempt(on_error=lambda error: _attach_enrolment_errors(form, error)) as outcome:
             counts = enrolments.enrol_by_email(cohort, enrolments.split_emails(form.emails.data))
-        except enrolments.UnknownEmails as error:
-            db.session.rollback()
-            for email in error.invalid:
-                _add_error(form.emails, _("%(email)s is not a valid e-mail address.", email=email))
-            for email in error.unknown:
-                _add_error(form.emails, _("Nobody is registered with %(email)s.", email=email))
-            _add_error(form.emails, _("Nobody was enrolled. Correct the list and send it again."))
-        except DomainError as error:
-            db.session.rollback()
-            _add_error(form.emails, error.message)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("%(created)d enrolled, %(reactivated)d re-activated, "
                     "%(unchanged)d were already enrolled.", created=counts.created,
                     reactivated=counts.reactivated, unchanged=counts.unchanged), "success")
@@ -228,7 +221,6 @@ def enrolment_status(cohort_id: int, enrolment_id: int):
         flash(_("Choose active, inactive or withdrawn."), "error")
         return _render_detail(cohort, status=422)
     enrolments.set_enrolment_status(enrolment, form.status.data)
-    db.session.commit()
     flash(_("The enrolment of %(name)s was updated.", name=enrolment.person.full_name), "success")
     return _back_to_detail(cohort)
 

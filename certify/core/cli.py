@@ -12,25 +12,22 @@ from tqdm import tqdm
 
 from certify.core.errors import DomainError
 from certify.core.mail import count_due, deliver_outbox, outbox_query, requeue_failed
+from certify.core.transactions import unit_of_work
 from certify.extensions import db
 
 
 def transactional_command(command: Callable) -> Callable:
-    """Commit when the command succeeds; on a domain error roll back, explain, exit 2."""
+    """The CLI's face of the unit of work (``certify.core.transactions``): commit when the
+    command succeeds, roll back on any error; a domain error is explained, exit code 2."""
 
     @wraps(command)
     def wrapped(*args, **kwargs):
         try:
-            result = command(*args, **kwargs)
-            db.session.commit()
-            return result
+            with unit_of_work():
+                return command(*args, **kwargs)
         except DomainError as error:
-            db.session.rollback()
             click.secho(error.message, fg="red", err=True)
             raise SystemExit(2) from error
-        except BaseException:
-            db.session.rollback()
-            raise
 
     return wrapped
 

@@ -3,8 +3,8 @@
 Every import (officials, a cohort's enrolments, targets and quotas) checks all rows
 before saving any; when one is wrong it raises :class:`ImportRejected` with every
 row's problems, and nothing is written. :func:`import_uploaded_csv` is the web side:
-the file's size and encoding are checked, the import runs, and the transaction is
-committed or rolled back.
+the file's size and encoding are checked and the import runs; the request's unit of
+work (``certify.core.transactions``) commits it, or rolls it back if rows were refused.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TypeVar
 from flask_babel import gettext as _
 
 from certify.core.errors import ValidationError
-from certify.extensions import db
+from certify.core.transactions import attempt
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 Report = TypeVar("Report")
@@ -62,15 +62,14 @@ def read_csv_upload(field) -> str | None:
 
 def import_uploaded_csv(form, importer: Callable[[str], Report]
                         ) -> tuple[Report | None, list[RowError] | None]:
-    """Run ``importer`` on the file of ``form`` (validated, with a ``file`` field) and commit:
+    """Run ``importer`` on the file of ``form`` (validated, with a ``file`` field):
     ``(report, None)``; ``(None, row errors)`` when rows were refused (rolled back);
-    ``(None, None)`` when the form or the file was refused (errors on the form)."""
+    ``(None, None)`` when the form or the file was refused (errors on the form).
+    The view answers 422 for either refusal, so nothing is committed then."""
     if not form.validate_on_submit() or (text := read_csv_upload(form.file)) is None:
         return None, None
-    try:
+    with attempt(catch=ImportRejected, on_error=lambda _error: None) as outcome:
         report = importer(text)
-    except ImportRejected as error:
-        db.session.rollback()
-        return None, error.row_errors
-    db.session.commit()
+    if not outcome.succeeded:
+        return None, outcome.error.row_errors
     return report, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
+from certify.core.transactions import will_write
 from certify.extensions import db
 
 
@@ -18,8 +19,9 @@ def init_database(app: Flask) -> None:
 def _make_sqlite_transactional(engine: sa.Engine) -> None:
     """Foreign keys on, and real transactions with SAVEPOINTs (pysqlite's default is broken).
 
-    This is SQLAlchemy's documented recipe; it also makes concurrent writers wait
-    for each other instead of failing at once.
+    This is SQLAlchemy's documented pysqlite recipe. A transaction that will write
+    (``certify.core.transactions``) begins IMMEDIATE: it takes the write lock first,
+    so concurrent writers wait for each other (busy_timeout) instead of failing.
     """
 
     @sa.event.listens_for(engine, "connect")
@@ -33,4 +35,4 @@ def _make_sqlite_transactional(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if will_write() else "BEGIN")

@@ -34,10 +34,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Mapped, Session, attributes, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from certify.core.clock import utcnow
 from certify.core.errors import DomainError, NotFound
+from certify.core.transactions import unit_of_work, writing
 from certify.db import Base, str_enum
 from certify.extensions import db
 
@@ -116,11 +117,9 @@ class Job(Base):
                 ) -> None:
         """Count ``n`` more units done (and the ``total``, ``result`` so far, if given).
 
-        Call it after committing the work it counts: it is then committed at once
-        in a transaction of its own, so the status page sees it while the job
-        goes on. If the job's transaction has uncommitted changes, the progress
-        joins that transaction instead (a second writer would wait for it on
-        SQLite, and on PostgreSQL for the job row the job itself may have locked).
+        Call it after committing the work it counts: it is then committed at once,
+        so the status page sees it while the job goes on. If the job's transaction
+        has uncommitted changes, the progress joins that transaction instead.
         """
         values: dict[str, Any] = {"progress_done": self.progress_done + n,
                                   "heartbeat_at": utcnow()}
@@ -129,22 +128,17 @@ class Job(Base):
         if result is not None:
             values["result"] = {**(self.result or {}), **result}
         session = db.session()
-        if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
-            for key, value in values.items():
-                setattr(self, key, value)
-            return
-        if session.in_transaction():
-            # Read-only so far: end it, or SQLite would refuse the job's next write (its
-            # snapshot would predate this update). Nothing to expire: nothing changed.
-            expire, session.expire_on_commit = session.expire_on_commit, False
-            try:
-                session.commit()
-            finally:
-                session.expire_on_commit = expire
-        _write_separately(self.id, values)
         for key, value in values.items():
-            # Already stored: keep the job's own session from writing it again.
-            attributes.set_committed_value(self, key, value)
+            setattr(self, key, value)
+        if session.info.get(_WROTE) or session.new or session.deleted or _dirty_besides(self):
+            return
+        # Nothing else is pending: committing the session now commits only the progress.
+        # Keep what the job loaded (expiring it would reload every row of the next batch).
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.name} {self.status}>"
@@ -266,16 +260,8 @@ def _transaction_ended(session: Session) -> None:
     session.info.pop(_WROTE, None)
 
 
-def _write_separately(job_id: int, values: dict) -> None:
-    """UPDATE the job and commit, whatever the job's own session has pending."""
-    bind = db.session.get_bind()
-    if isinstance(bind, sa.Connection):
-        # Joined to an outer transaction (tests): a savepoint is as separate as it gets.
-        with bind.begin_nested():
-            bind.execute(sa.update(Job).where(Job.id == job_id).values(**values))
-    else:
-        with bind.begin() as connection:
-            connection.execute(sa.update(Job).where(Job.id == job_id).values(**values))
+def _dirty_besides(record: Job) -> bool:
+    return any(instance is not record for instance in db.session.dirty)
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -303,30 +289,27 @@ def run_job(job_id: int) -> Job | None:
     job in the foreground. The job commits its own work; this records how it
     ended: succeeded (with its result), queued again for a retry, or failed.
     """
-    now = utcnow()
-    if not _claim(job_id, now):
-        return None
-    record = db.session.get(Job, job_id, populate_existing=True)
-    definition = _REGISTRY.get(record.name)
-    try:
-        if definition is None:
-            raise LookupError(f"no job is called {record.name!r} in this process")
-        outcome = definition.function(record, **(record.payload or {}))
-        db.session.commit()
-    except DomainError as error:
-        # A person can act on it; running again would give the same answer.
-        db.session.rollback()
-        return _finish(job_id, JobStatus.FAILED, error=error.message)
-    except Exception as error:  # noqa: BLE001 - any failure of a job is recorded, then retried
-        db.session.rollback()
-        log.exception("Job %s (%s) failed", job_id, record.name)
-        return _failed_attempt(job_id, error)
-    except BaseException:
-        # Interrupted (Ctrl-C, shutdown): queue it again for whoever resumes it.
-        db.session.rollback()
-        _finish(job_id, JobStatus.QUEUED, error="interrupted", finished=False)
-        raise
-    return _finish(job_id, JobStatus.SUCCEEDED, result=outcome or {})
+    with writing():  # a job's transactions write: on SQLite they queue for the write lock
+        if not _claim(job_id, utcnow()):
+            return None
+        record = db.session.get(Job, job_id, populate_existing=True)
+        definition = _REGISTRY.get(record.name)
+        try:
+            with unit_of_work():  # the job's last step; earlier ones commit as they go
+                if definition is None:
+                    raise LookupError(f"no job is called {record.name!r} in this process")
+                outcome = definition.function(record, **(record.payload or {}))
+        except DomainError as error:
+            # A person can act on it; running again would give the same answer.
+            return _finish(job_id, JobStatus.FAILED, error=error.message)
+        except Exception as error:  # noqa: BLE001 - any failure of a job is recorded, retried
+            log.exception("Job %s (%s) failed", job_id, record.name)
+            return _failed_attempt(job_id, error)
+        except BaseException:
+            # Interrupted (Ctrl-C, shutdown): queue it again for whoever resumes it.
+            _finish(job_id, JobStatus.QUEUED, error="interrupted", finished=False)
+            raise
+        return _finish(job_id, JobStatus.SUCCEEDED, result=outcome or {})
 
 
 def _finish(job_id: int, status: JobStatus, *, result: dict | None = None,

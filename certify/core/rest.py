@@ -1,10 +1,10 @@
-"""What every JSON API blueprint shares: the error schema, its documentation, the unit of work,
-rows referenced by id in a request body."""
+"""What every JSON API blueprint shares: the error schema, its documentation, the unit of work
+(``certify.core.transactions``: every endpoint already runs in one), rows referenced by id in a
+request body."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import reduce
 
 from flask_babel import gettext as _
@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 
 from certify import extensions  # a module reference: extensions imports this file
 from certify.core.errors import ValidationError
+from certify.core.transactions import unit_of_work  # noqa: F401 - the API's face of it
 
 
 class ApiErrorSchema(Schema):
@@ -69,14 +70,3 @@ def referenced(model, ident: int, field: str):
         message = _("There is no record with id %(id)s.", id=ident)
         raise ValidationError(message, errors={field: [message]})
     return row
-
-
-@contextmanager
-def unit_of_work() -> Iterator[None]:
-    """Commit what the services flushed, or roll all of it back on any error."""
-    try:
-        yield
-        extensions.db.session.commit()
-    except BaseException:
-        extensions.db.session.rollback()
-        raise
