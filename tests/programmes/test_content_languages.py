@@ -96,3 +96,46 @@ def test_the_module_page_shows_the_readers_language_or_spanish_with_a_note(
     assert "This module is not yet translated into your language" in english
     assert '<article class="card prose" lang="es">' in english
     assert "Innovación pública y valor público</h1>" not in english  # the title is translated
+
+
+LANGUAGES = ("pt", "en")
+
+
+def test_the_shipped_content_has_every_text_spanish_has_in_portuguese_and_english(app, programme):
+    assert load_course_content(app.config["CONTENT_DIR"]).warnings == []
+    questions = db.session.scalars(sa.select(Question).where(Question.active)).all()
+    assert len(questions) >= 40
+    for question in questions:
+        where = f"{question.quiz.module.code} {question.key}"
+        for language in LANGUAGES:
+            assert question.prompt_translations.get(language), (where, language)
+            assert question.explanation_translations.get(language), (where, language)
+            for option in question.options:
+                if option.text:  # true/false options are the catalogue's
+                    assert option.text_translations.get(language), (where, option.key, language)
+        assert question.correct_keys  # written once, so the same in every language
+
+
+def _structure(markdown: str) -> list[str]:
+    """Heading levels, list and table lines: what a translation keeps from its original."""
+    shape = []
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            shape.append(stripped.split(" ", 1)[0])
+        elif stripped.startswith("|"):
+            shape.append("|" * stripped.count("|"))
+        elif stripped[:2] in ("- ", "> ") or stripped[:3].rstrip(".").isdigit():
+            shape.append(stripped[:1] if not stripped[0].isdigit() else "1.")
+    return shape
+
+
+def test_every_module_text_is_translated_with_the_same_structure(programme):
+    for module in programme.modules:
+        spanish = module.content_markdown
+        for language in LANGUAGES:
+            translated = module.content_translations.get(language, "")
+            assert _structure(translated) == _structure(spanish), (module.code, language)
+            ratio = len(translated.split()) / len(spanish.split())
+            assert 0.75 <= ratio <= 1.25, (module.code, language, ratio)
+        assert {"es", "pt", "en"} <= set(module.title) and {"es", "pt", "en"} <= set(module.summary)

@@ -1,0 +1,75 @@
+"""An official reads a module and takes its quiz in Portuguese and in English, at phone and
+desktop widths: the teaching text, questions and options are in their language, with no
+"shown in Spanish" note."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+from tests.e2e.test_quiz import new_official
+
+
+def official_reading(live_app, email: str, locale: str) -> str:
+    """A fresh official of the demo cohort whose preferred language is ``locale``."""
+    import sqlalchemy as sa
+
+    from certify.accounts.models import Person
+    from certify.extensions import db
+
+    new_official(live_app, email)
+    with live_app.app_context():
+        db.session.scalar(sa.select(Person).where(Person.email == email)).preferred_locale = locale
+        db.session.commit()
+    return email
+
+pytestmark = pytest.mark.e2e
+
+READERS = {  # the browser says es-CL: the person's own preference decides
+    "pt_BR": {"module": "Inovação pública e valor público",
+              "text": "O que é inovação pública?", "quiz": "Questionário do módulo 1",
+              "prompt": "Quem propôs o conceito de valor público", "true": "Verdadeiro"},
+    "en": {"module": "Public innovation and public value",
+           "text": "What is public innovation?", "quiz": "Module 1 quiz",
+           "prompt": "Who proposed the concept of public value", "true": "True"},
+}
+SPANISH_ONLY = ("¿Qué es la innovación pública?", "¿Quién propuso el concepto de valor público")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("language", ["pt_BR", "en"])
+def test_an_official_reads_module_1_and_takes_its_quiz_in_their_language(
+        browser, live_server, live_app, language, width):
+    reader = READERS[language]
+    context = browser.new_context(base_url=live_server, locale="es-CL",
+                                  viewport={"width": width, "height": 844 if width < 800 else 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, official_reading(live_app, f"lang.{language.lower()}.{width}@demo.certify.example",
+                                   language))
+
+    module_url = page.locator("a[href*='/modules/M1']").first.get_attribute("href")
+    page.goto(module_url)
+    expect(page.locator("html")).to_have_attribute("lang", language.replace("_", "-"))
+    expect(page.locator("h1")).to_have_text(reader["module"])
+    expect(page.locator("article.prose")).to_contain_text(reader["text"])
+    expect(page.locator(".translation-note")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=f"test-results/module-{language}-{width}.png", full_page=False)
+
+    page.goto(module_url + "/quiz")
+    page.locator("form[action$='/quiz/attempts'] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
+    expect(page.locator("h1")).to_contain_text(reader["quiz"])
+    expect(page.locator("main")).to_contain_text(reader["prompt"])
+    expect(page.locator("main")).to_contain_text(reader["true"])
+    expect(page.locator(".translation-note")).to_have_count(0)
+    main = page.locator("main").inner_text()
+    assert not any(text in main for text in SPANISH_ONLY)
+    assert page.locator(".quiz-prompt[lang=es]").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=f"test-results/quiz-{language}-{width}.png", full_page=False)
+    context.close()
