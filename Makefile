@@ -34,9 +34,9 @@ run: demo
 	$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(RUN_PACKAGES)"
 	$(BIN)/certify run --host 127.0.0.1 --port 5000
 
-# Debian packages: Chromium drives the browser tests; libqrencode draws certificate QR codes
-# fast; WeasyPrint's Pango and the DejaVu fonts come with the base image. Installed when missing.
-RUN_PACKAGES := libqrencode4 fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
+# Debian packages: Chromium drives the browser tests; WeasyPrint's Pango and the DejaVu fonts
+# come with the base image. Installed when missing.
+RUN_PACKAGES := fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
 SYSTEM_PACKAGES ?= $(RUN_PACKAGES) chromium
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

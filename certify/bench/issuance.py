@@ -122,15 +122,15 @@ def _app(folder: Path, args):
 
 
 def _header(args) -> None:
+    import segno
     import weasyprint
 
-    from certify.core.qrencode import engine
     from certify.extensions import db
 
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"certify issuance benchmark: {args.count} certificates, batches of {args.batch}, "
           f"{os.cpu_count()} CPUs (load average {load}), WeasyPrint {weasyprint.__version__}, "
-          f"QR by {engine()}, {db.engine.dialect.name}")
+          f"QR by segno {segno.__version__}, {db.engine.dialect.name}")
 
 
 def compare(args) -> int:

@@ -149,6 +149,9 @@ def _rejection(verdict: Verification) -> DomainError | None:
         return MalformedSerial(verdict.message, errors={"serial": [verdict.message]})
     if verdict.state is VerificationState.NOT_FOUND:
         return NotFound(_("No certificate has the code %(serial)s.", serial=verdict.serial))
+    if verdict.state is VerificationState.UNREGISTERED:
+        return NotFound(_("The signature is valid, but certificate %(serial)s is not in this "
+                          "register.", serial=verdict.serial))
     if verdict.state is VerificationState.INVALID_SIGNATURE:
         message = _("The token does not match certificate %(serial)s: the document it came "
                     "from was altered or is not genuine.", serial=verdict.serial)

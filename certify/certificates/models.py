@@ -89,6 +89,10 @@ class Certificate(Base):
     # Compact JWS (EdDSA) over the essential claims; ``kid`` names the key that signed it.
     token: Mapped[str] = mapped_column(sa.Text)
     kid: Mapped[str] = mapped_column(sa.String(64))
+    # The short token the printed QR code carries (format version 2, digits; see
+    # certificates.qr_token). None for certificates issued before it existed: their QR code
+    # carries ``token``.
+    qr_token: Mapped[str | None] = mapped_column(sa.Text)
     # Position in the revocation status lists (list index // LIST_SIZE, bit index % LIST_SIZE).
     status_list_index: Mapped[int] = mapped_column(unique=True)
 

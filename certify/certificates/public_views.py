@@ -20,6 +20,7 @@ from certify.certificates.forms import VerifyForm
 from certify.certificates.issuing import VerificationState, verify
 from certify.certificates.links import verify_limit
 from certify.certificates.openbadges import MEDIA_TYPE
+from certify.certificates.qr_token import looks_like_qr_token
 from certify.certificates.serials import MalformedSerial, normalise_serial
 from certify.certificates.status_list import (
     last_list_number,
@@ -32,8 +33,8 @@ from certify.core.transactions import writes_on_read
 from certify.extensions import limiter
 
 # Verdicts about a certificate that exists are answers (200); the others are the request's fault.
-PAGE_STATUS = {VerificationState.NOT_FOUND: 404, VerificationState.MALFORMED: 400,
-               VerificationState.INVALID_SIGNATURE: 400}
+PAGE_STATUS = {VerificationState.NOT_FOUND: 404, VerificationState.UNREGISTERED: 404,
+               VerificationState.MALFORMED: 400, VerificationState.INVALID_SIGNATURE: 400}
 PUBLIC_CACHE = "public, max-age=300"
 
 
@@ -59,18 +60,25 @@ def verify_form():
 @writes_on_read  # the verification count, committed whatever the verdict
 @limiter.limit(verify_limit)
 def verify_page(serial: str):
-    """VALID, REVOKED, EXPIRED, NOT FOUND or INVALID SIGNATURE, at a glance."""
+    """VALID, REVOKED, EXPIRED, NOT FOUND or INVALID SIGNATURE, at a glance.
+
+    ``/v/<serial>?t=<version 1 token>`` or, what QR codes carry now,
+    ``/v/<version 2 token>``: the token states the serial.
+    """
     token = request.args.get("t") or None
-    try:
-        canonical = normalise_serial(serial)
-    except MalformedSerial:
-        canonical = None
+    if looks_like_qr_token(serial):
+        token, serial, canonical = serial, None, None
+    else:
+        try:
+            canonical = normalise_serial(serial)
+        except MalformedSerial:
+            canonical = None
     if canonical is not None and canonical != serial:
         # One address per certificate: k7qm3xda9pft and K7QM-3XDA-9PFT are the same one.
         arguments = {"t": token} if token else {}
         return redirect(url_for("certificates.verify_page", serial=canonical, **arguments), 301)
     verdict = verify(serial, token)
-    form = VerifyForm(formdata=None, serial=serial)
+    form = VerifyForm(formdata=None, serial=verdict.serial or serial)
     if verdict.state is VerificationState.MALFORMED:
         form.serial.errors = [verdict.message]
     response = Response(render_template("certificates/verify.html", verdict=verdict, form=form,

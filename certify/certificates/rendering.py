@@ -25,7 +25,6 @@ that folder, so the folder can move.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -40,9 +39,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
-from PIL import Image
 
-from certify.certificates.links import base_url, verification_url
+from certify.certificates.links import base_url, verification_qr_data
 from certify.certificates.models import Certificate, CertificateKind
 from certify.core.i18n import language_of, localized
 from certify.core.pdf import (
@@ -56,15 +54,12 @@ from certify.core.pdf import (
     render_pdf,
 )
 from certify.core.pdf import render_documents as render_pdf_documents
-from certify.core.qr import QUIET_ZONE
-from certify.core.qrencode import qr_matrix
+from certify.core.qr import qr_png
 from certify.core.storage import certificates_dir
 
 log = logging.getLogger(__name__)
 
 CREDENTIAL_FILENAME = "open-badge-credential.json"
-# Pixels per QR module in the embedded image; drawn without interpolation at QR_WIDTH_MM.
-QR_PIXELS_PER_MODULE = 1
 LONG_NAME, VERY_LONG_NAME = 34, 48  # characters: the name is set smaller past these
 LONG_TITLE, VERY_LONG_TITLE = 30, 42  # and so is the certificate's title
 TEMPLATES = "certificates/pdf"  # the page, its styles, emblem and frame
@@ -141,7 +136,7 @@ def _prepare(certificate: Certificate) -> _Prepared:
     # The QR image is named after the serial, not the position: the name ends up in the
     # PDF, and a certificate must give the same bytes in any batch.
     qr_name = f"qr-{certificate.serial}.png"
-    qr = Resource(qr_png(verification_url(certificate)), "image/png")
+    qr = Resource(qr_png(verification_qr_data(certificate), box_size=1), "image/png")
     with force_locale(certificate.holder_locale or "es"):
         printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:{qr_name}")
         overlay = Markup(render_template(PAGE, c=printed, layers=OVERLAY))
@@ -177,7 +172,7 @@ def render_in_one_call(certificate: Certificate) -> bytes:
     layered pages are checked against (they show the same) and measured
     against (``python -m certify.bench issuance``).
     """
-    qr = Resource(qr_png(verification_url(certificate)), "image/png")
+    qr = Resource(qr_png(verification_qr_data(certificate), box_size=1), "image/png")
     with force_locale(certificate.holder_locale or "es"):
         printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:qr.png")
         html = _document([Markup(render_template(PAGE, c=printed, layers=BACKGROUND + OVERLAY))],
@@ -263,25 +258,6 @@ def _authorities(certificate: Certificate, locale: str) -> tuple[PrintedAuthorit
                          left=f"{PAGE_MARGIN_MM + n * (width + AUTHORITIES_GAP_MM):.1f}",
                          width=f"{width:.1f}")
         for n, person in enumerate(people))
-
-
-def qr_png(data: str) -> bytes:
-    """The QR code of ``data`` (error correction M, quiet zone) as a 1-bit PNG.
-
-    Enlarged without smoothing from one pixel per module: a few hundred bytes,
-    sharp at any size since the PDF draws it without interpolation, and the
-    same bytes every time.
-    """
-    matrix = qr_matrix(data, border=QUIET_ZONE)
-    size = len(matrix)
-    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
-    image = Image.frombytes("L", (size, size), pixels).convert("1", dither=Image.Dither.NONE)
-    if QR_PIXELS_PER_MODULE > 1:
-        scaled = size * QR_PIXELS_PER_MODULE
-        image = image.resize((scaled, scaled), Image.Resampling.NEAREST)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def _metadata(certificate: Certificate, printed: PrintedCertificate) -> PdfMetadata:

@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certify.certificates.models import Certificate
+from certify.certificates.qr_token import TokenFacts
 from certify.certificates.serials import MalformedSerial, normalise_serial
-from certify.certificates.tokens import token_matches
+from certify.certificates.tokens import claims_match, read_token, token_matches
 from certify.core.clock import utcnow
 from certify.core.errors import NotFound
+from certify.core.signing import TokenError
 from certify.extensions import db
 
 
@@ -22,6 +24,9 @@ class VerificationState(enum.StrEnum):
     REVOKED = "REVOKED"
     EXPIRED = "EXPIRED"
     NOT_FOUND = "NOT_FOUND"
+    # The token's signature is ours but this database has no such serial (e.g. a copy of the
+    # register restored from an older backup): the facts come from the token alone.
+    UNREGISTERED = "UNREGISTERED"
     INVALID_SIGNATURE = "INVALID_SIGNATURE"
     MALFORMED = "MALFORMED"
 
@@ -32,7 +37,8 @@ class Verification:
 
     ``serial`` is the canonical spelling (None when the text was malformed);
     ``message`` explains a malformed serial; ``token_checked`` says whether a
-    token from a QR code was checked against the certificate.
+    token from a QR code was checked against the certificate; ``facts`` is what
+    a genuine token stated (always set for UNREGISTERED).
     """
 
     state: VerificationState
@@ -41,6 +47,7 @@ class Verification:
     message: str = ""
     token_checked: bool = False
     checked_at: datetime | None = None
+    facts: TokenFacts | None = None
 
     @property
     def valid(self) -> bool:
@@ -66,24 +73,42 @@ def get_by_serial(text: str) -> Certificate:
     return certificate
 
 
-def verify(serial: str, token: str | None = None, *, now: datetime | None = None,
+def verify(serial: str | None, token: str | None = None, *, now: datetime | None = None,
            count: bool = True) -> Verification:
     """Check the certificate named by ``serial`` (as typed) and, if given, the QR ``token``.
 
+    ``serial`` may be None when a version 2 ``token`` (which states it) is given.
     The verdict, first that applies: MALFORMED (the check character failed;
-    nothing was looked up), NOT_FOUND, INVALID_SIGNATURE (the token does not
-    match, or the stored record no longer matches its own signature), REVOKED,
-    EXPIRED, VALID. Counts the verification on the certificate (``count``);
-    the caller commits. Never raises for any input.
+    nothing was looked up), UNREGISTERED (a genuine token whose serial this
+    database does not know), NOT_FOUND, INVALID_SIGNATURE (a token that is not
+    genuinely ours or does not state this certificate, or a stored record that no
+    longer matches its own signature; also a bad token with no serial), REVOKED,
+    EXPIRED, VALID. Counts the verification
+    on the certificate (``count``); the caller commits. Never raises for any input.
     """
     now = now or utcnow()
+    facts = claims = None
+    genuine = True  # the token, if any, is ours
+    if token:
+        try:
+            facts, claims = read_token(token)
+        except TokenError:
+            genuine = False
+        else:
+            serial = serial or facts.serial
+    if not genuine and not serial:
+        return Verification(VerificationState.INVALID_SIGNATURE, None, token_checked=True,
+                            checked_at=now)
     try:
-        canonical = normalise_serial(serial)
+        canonical = normalise_serial(serial or "")
     except MalformedSerial as error:
         return Verification(VerificationState.MALFORMED, None, message=error.message,
                             checked_at=now)
     certificate = db.session.scalar(sa.select(Certificate).where(Certificate.serial == canonical))
     if certificate is None:
+        if facts is not None and facts.serial == canonical:
+            return Verification(VerificationState.UNREGISTERED, canonical, token_checked=True,
+                                checked_at=now, facts=facts)
         return Verification(VerificationState.NOT_FOUND, canonical, checked_at=now)
     if count:
         # In SQL, so that simultaneous verifications all count.
@@ -92,8 +117,8 @@ def verify(serial: str, token: str | None = None, *, now: datetime | None = None
             .values(verification_count=Certificate.verification_count + 1)
             .execution_options(synchronize_session=False))
     token_checked = bool(token)
-    if not token_matches(certificate, certificate.token) or (
-            token_checked and not token_matches(certificate, token)):
+    if not token_matches(certificate, certificate.token) or (token_checked and not (
+            genuine and claims_match(certificate, facts, claims))):
         state = VerificationState.INVALID_SIGNATURE
     elif certificate.is_revoked:
         state = VerificationState.REVOKED
@@ -101,4 +126,5 @@ def verify(serial: str, token: str | None = None, *, now: datetime | None = None
         state = VerificationState.EXPIRED
     else:
         state = VerificationState.VALID
-    return Verification(state, canonical, certificate, token_checked=token_checked, checked_at=now)
+    return Verification(state, canonical, certificate, token_checked=token_checked,
+                        checked_at=now, facts=facts)

@@ -33,7 +33,12 @@ from certify.certificates.issuing import (
     reissue,
     revoke,
 )
-from certify.certificates.links import linkedin_url, verification_page_url, verification_url
+from certify.certificates.links import (
+    linkedin_url,
+    verification_page_url,
+    verification_qr_data,
+    verification_url,
+)
 from certify.certificates.models import Certificate, CertificateKind
 from certify.certificates.register import (
     CertificateStatus,
@@ -80,7 +85,7 @@ def my_certificates():
               "verification_url": verification_url(certificate),
               "page_url": verification_page_url(certificate),
               "linkedin_url": linkedin_url(certificate, name=certificate.title_in()),
-              "qr": qr_svg(verification_url(certificate),
+              "qr": qr_svg(verification_qr_data(certificate),
                            label=_("QR code to verify certificate %(serial)s",
                                    serial=certificate.serial))}
              for certificate in certificates_of(current_person())]

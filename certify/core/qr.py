@@ -1,31 +1,57 @@
-"""QR codes as inline SVG (pages) and PNG (e-mails, PDFs), shared by tickets and certificates.
+"""QR codes as inline SVG (pages), PNG (e-mails, PDFs) or a module matrix, shared by tickets and
+certificates, all drawn by segno.
 
-Both use error correction level M (about 15% of the symbol can be damaged:
-enough for a creased print-out or a cracked phone screen, without making the
-symbol much denser) and the standard four-module quiet zone, which scanners
-need to find the symbol against a busy background.
+segno is pure Python and follows ISO/IEC 18004 to the letter, mask choice
+included, so the same data gives the same symbol, and the same PDF bytes, on
+any machine (a C encoder found or not on the system would change them).
+
+Every symbol uses error correction level M (about 15% of it can be damaged:
+enough for a creased print-out or a cracked phone screen, without making it
+much denser) and the standard four-module quiet zone, which scanners need to
+find the symbol against a busy background.
+
+``data`` is a string (segno picks the densest single mode for it) or a
+sequence of ``(text, mode)`` segments, ``mode`` one of ``"byte"``,
+``"alphanumeric"`` or ``"numeric"``: a URL followed by a long run of digits
+is much smaller as a byte segment and a numeric one than as bytes throughout.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
-import qrcode
+import segno
 from markupsafe import Markup, escape
-from qrcode.constants import ERROR_CORRECT_M
+from PIL import Image
+from segno import consts
 
 QUIET_ZONE = 4  # modules of white around the symbol, as ISO/IEC 18004 asks
+ERROR_CORRECTION = "m"
+MODES = {"byte": consts.MODE_BYTE, "alphanumeric": consts.MODE_ALPHANUMERIC,
+         "numeric": consts.MODE_NUMERIC}
+
+QrData = str | Sequence[tuple[str, str]]
 
 
-def _matrix(data: str) -> list[list[bool]]:
-    """The symbol's modules, quiet zone included; True is dark."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
-    code.add_data(data)
-    code.make(fit=True)
-    return code.get_matrix()
+def make_qr(data: QrData) -> segno.QRCode:
+    """The QR code (never a Micro QR) of ``data`` at error correction M, no higher."""
+    if isinstance(data, str):
+        content: object = data
+    else:
+        content = [(text, MODES[mode]) for text, mode in data]
+    # boost_error=False: segno would otherwise raise the level when the version has room,
+    # and the level is part of what the tests and the documentation promise.
+    return segno.make(content, error=ERROR_CORRECTION, boost_error=False, micro=False)
 
 
-def qr_svg(data: str, *, label: str | None = None) -> Markup:
+def qr_matrix(data: QrData, *, border: int = QUIET_ZONE) -> list[list[bool]]:
+    """The symbol's modules, ``border`` light modules around; True is dark."""
+    return [[bool(module) for module in row]
+            for row in make_qr(data).matrix_iter(scale=1, border=border)]
+
+
+def qr_svg(data: QrData, *, label: str | None = None) -> Markup:
     """An ``<svg>`` element encoding ``data``, safe to put inline in a page.
 
     It scales to its container (``viewBox`` in modules, no fixed size), refers
@@ -33,7 +59,7 @@ def qr_svg(data: str, *, label: str | None = None) -> Markup:
     even a long token stays a small element. ``label`` becomes its accessible
     name.
     """
-    matrix = _matrix(data)
+    matrix = qr_matrix(data)
     size = len(matrix)
     dark = "".join(f"M{x} {y}h1v1h-1z" for y, row in enumerate(matrix)
                    for x, on in enumerate(row) if on)
@@ -47,13 +73,20 @@ def qr_svg(data: str, *, label: str | None = None) -> Markup:
     )
 
 
-def qr_png(data: str, *, box_size: int = 10) -> bytes:
-    """A black-on-white PNG encoding ``data``, ``box_size`` pixels per module."""
+def qr_png(data: QrData, *, box_size: int = 10) -> bytes:
+    """A black-on-white 1-bit PNG encoding ``data``, ``box_size`` pixels per module.
+
+    Drawn without smoothing, so a PDF can show a one-pixel-per-module image
+    sharp at any size; the same data always gives the same bytes.
+    """
     if box_size < 1:
         raise ValueError("box_size must be at least 1 pixel")
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=box_size)
-    code.add_data(data)
-    code.make(fit=True)
+    matrix = qr_matrix(data)
+    size = len(matrix)
+    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
+    image = Image.frombytes("L", (size, size), pixels).convert("1", dither=Image.Dither.NONE)
+    if box_size > 1:
+        image = image.resize((size * box_size, size * box_size), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
-    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    image.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -78,7 +78,7 @@ def test_the_job_issues_renders_and_mails_everyone_eligible(cohort_of_five, monk
     joao = next(c for c in certificates if c.holder_name == "João Araújo")
     mail = by_address[db.session.get(type(world.manager), joao.person_id).email]
     assert mail.locale == "pt_BR" and joao.serial in mail.text_body
-    assert f"https://certify.test/v/{joao.serial}?t={joao.token}" in mail.text_body
+    assert f"https://certify.test/v/{joao.qr_token}" in mail.text_body
     assert "https://certify.test/my-certificates" in mail.text_body
     assert "Agente de Inovação Pública" in mail.subject and mail.html_body
 

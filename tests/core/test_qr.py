@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from certify.core.qr import QUIET_ZONE, qr_png, qr_svg
+from certify.core.qr import QUIET_ZONE, make_qr, qr_matrix, qr_png, qr_svg
 
 DATA = "eyJyIjoxMjMsImMiOiJhYmNkZWZnaGlqa2xtbm9wIn0.ticket-token_-with-everything"
 JSQR = Path(__file__).resolve().parents[2] / "certify" / "static" / "vendor" / "jsqr" / "jsQR.js"
@@ -106,3 +109,36 @@ def test_the_svg_decodes_to_the_data():
     for x, y in dark:
         image.paste(0, (x * scale, y * scale, (x + 1) * scale, (y + 1) * scale))
     assert jsqr_decode(image) == DATA
+
+
+def matrix_digest(data) -> str:
+    bits = "".join("1" if dark else "0" for row in qr_matrix(data) for dark in row)
+    return hashlib.sha256(bits.encode()).hexdigest()
+
+
+URL_AND_DIGITS = [("https://certify.test/v/", "byte"), ("1234567890" * 36, "numeric")]
+# Recorded once: segno follows ISO/IEC 18004 (mask choice included), so every machine draws
+# these very modules. A C encoder found or not on the system used to change them.
+GOLDEN = {"ticket": "1bf75dd59a6473edc603f9f94b49aedc9b0cf6bbc4df099c708f704cdea57227",
+          "certificate": "f137062d094e2866061e95cbb12e9975bca776e43777ea5afdbf33788b64f862"}
+
+
+def test_the_same_data_gives_the_same_symbol_on_any_machine():
+    digests = {"ticket": matrix_digest(DATA), "certificate": matrix_digest(URL_AND_DIGITS)}
+    assert digests == GOLDEN
+    # A fresh interpreter with another hash seed draws the same, PNG bytes included.
+    script = ("import hashlib, json, sys; from certify.core.qr import qr_png;"
+              "print(hashlib.sha256(qr_png(json.loads(sys.argv[1]), box_size=1)).hexdigest())")
+    for data in (DATA, URL_AND_DIGITS):
+        fresh = subprocess.run([sys.executable, "-c", script, json.dumps(data)], check=True,
+                               capture_output=True, text=True, timeout=60,
+                               env={**os.environ, "PYTHONHASHSEED": "4242"}).stdout.strip()
+        assert fresh == hashlib.sha256(qr_png(data, box_size=1)).hexdigest()
+
+
+def test_a_url_with_digits_is_smaller_in_two_segments():
+    whole = make_qr("".join(text for text, _mode in URL_AND_DIGITS))
+    segmented = make_qr(URL_AND_DIGITS)
+    assert segmented.version < whole.version and segmented.error == "M"
+    assert jsqr_decode(Image.open(io.BytesIO(qr_png(URL_AND_DIGITS)))) == \
+        "".join(text for text, _mode in URL_AND_DIGITS)
