@@ -5,7 +5,7 @@ published at ``/.well-known/jwks.json``) over a CBOR map of integer claims,
 written as one decimal number so that the QR code holds it in numeric mode
 (3.3 bits a digit, almost the raw bytes' density) behind the page's address:
 ``<base>/v/<digits>``. About 150 bytes, a version 10 QR code at error
-correction M for an address of up to ~40 characters, where the version 1 token
+correction M for a public address of up to 45 characters, where the version 1 token
 (a compact JWS, ``certify.certificates.tokens``) needed version 17.
 
 The message names no key (a key id would cost 8 bytes): a verifier tries the
