@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from certify.core.clock import utcnow
+from certify.core.names import fold, sort_key
 from certify.db import Base, TimestampMixin, str_enum
 
 
@@ -80,6 +81,12 @@ class Person(UserMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     given_names: Mapped[str] = mapped_column(sa.String(120))
     family_names: Mapped[str] = mapped_column(sa.String(120))
+    # Kept by the model from the names (see certify.core.names): "ñancupil", "ÑANCUPIL" and
+    # "nancupil" all find Ñancupil, and lists sort Báez < Benítez < Núñez < Ñancupil.
+    search_name: Mapped[str] = mapped_column(sa.String(250), default="", server_default="")
+    name_sort_key: Mapped[str] = mapped_column(
+        sa.String(260).with_variant(sa.String(260, collation="C"), "postgresql"), default="",
+        server_default="", index=True)
     municipality_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("municipality.id"), index=True
     )
@@ -99,6 +106,33 @@ class Person(UserMixin, TimestampMixin, Base):
     def _normalise_email(self, key: str, value: str) -> str:
         # One spelling per address makes uniqueness case-insensitive on every backend.
         return value.strip().lower()
+
+    @validates("given_names", "family_names")
+    def _keep_name_keys(self, key: str, value: str) -> str:
+        names = {"given_names": self.given_names or "", "family_names": self.family_names or "",
+                 key: value or ""}
+        for column, key_value in self.name_keys(**names).items():
+            setattr(self, column, key_value)
+        return value
+
+    @staticmethod
+    def name_keys(given_names: str, family_names: str) -> dict[str, str]:
+        """The derived columns, for code that inserts rows without the model (bulk loads)."""
+        return {"search_name": fold(f"{given_names} {family_names}"),
+                "name_sort_key": sort_key(family_names, given_names)}
+
+    @classmethod
+    def name_or_email_contains(cls, text: str) -> sa.ColumnElement[bool]:
+        """People whose e-mail contains ``text``, or whose name holds each of its words
+        (accents and case aside, in any order: "maria nancupil" finds María José Ñancupil)."""
+        words = [cls.search_name.contains(word, autoescape=True) for word in fold(text).split()]
+        return sa.or_(cls.email.contains(text.strip().lower(), autoescape=True),
+                      sa.and_(*words) if words else sa.false())
+
+    @classmethod
+    def by_name(cls) -> tuple:
+        """ORDER BY for lists of people: family names, then given names, as readers expect."""
+        return cls.name_sort_key, cls.id
 
     @property
     def full_name(self) -> str:

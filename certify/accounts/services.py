@@ -163,13 +163,9 @@ def revoke_role(person: Person, role: Role | str) -> None:
 def people_query(*, search: str | None = None, role: Role | str | None = None,
                  municipality_id: int | None = None, country_code: str | None = None) -> sa.Select:
     """A select of people, filtered, ordered by family names."""
-    query = sa.select(Person).order_by(Person.family_names, Person.given_names, Person.id)
-    if search:
-        like = f"%{search.strip().lower()}%"
-        query = query.where(sa.or_(
-            Person.email.like(like),
-            sa.func.lower(Person.given_names + " " + Person.family_names).like(like),
-        ))
+    query = sa.select(Person).order_by(*Person.by_name())
+    if search and search.strip():
+        query = query.where(Person.name_or_email_contains(search))
     if role:
         query = query.where(Person.role_grants.any(RoleGrant.role == Role(role)))
     if municipality_id:
@@ -178,6 +174,18 @@ def people_query(*, search: str | None = None, role: Role | str | None = None,
         query = query.join(Person.municipality).join(Municipality.region).join(Region.country) \
             .where(Country.code == country_code.upper())
     return query
+
+
+def namesakes(given_names: str, family_names: str, municipality: Municipality | None
+              ) -> list[Person]:
+    """People of ``municipality`` with the same name, accents and case aside: before creating
+    an account at the door, the likely duplicates."""
+    search_name = Person.name_keys(given_names, family_names)["search_name"]
+    place = Person.municipality_id == municipality.id if municipality else \
+        Person.municipality_id.is_(None)
+    return list(db.session.scalars(
+        sa.select(Person).where(Person.search_name == search_name, place)
+        .order_by(*Person.by_name())))
 
 
 # --- places ------------------------------------------------------------------------------------

@@ -74,3 +74,5 @@ class NewWalkInForm(FlaskForm):
     family_names = StringField(_l("Family names"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[DataRequired()])
+    # Shown once a namesake of the same municipality is found (see create_walk_in).
+    confirm_namesake = BooleanField(_l("This is someone else: create a new account anyway"))

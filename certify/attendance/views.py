@@ -303,7 +303,7 @@ def new_walk_in(session_id: int):
                 session, given_names=form.given_names.data, family_names=form.family_names.data,
                 email=form.email.data,
                 municipality=db.session.get(Municipality, form.municipality_id.data),
-                by=current_person())
+                by=current_person(), namesake_confirmed=form.confirm_namesake.data)
         except DomainError as error:
             db.session.rollback()
             if "email" in error.errors and isinstance(error, Conflict):

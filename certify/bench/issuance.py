@@ -235,7 +235,8 @@ def build_cohort(count: int):
     db.session.add(RoleGrant(person_id=manager.id, role=Role.MANAGER))
     rows = [{"email": f"person{n}@bench.example", "given_names": GIVEN[n % len(GIVEN)],
              "family_names": f"{FAMILY[n % len(FAMILY)]} {n}",
-             "preferred_locale": LOCALES[n % len(LOCALES)], "active": True}
+             "preferred_locale": LOCALES[n % len(LOCALES)], "active": True,
+             **Person.name_keys(GIVEN[n % len(GIVEN)], f"{FAMILY[n % len(FAMILY)]} {n}")}
             for n in range(count)]
     for start in range(0, count, 1000):
         db.session.execute(sa.insert(Person), rows[start:start + 1000])

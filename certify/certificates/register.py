@@ -110,7 +110,7 @@ def session_attendees(session: InPersonSession) -> list[AttendeeRow]:
         .join(Registration, Registration.person_id == Person.id)
         .join(CheckIn, CheckIn.registration_id == Registration.id)
         .where(Registration.session_id == session.id, CheckIn.status.in_(list(ATTENDED)))
-        .order_by(Person.family_names, Person.given_names, Person.id)).all()
+        .order_by(*Person.by_name())).all()
     certificates = {certificate.person_id: certificate for certificate in db.session.scalars(
         sa.select(Certificate).where(
             Certificate.kind == CertificateKind.PARTICIPATION,

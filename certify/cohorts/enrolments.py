@@ -15,7 +15,7 @@ from certify.accounts.importing import ImportReport, import_people
 from certify.accounts.models import Municipality, Person, Region, Role
 from certify.accounts.services import normalise_email
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from certify.cohorts.services import contains_text, sees_every_cohort, tutored_cohort_ids
+from certify.cohorts.services import sees_every_cohort, tutored_cohort_ids
 from certify.core.errors import NotFound, ValidationError
 from certify.core.signals import enrolment_created
 from certify.extensions import db
@@ -82,15 +82,12 @@ def enrolments_query(cohort: Cohort, status: EnrolmentStatus | str | None = None
         .where(Enrolment.cohort_id == cohort.id)
         .options(contains_eager(Enrolment.person).selectinload(Person.municipality)
                  .selectinload(Municipality.region).selectinload(Region.country))
-        .order_by(Person.family_names, Person.given_names, Enrolment.id)
+        .order_by(Person.name_sort_key, Enrolment.id)
     )
     if status:
         query = query.where(Enrolment.status == _status(status))
     if search and search.strip():
-        query = query.where(sa.or_(
-            contains_text(Person.email, search),
-            contains_text(Person.given_names + " " + Person.family_names, search),
-        ))
+        query = query.where(Person.name_or_email_contains(search))
     return query
 
 

@@ -81,7 +81,7 @@ def current_members(group: ProjectGroup) -> list[Person]:
         sa.select(Person).join(GroupMembership, GroupMembership.person_id == Person.id)
         .where(GroupMembership.group_id == group.id, GroupMembership.left_at.is_(None))
         .options(PLACE)
-        .order_by(Person.family_names, Person.given_names, Person.id)
+        .order_by(*Person.by_name())
     ))
 
 
@@ -94,7 +94,7 @@ def people_without_group(cohort: Cohort) -> list[Person]:
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status == EnrolmentStatus.ACTIVE,
                Person.id.not_in(in_a_group))
         .options(PLACE)
-        .order_by(Person.family_names, Person.given_names, Person.id)
+        .order_by(*Person.by_name())
     ))
 
 
@@ -304,7 +304,7 @@ def remove_member(person: Person, cohort: Cohort, *, by: Person, reason: str) ->
 # --- suggesting groups -------------------------------------------------------------------------
 
 def _name_key(person: Person) -> tuple:
-    return (person.family_names.lower(), person.given_names.lower(), person.id)
+    return (person.name_sort_key, person.id)
 
 
 def _place_key(person: Person) -> tuple:

@@ -50,7 +50,7 @@ class Cohort(TimestampMixin, Base):
 
     programme: Mapped[Programme] = relationship()
     tutors: Mapped[list[Person]] = relationship(
-        secondary=cohort_tutor, order_by=Person.family_names
+        secondary=cohort_tutor, order_by=Person.name_sort_key
     )
     enrolments: Mapped[list[Enrolment]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan"
@@ -108,7 +108,7 @@ class ProjectGroup(Base):
     def members(self) -> list[Person]:
         """The people in the group now, by family names."""
         people = [membership.person for membership in self.current_memberships]
-        return sorted(people, key=lambda p: (p.family_names.lower(), p.given_names.lower(), p.id))
+        return sorted(people, key=lambda p: (p.name_sort_key, p.id))
 
     def __repr__(self) -> str:
         return f"<ProjectGroup {self.id} {self.name}>"

@@ -113,7 +113,7 @@ def tutor_candidates(programme: Programme | None = None) -> list[Person]:
                                         RoleGrant.programme_id == programme.id))
     return list(db.session.scalars(
         sa.select(Person).where(Person.active, Person.role_grants.any(grants))
-        .order_by(Person.family_names, Person.given_names, Person.id)
+        .order_by(*Person.by_name())
     ))
 
 

@@ -71,7 +71,7 @@ def cohort_progress(cohort: Cohort) -> list[ProgressRow]:
         .join(Enrolment.person)
         .options(selectinload(Enrolment.person).selectinload(Person.municipality)
                  .selectinload(Municipality.region).selectinload(Region.country))
-        .order_by(Person.family_names, Person.given_names, Person.id)
+        .order_by(*Person.by_name())
     ))
     return _rows(cohort, enrolments)
 

@@ -150,7 +150,7 @@ def members_of_version(submission: PrototypeSubmission) -> list[Person]:
                sa.or_(GroupMembership.left_at.is_(None), GroupMembership.left_at > at))
     ).all()
     people = {person.id: person for person in [*then, *current_members(submission.group)]}
-    return sorted(people.values(), key=lambda p: (p.family_names, p.given_names, p.id))
+    return sorted(people.values(), key=lambda p: (p.name_sort_key, p.id))
 
 
 def grade_members(grade: PrototypeGrade) -> list[Person]:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from certify.accounts.models import Municipality, Person, Region, Role
-from certify.accounts.services import create_person
+from certify.accounts.services import create_person, namesakes
 from certify.attendance.models import (
     AttendanceStatus,
     CheckIn,
@@ -194,13 +194,21 @@ def add_walk_in(session: InPersonSession, person: Person, *, by: Person | None,
 
 def create_walk_in(session: InPersonSession, *, given_names: str, family_names: str, email: str,
                    municipality: Municipality | None, by: Person | None,
-                   now: datetime | None = None) -> CheckInResult:
+                   now: datetime | None = None, namesake_confirmed: bool = False) -> CheckInResult:
     """Create the account of a walk-in who is not registered anywhere yet, and check them in.
 
-    Raises the errors of ``accounts.services.create_person`` (e.g. ``Conflict``
-    on an e-mail already in use, with the field named).
+    Someone of the same municipality with the same name (accents and case aside) is most
+    likely the same person: unless ``namesake_confirmed``, that is a ``Conflict`` naming the
+    field ``confirm_namesake``. Raises the errors of ``accounts.services.create_person``
+    too (e.g. ``Conflict`` on an e-mail already in use, with the field named).
     """
     _check_not_closed(session)
+    existing = namesakes(given_names, family_names, municipality)
+    if existing and not namesake_confirmed:
+        message = _("%(names)s, of the same municipality, already has an account: search for "
+                    "them above, or confirm that this is someone else.",
+                    names=", ".join(f"{person.full_name} ({person.email})" for person in existing))
+        raise Conflict(message, errors={"confirm_namesake": [message]})
     person = create_person(email=email, given_names=given_names, family_names=family_names,
                            municipality=municipality, roles=[Role.OFFICIAL])
     return add_walk_in(session, person, by=by, now=now)
@@ -243,7 +251,7 @@ class WalkInCandidate:
 def walk_in_candidates(session: InPersonSession, search: str) -> list[WalkInCandidate]:
     """Active people matching ``search`` (name or e-mail, 2+ characters) who hold no seat
     at ``session``; at most ``WALK_IN_SEARCH_LIMIT``, in a fixed number of queries."""
-    search = (search or "").strip().lower()
+    search = (search or "").strip()
     if len(search) < 2:
         return []
     seated = sa.select(Registration.person_id).where(
@@ -251,12 +259,10 @@ def walk_in_candidates(session: InPersonSession, search: str) -> list[WalkInCand
     people = list(db.session.scalars(
         sa.select(Person)
         .where(Person.active, Person.id.not_in(seated),
-               sa.or_(sa.func.lower(Person.email).contains(search, autoescape=True),
-                      sa.func.lower(Person.given_names + " " + Person.family_names)
-                      .contains(search, autoescape=True)))
+               Person.name_or_email_contains(search))
         .options(selectinload(Person.municipality).selectinload(Municipality.region)
                  .selectinload(Region.country))
-        .order_by(Person.family_names, Person.given_names, Person.id)
+        .order_by(*Person.by_name())
         .limit(WALK_IN_SEARCH_LIMIT)))
     ids = [person.id for person in people]
     if not ids:

@@ -51,11 +51,6 @@ def registrations_of(person: Person,
                                       Registration.session_id.in_(ids)))}
 
 
-def _contains(column, text: str):
-    """Case-insensitive substring match; ``%`` and ``_`` typed by a person are literal."""
-    return sa.func.lower(column).contains(text.strip().lower(), autoescape=True)
-
-
 def registrations_query(session: InPersonSession, *, search: str | None = None,
                         statuses: Iterable[RegistrationStatus] | None = None) -> sa.Select:
     """A select of the session's registrations with people, places and check-ins loaded.
@@ -69,14 +64,12 @@ def registrations_query(session: InPersonSession, *, search: str | None = None,
         .options(contains_eager(Registration.person).selectinload(Person.municipality)
                  .selectinload(Municipality.region).selectinload(Region.country),
                  selectinload(Registration.check_in))
-        .order_by(Person.family_names, Person.given_names, Registration.id)
+        .order_by(Person.name_sort_key, Registration.id)
     )
     if statuses is not None:
         query = query.where(Registration.status.in_(list(statuses)))
     if search and search.strip():
-        query = query.where(sa.or_(_contains(Person.email, search),
-                                   _contains(Person.given_names + " " + Person.family_names,
-                                             search)))
+        query = query.where(Person.name_or_email_contains(search))
     return query
 
 
