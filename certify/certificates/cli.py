@@ -17,48 +17,60 @@ from certify.core.cli import transactional_command
 from certify.core.errors import DomainError
 from certify.core.job_runners import run_and_deliver
 from certify.core.jobs import Job, JobStatus, enqueue
-from certify.core.signing import generate_key, keys_dir, list_keys, rotate_key
+from certify.core.keyring import ALGORITHMS, generate_key, keys_dir, list_keys, rotate_key
 from certify.core.transactions import unit_of_work
 from certify.extensions import db
 
-keys_cli = click.Group("keys", help="The Ed25519 keys that sign certificates and credentials.")
+keys_cli = click.Group("keys", help="The keys that sign certificates (Ed25519) and credentials "
+                                    "(RSA, RS256).")
+ALGORITHM_CHOICE = click.Choice(["all", *ALGORITHMS])
+
+
+def _algorithms(chosen: str) -> tuple[str, ...]:
+    return ALGORITHMS if chosen == "all" else (chosen,)
 
 
 @keys_cli.command("generate")
+@click.option("--algorithm", type=ALGORITHM_CHOICE, default="all", show_default=True)
 @with_appcontext
-def generate_command():
-    """Create the first signing key, if there is none yet (safe to run on every deploy)."""
-    kid, created = generate_key()
-    if created:
-        click.echo(f"Created signing key {kid} in {keys_dir()}.")
-    else:
-        click.echo(f"Signing key {kid} already exists; nothing to do (use `certify keys rotate` "
-                   "for a new one).")
+def generate_command(algorithm: str):
+    """Create the first signing keys, if there are none yet (safe to run on every deploy)."""
+    for name in _algorithms(algorithm):
+        kid, created = generate_key(name)
+        if created:
+            click.echo(f"Created {name} signing key {kid} in {keys_dir()}.")
+        else:
+            click.echo(f"{name} signing key {kid} already exists; nothing to do (use "
+                       "`certify keys rotate` for a new one).")
 
 
 @keys_cli.command("rotate")
+@click.option("--algorithm", type=ALGORITHM_CHOICE, default="all", show_default=True)
 @with_appcontext
-def rotate_command():
-    """Create a new signing key and sign with it from now on; earlier keys stay published."""
-    kid = rotate_key()
-    click.echo(f"Signing key {kid} is now current. Every earlier key stays in "
-               "/.well-known/jwks.json, so existing certificates keep verifying.")
+def rotate_command(algorithm: str):
+    """Create new signing keys and sign with them from now on; earlier keys stay published."""
+    for name in _algorithms(algorithm):
+        kid = rotate_key(name)
+        click.echo(f"{name} signing key {kid} is now current.")
+    click.echo("Every earlier key stays in /.well-known/jwks.json, so existing certificates "
+               "keep verifying.")
 
 
 @keys_cli.command("list")
 @with_appcontext
 def list_command():
-    """Every key ever used: id, creation time, whether it signs now, whether it can sign."""
+    """Every key ever used: id, algorithm, creation time, whether it signs now, can sign."""
     keys = list_keys()
     if not keys:
-        click.echo(f"No signing key yet in {keys_dir()}; `certify keys generate` creates one.")
+        click.echo(f"No signing key yet in {keys_dir()}; `certify keys generate` creates them.")
         return
     for info in keys:
         flags = ["current"] if info.current else []
         if not info.can_sign:
             flags.append("public key only")
         suffix = f"  ({', '.join(flags)})" if flags else ""
-        click.echo(f"{info.kid}  created {info.created_at:%Y-%m-%d %H:%M %Z}{suffix}")
+        click.echo(f"{info.kid}  {info.algorithm:<5}  created {info.created_at:%Y-%m-%d %H:%M %Z}"
+                   f"{suffix}")
 
 
 certificates_cli = click.Group("certificates", help="The register of certificates.")

@@ -45,9 +45,14 @@ def verification_qr_data(certificate: Certificate) -> list[tuple[str, str]]:
     return [(verification_url(certificate), "byte")]
 
 
-def key_url_prefix() -> str:
-    """Key ids in VC-JWT headers are URLs ``<prefix><kid>`` that resolve to the JWK."""
-    return f"{base_url()}/keys/"
+def jwks_url() -> str:
+    """The JSON Web Key Set every signature of ours is checked against (the ``jku`` header)."""
+    return f"{base_url()}/.well-known/jwks.json"
+
+
+def issuer_profile_url(programme_code: str) -> str:
+    """The issuer's Open Badges Profile, which names its keys: the credentials' ``issuer.id``."""
+    return f"{base_url()}/issuers/{programme_code}"
 
 
 def linkedin_url(certificate: Certificate, *, name: str) -> str:

@@ -5,7 +5,10 @@ language, with no clock or randomness: the same certificate always gives the
 same JSON (the PDF embeds it, and must not change). Signed, it is a VC-JWT as
 section 8.2 of the Open Badges 3.0 specification describes: the credential is
 the JWT payload, with ``iss``, ``jti``, ``nbf``, ``sub`` (and ``exp``) beside
-it, and the header's ``kid`` is a URL that resolves to the public JWK.
+it. It is signed with RS256, the algorithm every Open Badges verifier
+implements; the header's ``kid`` is the key's id exactly as
+``/.well-known/jwks.json`` (the ``jku`` header) and the issuer's Profile
+(``issuer.id``, ``/issuers/<programme>``) list it.
 """
 
 from __future__ import annotations
@@ -15,14 +18,20 @@ import uuid
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from certify.certificates.links import base_url, key_url_prefix, verification_page_url
+from certify.certificates.issuers import OB_CONTEXT
+from certify.certificates.links import (
+    base_url,
+    issuer_profile_url,
+    jwks_url,
+    verification_page_url,
+)
 from certify.certificates.models import Certificate, CertificateKind
 from certify.certificates.status_list import VC_CONTEXT, status_entry
 from certify.certificates.tokens import hours_text
 from certify.core.i18n import language_of, localized
+from certify.core.keyring import RS256
 from certify.core.signing import sign_compact
 
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 MEDIA_TYPE = "application/vc+jwt"
 
@@ -37,8 +46,9 @@ def _urn(*parts: str) -> str:
 
 
 def issuer_profile(certificate: Certificate) -> dict:
-    """The issuer as an Open Badges ``Profile``."""
-    profile = {"id": certificate.issuer_url or base_url(), "type": ["Profile"],
+    """The issuer as an Open Badges ``Profile``: its ``id`` resolves to the full Profile,
+    which names the keys that sign for it."""
+    profile = {"id": issuer_profile_url(certificate.programme_code), "type": ["Profile"],
                "name": certificate.issuer_name or base_url()}
     if certificate.issuer_url:
         profile["url"] = certificate.issuer_url
@@ -120,7 +130,7 @@ def open_badge_credential(certificate: Certificate) -> dict:
 
 
 def signed_open_badge(certificate: Certificate) -> str:
-    """The credential as a VC-JWT (compact JWS, EdDSA) signed with the current key."""
+    """The credential as a VC-JWT (compact JWS, RS256) signed with the current RSA key."""
     credential = open_badge_credential(certificate)
     claims = {
         **credential,
@@ -131,5 +141,5 @@ def signed_open_badge(certificate: Certificate) -> str:
     }
     if certificate.expires_at is not None:
         claims["exp"] = int(certificate.expires_at.timestamp())
-    token, _kid = sign_compact(claims, header={"typ": "JWT"}, kid_prefix=key_url_prefix())
+    token, _kid = sign_compact(claims, header={"typ": "JWT", "jku": jwks_url()}, algorithm=RS256)
     return token

@@ -17,6 +17,7 @@ from flask import (
 
 from certify.accounts.access import public
 from certify.certificates.forms import VerifyForm
+from certify.certificates.issuers import issuer_profile_document
 from certify.certificates.issuing import VerificationState, verify
 from certify.certificates.links import verify_limit
 from certify.certificates.openbadges import MEDIA_TYPE
@@ -28,9 +29,11 @@ from certify.certificates.status_list import (
     status_list_credential,
 )
 from certify.certificates.views import blp
-from certify.core.signing import KID_PATTERN, jwks, public_jwk, public_keys
+from certify.core.errors import NotFound
+from certify.core.keyring import KID_PATTERN, jwks, public_jwk, public_keys
 from certify.core.transactions import writes_on_read
 from certify.extensions import limiter
+from certify.programmes.services import get_programme_by_code
 
 # Verdicts about a certificate that exists are answers (200); the others are the request's fault.
 PAGE_STATUS = {VerificationState.NOT_FOUND: 404, VerificationState.UNREGISTERED: 404,
@@ -114,6 +117,17 @@ def public_key(kid: str):
     if key is None:
         abort(404)
     return _public_json(public_jwk(kid, key))
+
+
+@blp.get("/issuers/<code>")
+@public
+def issuer_profile(code: str):
+    """The issuer's Open Badges Profile: name, address and the keys that sign for it."""
+    try:
+        programme = get_programme_by_code(code)
+    except NotFound:
+        abort(404)
+    return _public_json(issuer_profile_document(programme), mimetype="application/json")
 
 
 def _wants_unsigned() -> bool:

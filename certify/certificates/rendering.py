@@ -60,6 +60,7 @@ from certify.core.storage import certificates_dir
 log = logging.getLogger(__name__)
 
 CREDENTIAL_FILENAME = "open-badge-credential.json"
+SIGNED_CREDENTIAL_FILENAME = "open-badge-credential.jwt"
 LONG_NAME, VERY_LONG_NAME = 34, 48  # characters: the name is set smaller past these
 LONG_TITLE, VERY_LONG_TITLE = 30, 42  # and so is the certificate's title
 TEMPLATES = "certificates/pdf"  # the page, its styles, emblem and frame
@@ -144,7 +145,7 @@ def _prepare(certificate: Certificate) -> _Prepared:
         # blanked, the holder's own fields cannot reach it, and equal ones hit the cache.
         shared = replace(printed, holder_name="", name_class="", serial="", qr_src="")
         background = _background(shared, application_roots(current_app), _folder())
-        page = PdfPage(_metadata(certificate, printed), (_credential(certificate),))
+        page = PdfPage(_metadata(certificate, printed), _credentials(certificate))
     return _Prepared(overlay, background, page, (qr_name, qr),
                      within_glyphs=_WITHIN_GLYPHS.issuperset(overlay))
 
@@ -177,7 +178,7 @@ def render_in_one_call(certificate: Certificate) -> bytes:
         printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:qr.png")
         html = _document([Markup(render_template(PAGE, c=printed, layers=BACKGROUND + OVERLAY))],
                          printed.title)
-        page = PdfPage(_metadata(certificate, printed), (_credential(certificate),))
+        page = PdfPage(_metadata(certificate, printed), _credentials(certificate))
     return render_pdf(html, page, roots=application_roots(current_app), base_url=_folder(),
                       resources={"qr.png": qr})
 
@@ -272,19 +273,23 @@ def _metadata(certificate: Certificate, printed: PrintedCertificate) -> PdfMetad
     )
 
 
-def credential_document(certificate: Certificate) -> dict:
-    """The Open Badges 3.0 credential embedded in the PDF."""
+def _credentials(certificate: Certificate) -> tuple[PdfAttachment, ...]:
+    """The Open Badges 3.0 credential: signed (the VC-JWT, what makes it verifiable) and, for
+    people and tools that read JSON, the same credential unsigned."""
     from certify.certificates import openbadges
 
-    return openbadges.open_badge_credential(certificate)
-
-
-def _credential(certificate: Certificate) -> PdfAttachment:
-    data = json.dumps(credential_document(certificate), sort_keys=True, ensure_ascii=False,
-                      indent=2, default=str).encode("utf-8")
-    return PdfAttachment(CREDENTIAL_FILENAME, data, relationship="Source",
-                         description=_("Open Badges 3.0 credential of certificate %(serial)s",
-                                       serial=certificate.serial))
+    data = json.dumps(openbadges.open_badge_credential(certificate), sort_keys=True,
+                      ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    signed = openbadges.signed_open_badge(certificate).encode("ascii")
+    return (
+        PdfAttachment(CREDENTIAL_FILENAME, data, relationship="Source",
+                      description=_("Open Badges 3.0 credential of certificate %(serial)s",
+                                    serial=certificate.serial)),
+        PdfAttachment(SIGNED_CREDENTIAL_FILENAME, signed, relationship="Source",
+                      media_type=openbadges.MEDIA_TYPE,
+                      description=_("Signed Open Badges 3.0 credential (VC-JWT, RS256) of "
+                                    "certificate %(serial)s", serial=certificate.serial)),
+    )
 
 
 # --- storage -----------------------------------------------------------------------------------

@@ -17,10 +17,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from certify.certificates.links import base_url, key_url_prefix
+from certify.certificates.links import base_url, jwks_url
 from certify.certificates.models import Certificate
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict
+from certify.core.keyring import RS256
 from certify.core.signing import b64url_encode, sign_compact
 from certify.extensions import db
 
@@ -131,6 +132,6 @@ def status_list_credential(list_number: int, *, now: datetime | None = None) -> 
 def signed_status_list(list_number: int, *, now: datetime | None = None) -> str:
     """The list as a VC-JWT (VC-JOSE-COSE: the credential is the JWT payload)."""
     token, _kid = sign_compact(status_list_credential(list_number, now=now),
-                               header={"typ": "vc+jwt", "cty": "vc"},
-                               kid_prefix=key_url_prefix())
+                               header={"typ": "vc+jwt", "cty": "vc", "jku": jwks_url()},
+                               algorithm=RS256)
     return token

@@ -67,6 +67,7 @@ class PdfAttachment:
     description: str = ""
     # How the file relates to the document (ISO 32000-2, 7.11.3): Source, Data, Alternative...
     relationship: str = "Data"
+    media_type: str = ""  # when the file name's extension does not tell (e.g. application/vc+jwt)
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,8 @@ def _attach(pdf: pikepdf.Pdf, attachments: Sequence, created: datetime) -> None:
     when = String(_pdf_date(utc_to_second(created)))
     names, specs = Array(), Array()
     for item in attachments:
-        media_type = mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
+        media_type = (item.media_type or mimetypes.guess_type(item.filename)[0]
+                      or "application/octet-stream")
         stream = pdf.make_stream(item.data, Type=Name.EmbeddedFile,
                                  Subtype=Name("/" + media_type),
                                  Params=Dictionary(

@@ -35,6 +35,7 @@ MATRIX = [
     ("GET", "/v/{serial}", None, EVERYONE),
     ("GET", "/.well-known/jwks.json", None, EVERYONE),
     ("GET", "/keys/{kid}", None, EVERYONE),
+    ("GET", "/issuers/CRT", None, EVERYONE),
     ("GET", "/status/1", None, EVERYONE),
     ("GET", "/my-certificates", None, (LOGIN, 200, 200, 403, 403, 200)),
     ("GET", "/certificates/{serial}.pdf", None, HOLDER_OR_MANAGER),

@@ -1,4 +1,5 @@
-"""Keys in the instance folder, rotation, the JWKS, and compact JWS that rejects any change."""
+"""Keys in the instance folder (Ed25519 and RSA), rotation, the JWKS, and compact JWS that
+rejects any change."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import stat
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from certify.core import signing
+from certify.core import keyring as signing
+from certify.core.keyring import EDDSA, RS256
 from certify.core.signing import (
     BadSignature,
     MalformedToken,
@@ -113,11 +115,43 @@ def test_base64url_has_one_spelling_only():
             b64url_decode(other)
 
 
-def test_key_ids_may_be_urls_that_end_in_the_key_id(keys):
-    token, kid = sign_compact({"a": 1}, header={"typ": "JWT"},
-                              kid_prefix="https://certify.test/keys/")
-    header, _payload = verify_compact(token)
-    assert header == {"alg": "EdDSA", "kid": f"https://certify.test/keys/{kid}", "typ": "JWT"}
+def test_key_ids_that_are_urls_ending_in_the_key_id_still_verify(keys):
+    # Credentials signed before key ids were bare carried the key's URL as their kid.
+    token, kid = sign_compact({"a": 1})
+    _head, body, signature = token.split(".")
+    header = {"alg": "EdDSA", "kid": f"https://certify.test/keys/{kid}"}
+    head = b64url_encode(json.dumps(header).encode())
+    with pytest.raises(BadSignature):  # the signature covers the header: the key is found
+        verify_compact(f"{head}.{body}.{signature}")
+
+
+def test_rs256_has_a_key_ring_of_its_own_and_the_jwks_lists_both(keys):
+    short, short_kid = sign_compact({"n": 1})
+    long, rsa_kid = sign_compact({"n": 1}, header={"typ": "JWT"}, algorithm=RS256)
+    assert rsa_kid != short_kid
+    assert (keys / "current-RS256").read_text().strip() == rsa_kid
+    assert verify_compact(long) == ({"alg": "RS256", "kid": rsa_kid, "typ": "JWT"}, {"n": 1})
+    # RS256 is deterministic: the same claims give the same token (PDFs embed it).
+    assert sign_compact({"n": 1}, header={"typ": "JWT"}, algorithm=RS256)[0] == long
+    jwks = {jwk["kid"]: jwk for jwk in signing.jwks()["keys"]}
+    assert jwks[rsa_kid]["kty"] == "RSA" and jwks[rsa_kid]["alg"] == "RS256"
+    assert set(jwks[rsa_kid]) == {"kty", "n", "e", "kid", "use", "alg"}  # nothing private
+    assert jwks[short_kid]["alg"] == "EdDSA"
+    # Only the algorithms asked for are accepted.
+    with pytest.raises(MalformedToken):
+        verify_compact(short, algorithms=(RS256,))
+    assert verify_compact(long, algorithms=(RS256,))[1] == {"n": 1}
+    # A header cannot make a key check another algorithm's signature.
+    _head, body, signature = long.split(".")
+    for alg in ("EdDSA", "HS256", "PS256", "none"):
+        forged = b64url_encode(json.dumps({"alg": alg, "kid": rsa_kid}).encode())
+        with pytest.raises(MalformedToken):
+            verify_compact(f"{forged}.{body}.{signature}")
+    assert len(short) < len(long) / 2  # why QR tokens stay EdDSA
+    rotated = signing.rotate_key(RS256)
+    assert sign_compact({"n": 1}, algorithm=RS256)[1] == rotated
+    assert verify_compact(long)[1] == {"n": 1}
+    assert {info.algorithm for info in signing.list_keys() if info.current} == {EDDSA, RS256}
 
 
 def test_keys_commands(app, keys):
@@ -125,14 +159,19 @@ def test_keys_commands(app, keys):
     result = runner.invoke(args=["keys", "list"])
     assert result.exit_code == 0 and "No signing key yet" in result.output
     result = runner.invoke(args=["keys", "generate"])
-    assert result.exit_code == 0 and "Created signing key" in result.output
+    assert result.exit_code == 0 and "Created EdDSA signing key" in result.output
+    assert "Created RS256 signing key" in result.output
     first = (keys / "current").read_text().strip()
+    first_rsa = (keys / "current-RS256").read_text().strip()
     result = runner.invoke(args=["keys", "generate"])
-    assert result.exit_code == 0 and "already exists" in result.output
-    result = runner.invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0 and result.output.count("already exists") == 2
+    result = runner.invoke(args=["keys", "rotate", "--algorithm", "EdDSA"])
     second = (keys / "current").read_text().strip()
     assert result.exit_code == 0 and second in result.output and second != first
+    assert (keys / "current-RS256").read_text().strip() == first_rsa
     result = runner.invoke(args=["keys", "list"])
     lines = result.output.strip().splitlines()
-    assert lines[0].startswith(first) and "current" not in lines[0]
-    assert lines[1].startswith(second) and "(current)" in lines[1]
+    assert lines[0].startswith(first) and "EdDSA" in lines[0] and "current" not in lines[0]
+    assert lines[1].startswith(first_rsa) and "RS256" in lines[1] and "(current)" in lines[1]
+    assert lines[2].startswith(second) and "(current)" in lines[2]
+    assert runner.invoke(args=["keys", "rotate", "--algorithm", "HS256"]).exit_code == 2

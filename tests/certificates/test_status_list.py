@@ -30,8 +30,8 @@ def test_the_list_is_a_signed_bitstring_status_list_credential(client, issued):
     assert response.status_code == 200 and response.mimetype == "application/vc+jwt"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     header, credential = verify_compact(response.text)
-    assert header["alg"] == "EdDSA" and header["typ"] == "vc+jwt"
-    assert header["kid"] == f"https://certify.test/keys/{issued.kid}"
+    assert header["alg"] == "RS256" and header["typ"] == "vc+jwt"
+    assert header["jku"] == "https://certify.test/.well-known/jwks.json"
     assert credential["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert credential["@context"] == ["https://www.w3.org/ns/credentials/v2"]
     assert credential["id"] == "https://certify.test/status/1"

@@ -1,0 +1,43 @@
+"""Each programme's issuer as an Open Badges 3.0 ``Profile`` served at ``/issuers/<code>``.
+
+A credential's ``issuer.id`` is this address, on certify's own (HTTPS) domain,
+and the document it resolves to names the public keys that sign for the
+issuer, each as a verification method with its JWK: a verifier that follows
+the issuer's id finds the very key (by ``kid``) the credential's header
+names. docs/jose.md explains how a ministry serves it from its own domain.
+"""
+
+from __future__ import annotations
+
+from certify.certificates.links import issuer_profile_url, jwks_url
+from certify.certificates.status_list import VC_CONTEXT
+from certify.core.keyring import jwks
+from certify.programmes.models import Programme
+
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# W3C Controlled Identifiers 1.0: a verification method expressed as a JWK.
+VERIFICATION_METHOD_TYPE = "JsonWebKey"
+
+
+def verification_methods(profile_id: str) -> list[dict]:
+    """Every published key, as ``{id: <profile>#<kid>, type, controller, publicKeyJwk}``."""
+    return [{"id": f"{profile_id}#{jwk['kid']}", "type": VERIFICATION_METHOD_TYPE,
+             "controller": profile_id, "publicKeyJwk": jwk} for jwk in jwks()["keys"]]
+
+
+def issuer_profile_document(programme: Programme) -> dict:
+    """The issuer's full Profile, with the keys that sign its credentials."""
+    profile_id = issuer_profile_url(programme.code)
+    methods = verification_methods(profile_id)
+    document = {
+        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "id": profile_id,
+        "type": ["Profile"],
+        "name": programme.issuer_name or programme.title_in(),
+        "verificationMethod": methods,
+        "assertionMethod": [method["id"] for method in methods],
+        "jwks_uri": jwks_url(),
+    }
+    if programme.issuer_url:
+        document["url"] = programme.issuer_url
+    return document
