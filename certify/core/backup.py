@@ -66,7 +66,7 @@ class BackupReport:
 def folders() -> dict[str, Path]:
     """The folders a backup covers, most specific first: a file belongs to the first one
     that holds it, so each is restored to where the target instance keeps that kind."""
-    from certify.core.signing import keys_dir
+    from certify.core.keyring import keys_dir
 
     return {"signing_keys": keys_dir(), "certificates": certificates_dir(),
             "uploads": uploads_dir(), "instance": Path(current_app.instance_path)}

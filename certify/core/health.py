@@ -93,7 +93,7 @@ def check_signing_keys() -> Check:
 
     A fresh instance has no key until the first signature makes one, so an empty folder
     is ready as long as the process may write there."""
-    from certify.core.signing import keys_dir
+    from certify.core.keyring import keys_dir
 
     directory = keys_dir()
     if not directory.exists():
