@@ -23,7 +23,7 @@ from certify.certificates.status_list import (
     status_list_credential,
 )
 from certify.core.scheduling import periodic
-from certify.core.signing import jwks
+from certify.core.keyring import jwks
 
 
 def publish_dir() -> Path:
