@@ -26,7 +26,8 @@ import cbor2
 from cryptography.exceptions import InvalidSignature
 
 from certify.certificates.models import Certificate, CertificateKind
-from certify.core.signing import BadSignature, MalformedToken, current_signing_key, public_keys
+from certify.core.keyring import EDDSA, current_signing_key, public_keys
+from certify.core.signing import BadSignature, MalformedToken
 
 FORMAT_VERSION = 2
 COSE_SIGN1_TAG = 18
@@ -113,7 +114,7 @@ def _message(payload: bytes, signature: bytes) -> bytes:
 
 def sign_qr_token(certificate: Certificate) -> str:
     """The certificate's version 2 token, signed with the current key: a string of digits."""
-    _kid, private_key = current_signing_key()
+    _kid, private_key = current_signing_key(EDDSA)
     payload = cbor2.dumps(qr_claims(certificate), canonical=True)
     message = _message(payload, private_key.sign(_to_be_signed(payload)))
     return str(int.from_bytes(message, "big"))
@@ -176,7 +177,7 @@ def read_qr_token(token: object) -> tuple[dict, TokenFacts]:
         raise MalformedToken("not text")
     payload, signature = _parts(token)
     to_be_signed = _to_be_signed(payload)
-    for kid, public_key in public_keys().items():
+    for kid, public_key in public_keys(EDDSA).items():  # RSA keys sign credentials only
         try:
             public_key.verify(signature, to_be_signed)
         except InvalidSignature:

@@ -217,13 +217,17 @@ def current_signing_key(algorithm: str = EDDSA) -> tuple[str, PrivateKey]:
     return kid, key
 
 
-def public_keys() -> dict[str, PublicKey]:
-    """``{kid: public key}`` for every key ever used (cached until the folder changes)."""
+def public_keys(algorithm: str | None = None) -> dict[str, PublicKey]:
+    """``{kid: public key}`` for every key ever used (cached until the folder changes),
+    or only those that sign with ``algorithm``."""
     directory = keys_dir()
     if not directory.exists():
         return {}
     # Adding a key file changes the folder's mtime, which invalidates the cache.
-    return _load_public(str(directory), directory.stat().st_mtime_ns)
+    keys = _load_public(str(directory), directory.stat().st_mtime_ns)
+    if algorithm is None:
+        return keys
+    return {kid: key for kid, key in keys.items() if algorithm_of(key) == algorithm}
 
 
 def public_jwk(kid: str, key: PublicKey) -> dict:

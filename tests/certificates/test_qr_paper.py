@@ -40,7 +40,7 @@ def verify_offline(digits: str, jwks: dict) -> dict:
     """What docs/qr-token.md tells a third party to do, with pycose."""
     number = int(digits)
     message = Sign1Message.decode(number.to_bytes((number.bit_length() + 7) // 8, "big"))
-    for jwk in jwks["keys"]:
+    for jwk in (key for key in jwks["keys"] if key.get("crv") == "Ed25519"):
         x = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
         message.key = OKPKey(crv=Ed25519, x=x)
         try:

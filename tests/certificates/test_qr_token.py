@@ -18,8 +18,9 @@ from certify.certificates.qr_token import (
 )
 from certify.certificates.tokens import read_token, token_matches
 from certify.certificates.verification import VerificationState
+from certify.core.keyring import rotate_key
 from certify.core.qr import make_qr
-from certify.core.signing import BadSignature, MalformedToken, TokenError, rotate_key
+from certify.core.signing import BadSignature, MalformedToken, TokenError
 from certify.extensions import db
 from tests.certificates.conftest import enrolled
 
