@@ -47,6 +47,7 @@ def _init_extensions(app: Flask) -> None:
     from certify.core.http import register_error_handlers
     from certify.core.i18n import select_locale
     from certify.core.request_log import init_request_log
+    from certify.core.security_headers import init_security_headers
     from certify.core.templating import init_templating
     from certify.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -63,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     init_access(app)
     register_error_handlers(app)
     init_templating(app)
+    init_security_headers(app)
 
 
 def area_module(area: str, name: str):

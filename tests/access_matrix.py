@@ -36,8 +36,28 @@ def request_as(client, login_as, bearer, person, method: str, url: str, body=Non
     return client.open(url, method=method, **options)
 
 
+def assert_security_headers(response) -> None:
+    """Every response, page, API answer, file or error, carries the protective headers."""
+    headers = response.headers
+    policy = dict(directive.strip().split(" ", 1)
+                  for directive in headers.get("Content-Security-Policy", "").split(";"))
+    assert policy.get("default-src") == "'self'", headers
+    assert policy.get("object-src") == "'none'"
+    assert "'unsafe-inline'" not in policy.get("script-src", "'unsafe-inline'")
+    assert "'unsafe-inline'" not in policy.get("style-src", "'unsafe-inline'")
+    assert policy.get("frame-ancestors", "").startswith("'self'")
+    assert "*" not in policy["frame-ancestors"]
+    assert headers.get("X-Content-Type-Options") == "nosniff"
+    assert headers.get("Referrer-Policy") == "strict-origin-when-cross-origin"
+    assert "camera=" in headers.get("Permissions-Policy", "")
+
+
 def assert_access(response, expected) -> None:
-    """The response has the ``expected`` status; ``LOGIN``: it sends the person to sign in."""
+    """The response has the ``expected`` status; ``LOGIN``: it sends the person to sign in.
+
+    Every row of every area's matrix also checks the security headers.
+    """
+    assert_security_headers(response)
     if expected == LOGIN:
         assert response.status_code == 302
         assert "/login" in response.headers["Location"]

@@ -23,6 +23,7 @@ from certify.cohorts.services import cohorts_query, get_cohort
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict, DomainError, NotFound
 from certify.core.forms import attach_domain_error
+from certify.core.security_headers import permit_camera
 from certify.extensions import db
 from certify.programmes.services import get_module
 
@@ -227,6 +228,7 @@ def _render_check_in(session: InPersonSession, *, new_walk_in: NewWalkInForm | N
         per_page=REGISTRATIONS_PER_PAGE, error_out=False)
     new_walk_in = new_walk_in or NewWalkInForm(formdata=None)
     new_walk_in.municipality_id.choices = _municipality_choices()
+    permit_camera()  # the ticket scanner
     return render_template(
         "attendance/check_in.html", session=session, page=page, search=search,
         walk_in_search=walk_in_search,

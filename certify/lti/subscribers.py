@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from certify.core.clock import utcnow
 from certify.core.signals import attempt_scored, grade_released
-from certify.lti import grades
+from certify.lti import framing, grades  # noqa: F401 - framing lets the platforms embed certify
 from certify.lti.jobs import schedule_push
 
 

@@ -175,6 +175,11 @@ def test_the_check_in_page_lists_seats_and_carries_the_scanner(client, login_as,
     assert f'data-endpoint="/api/v1/sessions/{started.id}/check-ins"' in page.text
     assert "vendor/jsqr/jsQR.js" in page.text and "BarcodeDetector" in page.text
     assert 'data-csrf="' in page.text
+    # The scanner's page alone may use the camera; its script runs under the page's nonce.
+    assert "camera=(self)" in page.headers["Permissions-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", page.headers["Content-Security-Policy"]).group(1)
+    assert f'<script nonce="{nonce}">' in page.text
+    assert "camera=()" in client.get(f"/sessions/{started.id}").headers["Permissions-Policy"]
     found = client.get(f"/sessions/{started.id}/check-in?q={ana.given_names}")
     assert ana.full_name in found.text and beto.full_name not in found.text
 

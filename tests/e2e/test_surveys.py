@@ -93,8 +93,8 @@ def test_an_official_answers_on_a_phone_edits_and_a_manager_sees_the_results(
     overall = summary.locator("[data-item=overall]")
     expect(overall).to_contain_text("4,5 / 5")  # one 4 (edited from 3) and one 5, in Spanish
     for score, width in ((5, "50.0%"), (4, "50.0%"), (3, "0.0%")):
-        bar = overall.locator(f"tr[data-score='{score}'] .bar")
-        expect(bar).to_have_attribute("style", f"width: {width}")
+        bar = overall.locator(f"tr[data-score='{score}'] .bar rect")
+        expect(bar).to_have_attribute("width", width)
     expect(summary.locator("[data-item=improve]")).to_contain_text(
         "Más ejemplos de municipios rurales.")
     expect(summary).not_to_contain_text("Encuestada")

@@ -144,7 +144,7 @@ def test_staff_see_the_average_the_distribution_and_the_open_answers(client, log
     assert "75%" in section
     assert "4.67 / 5" in section
     assert re.search(r'data-score="5">\s*<th scope="row">5</th>\s*<td class="bar-cell">'
-                     r'<span class="bar" style="width: 66.7%"></span></td>\s*'
+                     r'<svg class="bar"[^>]*><rect width="66.7%"[^>]*></rect></svg></td>\s*'
                      r'<td class="bar-count">2 <span class="muted">\(67%\)</span>', section)
     assert "Idea de 4" in html and "Idea de 5" in html
     assert not any(person.given_names in html or person.email in html for person in people)
