@@ -52,6 +52,7 @@ def build_config(instance_path: str) -> dict:
     database_url = os.environ.get("DATABASE_URL") or _env(
         "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'certify.db'}"
     )
+    secure_cookies = _env_bool("SECURE_COOKIES", False)
     return {
         "SECRET_KEY": _env("SECRET_KEY") or read_or_create_secret(instance_path, "secret_key"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
@@ -64,8 +65,11 @@ def build_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", False),
+        "SESSION_COOKIE_SECURE": secure_cookies,  # also turns HSTS on (core.security_headers)
+        # The remember cookie signs people in as the session cookie does: the same protection.
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(110 * 1024 * 1024))),
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),

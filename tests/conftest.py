@@ -161,7 +161,7 @@ def login_as(client, app):
         with app.test_request_context(environ_base=dict(client.environ_base)):
             identifier = _create_identifier()
         with client.session_transaction() as session:
-            session["_user_id"] = str(person.id)
+            session["_user_id"] = person.get_id()
             session["_fresh"] = True
             session["_id"] = identifier
         return person

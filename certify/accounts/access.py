@@ -8,6 +8,7 @@ neither, so a new view cannot forget its check.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 
@@ -51,8 +52,21 @@ def current_person() -> Person:
 
 
 @login_manager.user_loader
-def _load_user(person_id: str) -> Person | None:
-    return db.session.get(Person, int(person_id))
+def _load_user(session_id: str) -> Person | None:
+    """The person a session or remember cookie names, if its stamp is still theirs.
+
+    ``session_id`` is ``Person.get_id()`` as it was at sign-in: after a sign-out, a password
+    change, a deactivation or "sign out everywhere" the stamp differs and a copied cookie
+    signs nobody in. Inactive people are refused as well.
+    """
+    person_id, _, stamp = session_id.partition(":")
+    if not person_id.isdigit():
+        return None
+    person = db.session.get(Person, int(person_id))
+    if person is None or not person.active or not secrets.compare_digest(
+            person.session_stamp.encode(), stamp.encode()):
+        return None
+    return person
 
 
 @login_manager.request_loader

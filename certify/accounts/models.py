@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from certify.core.clock import utcnow
 from certify.core.names import fold, sort_key
 from certify.db import Base, TimestampMixin, str_enum
+
+
+def new_session_stamp() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class Role(enum.StrEnum):
@@ -96,6 +101,10 @@ class Person(UserMixin, TimestampMixin, Base):
     preferred_locale: Mapped[str] = mapped_column(sa.String(8), default="es")
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session and remember cookie; a new value ends them all (sign-out,
+    # password change, deactivation, "sign out everywhere").
+    session_stamp: Mapped[str] = mapped_column(
+        sa.String(32), default=lambda: new_session_stamp(), server_default="")
 
     municipality: Mapped[Municipality | None] = relationship()
     role_grants: Mapped[list[RoleGrant]] = relationship(
@@ -141,6 +150,10 @@ class Person(UserMixin, TimestampMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What sessions and remember cookies hold: ``"<id>:<session stamp>"``."""
+        return f"{self.id}:{self.session_stamp}"
 
     @property
     def roles(self) -> set[Role]:

@@ -23,13 +23,14 @@ from certify.accounts.models import (
     Region,
     Role,
     RoleGrant,
+    new_session_stamp,
 )
+from certify.accounts.passwords import check_password
 from certify.config import LOCALES
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict, NotFound, ValidationError
 from certify.extensions import db
 
-MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "cfy_"
 # Checked against when the e-mail is unknown, so timing does not reveal which accounts exist.
 _DUMMY_HASH = generate_password_hash("certify-timing-equaliser")
@@ -118,6 +119,8 @@ def update_person(person: Person, **changes) -> Person:
         check_locale(changes["preferred_locale"])
     if changes.get("gender"):
         changes["gender"] = Gender(changes["gender"])
+    if changes.get("active") is False and person.active:
+        end_sessions(person)
     for name, value in changes.items():
         setattr(person, name, value)
     db.session.flush()
@@ -125,10 +128,15 @@ def update_person(person: Person, **changes) -> Person:
 
 
 def set_password(person: Person, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        message = _("The password must have at least %(num)s characters.", num=MIN_PASSWORD_LENGTH)
-        raise ValidationError(message, errors={"password": [message]})
+    """Give ``person`` a new password, which ends every session they have open elsewhere."""
+    check_password(password, personal=(person.email, person.given_names, person.family_names))
     person.password_hash = generate_password_hash(password)
+    end_sessions(person)
+
+
+def end_sessions(person: Person) -> None:
+    """Sign ``person`` out everywhere: every session and remember cookie stops working."""
+    person.session_stamp = new_session_stamp()
 
 
 def authenticate(email: str, password: str) -> Person | None:

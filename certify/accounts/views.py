@@ -71,6 +71,8 @@ def login():
 @blp.post("/logout")
 @require_role()
 def logout():
+    services.end_sessions(current_person())  # a copied cookie must not outlive the sign-out
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("accounts.login"))
@@ -108,10 +110,16 @@ def account():
         if services.authenticate(person.email, password.current_password.data) is None:
             password.current_password.errors.append(_("This is not your current password."))
         else:
-            services.set_password(person, password.new_password.data)
-            db.session.commit()
-            flash(_("Your password was changed."), "success")
-            return redirect(url_for("accounts.account"))
+            try:
+                services.set_password(person, password.new_password.data)
+            except DomainError as error:
+                db.session.rollback()
+                password.new_password.errors.append(error.message)
+            else:
+                db.session.commit()
+                login_user(person)  # this browser stays signed in; every other one is not
+                flash(_("Your password was changed."), "success")
+                return redirect(url_for("accounts.account"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/account.html", person=person, preferences=preferences,
                            password=password), status
@@ -213,6 +221,18 @@ def person(person_id: int):
             return redirect(url_for("accounts.person", person_id=person.id))
     status = 422 if form.errors else 200
     return render_template("accounts/person_form.html", form=form, person=person), status
+
+
+@blp.post("/people/<int:person_id>/sign-out-everywhere")
+@require_role(Role.MANAGER)
+def sign_out_everywhere(person_id: int):
+    person = services.get_person(person_id)
+    if Role.ADMIN in person.roles and Role.ADMIN not in current_person().roles:
+        raise PermissionDenied(_("Only administrators may change an administrator's account."))
+    services.end_sessions(person)
+    db.session.commit()
+    flash(_("%(name)s was signed out on every device.", name=person.full_name), "success")
+    return redirect(url_for("accounts.person", person_id=person.id))
 
 
 def _grantable_roles(requested: list[str]) -> list[Role]:

@@ -50,12 +50,17 @@ def endpoints(ids: dict) -> list[str]:
 def time_endpoints(app, ids: dict, runs: int) -> list[tuple[str, float, int]]:
     from flask_login.utils import _create_identifier
 
+    from certify.accounts.models import Person
+    from certify.extensions import db
+
     client = app.test_client()
+    with app.app_context():
+        session_id = db.session.get(Person, ids["manager_id"]).get_id()
     # Flask-Login's "strong" session protection checks this identifier of address and agent.
     with app.test_request_context(environ_base=dict(client.environ_base)):
         identifier = _create_identifier()
     with client.session_transaction() as session:
-        session["_user_id"] = str(ids["manager_id"])
+        session["_user_id"] = session_id
         session["_fresh"] = True
         session["_id"] = identifier
     results = []

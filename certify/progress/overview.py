@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask_babel import gettext as _
 
+from certify.core.csv_export import csv_writer
 from certify.programmes.models import Programme
 from certify.progress.eligibility import Step
 from certify.progress.services import ProgressRow
@@ -24,7 +24,7 @@ def overview_csv(programme: Programme, rows: list[ProgressRow]) -> str:
     prototype, final survey, eligibility and what is missing."""
     virtual = [module for module in programme.modules if module.is_virtual]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)  # names come from people and from Moodle profiles
     writer.writerow(
         [_("Family names"), _("Given names"), _("E-mail"), _("Municipality"), _("Country")]
         + [_("%(code)s quiz (%%)", code=module.code) for module in virtual]

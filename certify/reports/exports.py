@@ -8,13 +8,13 @@ columns. Cells a spreadsheet would run as a formula are neutralised.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
 
 from certify.accounts.models import Country, Municipality, Region
+from certify.core.csv_export import csv_writer, stream_csv, write_csv
 from certify.core.i18n import localized
 from certify.extensions import db
 from certify.reports.attendance import AttendanceReport
@@ -26,26 +26,6 @@ from certify.reports.models import Allocation, Target
 from certify.reports.places import PlaceTable
 from certify.reports.progress import Progress
 from certify.reports.register import RegisterEntry
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _line(values: Iterable[object]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([_cell(value) for value in values])
-    return buffer.getvalue()
-
-
-def write_csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
-    return "".join([_line(header), *(_line(row) for row in rows)])
 
 
 def progress_csv(progress: Progress) -> str:
@@ -135,28 +115,17 @@ REGISTER_HEADER = ["serial", "name", "municipality", "region", "country", "progr
 def register_csv(entries: Iterable[RegisterEntry], programme_title: str, *,
                  batch: int = 1000) -> Iterator[str]:
     """The register, ``batch`` lines at a time (a BOM first, so spreadsheets read UTF-8)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(REGISTER_HEADER)
-    for count, entry in enumerate(entries, start=1):
-        # Names and places are typed by people: neutralise them; the rest is ours.
-        writer.writerow([entry.serial, _cell(entry.name), _cell(entry.municipality),
-                         _cell(entry.region), entry.country or "", entry.programme_code,
-                         programme_title, entry.issued_at.date().isoformat(),
-                         entry.status.value])
-        if count % batch == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    return stream_csv(REGISTER_HEADER, (
+        [entry.serial, entry.name, entry.municipality, entry.region, entry.country,
+         entry.programme_code, programme_title, entry.issued_at.date().isoformat(),
+         entry.status.value] for entry in entries), batch=batch, prefix="\ufeff")
 
 
 def targets_csv(target: Target) -> str:
     """The target, its milestones and its quotas in the import format."""
     code = target.programme.code
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(TARGET_COLUMNS)
     writer.writerow(["target", code, "", "", "", "", target.certified, "",
                      target.starts_on.isoformat(), target.due_on.isoformat()])
@@ -168,8 +137,7 @@ def targets_csv(target: Target) -> str:
         .join(Region, Region.id == Allocation.region_id).join(Region.country)
         .where(Allocation.target_id == target.id).order_by(Country.code, Region.name))
     for country, region, certified, weight in regional:
-        writer.writerow([_cell(v) for v in ("region", code, country, region, "", "", certified,
-                                            weight, "", "")])
+        writer.writerow(("region", code, country, region, "", "", certified, weight, "", ""))
     local = db.session.execute(
         sa.select(Country.code, Region.name, Municipality.name, Allocation.certified,
                   Allocation.weight)
@@ -178,6 +146,6 @@ def targets_csv(target: Target) -> str:
         .where(Allocation.target_id == target.id)
         .order_by(Country.code, Region.name, Municipality.name))
     for country, region, municipality, certified, weight in local:
-        writer.writerow([_cell(v) for v in ("municipality", code, country, region, municipality,
-                                            "", certified, weight, "", "")])
+        writer.writerow(("municipality", code, country, region, municipality, "", certified,
+                         weight, "", ""))
     return out.getvalue()

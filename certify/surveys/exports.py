@@ -7,16 +7,11 @@ run as a formula are neutralised.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-
 from flask_babel import format_date
 
+from certify.core.csv_export import write_csv
 from certify.surveys.models import Survey
 from certify.surveys.summaries import SCORES, SurveySummary, export_items, raw_answers
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def survey_label(survey: Survey) -> str:
@@ -25,23 +20,6 @@ def survey_label(survey: Survey) -> str:
         return f"{survey.module.code} · {survey.module.title_in()}"
     session = survey.session
     return f"{session.module.code} · {session.title} ({format_date(session.starts_at, 'medium')})"
-
-
-def _cell(value) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _write(header: list[str], rows: Iterable[list]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue()
 
 
 SUMMARY_HEADER = ["survey_id", "survey", "item_key", "item", "kind", "answers",
@@ -62,7 +40,7 @@ def summary_csv(summaries: list[SurveySummary]) -> str:
             rows.append([summary.survey.id, label, item.item.key, item.item.prompt_in(),
                          item.item.kind.value, item.answers, summary.active_enrolments,
                          item.response_rate, item.average] + scores)
-    return _write(SUMMARY_HEADER, rows)
+    return write_csv(SUMMARY_HEADER, rows)
 
 
 def answers_csv(surveys: list[Survey]) -> str:
@@ -71,4 +49,4 @@ def answers_csv(surveys: list[Survey]) -> str:
     header = ["survey_id", "survey", "municipality", "region", "country"] + keys
     rows = ([row.survey.id, survey_label(row.survey), row.municipality, row.region, row.country]
             + [row.values.get(key) for key in keys] for row in raw_answers(surveys))
-    return _write(header, rows)
+    return write_csv(header, rows)

@@ -35,7 +35,7 @@ def test_passwords_are_hashed_and_checked():
 
 
 def test_short_passwords_are_refused():
-    with pytest.raises(ValidationError, match="10"):
+    with pytest.raises(ValidationError, match="12"):
         make_person(password="short")
 
 
