@@ -33,6 +33,7 @@ from certify.accounts.models import ApiToken, Country, Municipality, Person, Rol
 from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import DomainError, NotFound, PermissionDenied
 from certify.core.forms import attach_or_flash
+from certify.core.transactions import attempt
 from certify.extensions import db, limiter
 
 blp = Blueprint("accounts", __name__)
@@ -72,7 +73,6 @@ def login():
 @require_role()
 def logout():
     services.end_sessions(current_person())  # a copied cookie must not outlive the sign-out
-    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("accounts.login"))
@@ -110,13 +110,10 @@ def account():
         if services.authenticate(person.email, password.current_password.data) is None:
             password.current_password.errors.append(_("This is not your current password."))
         else:
-            try:
+            with attempt(on_error=lambda error: password.new_password.errors.append(
+                    error.message)) as outcome:
                 services.set_password(person, password.new_password.data)
-            except DomainError as error:
-                db.session.rollback()
-                password.new_password.errors.append(error.message)
-            else:
-                db.session.commit()
+            if outcome.succeeded:
                 login_user(person)  # this browser stays signed in; every other one is not
                 flash(_("Your password was changed."), "success")
                 return redirect(url_for("accounts.account"))
@@ -230,7 +227,6 @@ def sign_out_everywhere(person_id: int):
     if Role.ADMIN in person.roles and Role.ADMIN not in current_person().roles:
         raise PermissionDenied(_("Only administrators may change an administrator's account."))
     services.end_sessions(person)
-    db.session.commit()
     flash(_("%(name)s was signed out on every device.", name=person.full_name), "success")
     return redirect(url_for("accounts.person", person_id=person.id))
 
