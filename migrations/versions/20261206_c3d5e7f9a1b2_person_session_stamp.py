@@ -1,7 +1,7 @@
 """a session stamp per person, so signing out ends every session
 
 Revision ID: c3d5e7f9a1b2
-Revises: a7c3e91f2d15
+Revises: 5b2d8f4e9c10
 Create Date: 2026-12-06 15:45:00
 
 Sessions and remember cookies carry the person's stamp; changing it ends them all.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3d5e7f9a1b2'
-down_revision = 'a7c3e91f2d15'
+down_revision = '5b2d8f4e9c10'
 branch_labels = None
 depends_on = None
 
