@@ -45,8 +45,11 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The suite runs on every core (pytest-xdist); tests that share a costly world (the browser's
+# live server, the demo world, the broker) stay together on one worker (--dist loadgroup).
+TEST_WORKERS ?= $(shell nproc)
 test: install system-packages
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: install
 	$(BIN)/pytest -q -x -m "not e2e" -p no:cacheprovider

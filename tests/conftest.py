@@ -9,17 +9,22 @@ the Alembic migrations, so the migrations are exercised on both backends.
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import orm
 from flask import Flask
 from flask_login.utils import _create_identifier
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
 
 from certify import create_app
+from certify.demo.builder import DemoReport
 from certify.extensions import db
 
 # The access-matrix harness asserts on the tests' behalf: show its failures as pytest does.
@@ -30,24 +35,53 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests and SQLite-only checks run once, on SQLite; postgres_only tests only there."""
+    """Choose each test's databases and keep tests that share a costly world on one worker.
+
+    Browser tests and tests marked ``one_database`` (their outcome cannot depend on the database:
+    access matrices, page rendering, pure functions) run once, on SQLite; ``postgres_only`` tests
+    only on PostgreSQL. Under pytest-xdist (``--dist loadgroup``) the browser tests share one
+    worker and one live server, and the demo world's tests share one worker and one build.
+    """
     keep, drop = [], []
     for item in items:
         backend = getattr(item, "callspec", None) and item.callspec.params.get("database")
-        if backend == "postgresql" and item.get_closest_marker("e2e"):
-            drop.append(item)
-        elif backend == "sqlite" and item.get_closest_marker("postgres_only"):
+        single = item.get_closest_marker("e2e") or item.get_closest_marker("one_database")
+        if backend == "postgresql" and single or backend == "sqlite" and item.get_closest_marker("postgres_only"):
             drop.append(item)
         else:
             keep.append(item)
+        for marker, group in (("e2e", "browser"), ("demo_world", "demo"), ("broker", "broker")):
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
 
+def postgres_url(purpose: str = "") -> str:
+    """A PostgreSQL database of this test process's own, created when missing.
+
+    Under pytest-xdist each worker gets ``<name>_gw0``, ``<name>_gw1``...; ``purpose`` names a
+    second database beside it (the demo world's)."""
+    suffix = "".join(f"_{part}" for part in (os.environ.get("PYTEST_XDIST_WORKER"), purpose) if part)
+    if not suffix:
+        return POSTGRES_URL
+    server = sa.make_url(POSTGRES_URL)
+    name = f"{server.database}{suffix}"
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": name})
+        if not exists:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
 def database_url(backend: str, tmp_path_factory) -> str:
     if backend == "postgresql":
-        return POSTGRES_URL
+        return postgres_url()
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
@@ -110,6 +144,71 @@ def app(database, tmp_path_factory) -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    """The demo world (`certify demo`), built and committed once per database and test process."""
+
+    app: Flask
+    folder: Path
+    cohort_id: int
+    logins: tuple[tuple[str, str], ...]
+    pilot_certificates: int
+
+    def report(self) -> DemoReport:
+        """The build's report, its cohort loaded in the current session."""
+        from certify.cohorts.models import Cohort
+
+        return DemoReport(logins=list(self.logins), cohort=db.session.get(Cohort, self.cohort_id),
+                          pilot_certificates=self.pilot_certificates)
+
+
+def build_demo_world(url: str, folder: Path) -> DemoWorld:
+    from certify.demo.builder import build_demo
+
+    app = make_app(url, str(folder))
+    reset_database(app)
+    isolate_requests(app)
+    with app.app_context():
+        report = build_demo(app.config["CONTENT_DIR"])
+        db.session.commit()
+        return DemoWorld(app, folder, report.cohort.id, tuple(report.logins),
+                         report.pilot_certificates)
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_world(tmp_path_factory) -> DemoWorld:
+    folder = tmp_path_factory.mktemp("demo-sqlite")
+    return build_demo_world(f"sqlite:///{folder / 'demo.db'}", folder)
+
+
+@pytest.fixture(scope="session")
+def demo_world(database, request) -> DemoWorld:
+    """Tests marked ``demo_world`` use this app (override ``app`` in the module) and ``demo``."""
+    if database == "sqlite":
+        return request.getfixturevalue("sqlite_demo_world")
+    return build_demo_world(postgres_url("demo"), request.getfixturevalue("tmp_path_factory")
+                            .mktemp("demo-postgresql"))
+
+
+@pytest.fixture
+def demo(demo_world) -> DemoReport:
+    return demo_world.report()
+
+
+def copy_sqlite_world(world: DemoWorld, folder: Path) -> str:
+    """A private copy of the SQLite demo world (database and instance files) to write to."""
+    shutil.copytree(world.folder, folder, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("demo.db*"))
+    with world.app.app_context():
+        db.engine.dispose()
+    source, target = sqlite3.connect(world.folder / "demo.db"), sqlite3.connect(folder / "demo.db")
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    return f"sqlite:///{folder / 'demo.db'}"
 
 
 @pytest.fixture(autouse=True)

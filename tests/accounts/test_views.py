@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from certify.accounts.models import ApiToken, Person, Role
 from certify.extensions import db
 from tests.factories import PASSWORD, make_municipality, make_person
+
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
 
 
 def test_sign_in_and_out(client):

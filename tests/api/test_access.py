@@ -14,6 +14,9 @@ from tests.access_matrix import assert_access, assert_matrix_covers, matrix_ids,
 from tests.api.conftest import make_small_programme
 from tests.factories import make_municipality, make_person
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 ANONYMOUS, OFFICIAL, TUTOR, MANAGER, ADMIN = "anonymous", "official", "tutor", "manager", "admin"
 CALLERS = (ANONYMOUS, OFFICIAL, TUTOR, MANAGER, ADMIN)
 

@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+# No query whose result depends on the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 @pytest.fixture
 def spec(client):
     response = client.get("/api/openapi.json")

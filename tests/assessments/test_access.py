@@ -14,6 +14,9 @@ from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matr
 from tests.assessments.conftest import enrolled_official, right_answers
 from tests.factories import make_person
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 ROLES = ("anonymous", "official", "other_official", "tutor", "other_tutor", "manager")
 NOT_MINE = (404, 404, 404, 404)  # another person's attempt, whoever asks
 

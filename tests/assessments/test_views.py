@@ -15,6 +15,9 @@ from certify.extensions import db
 from tests.assessments.conftest import enrolled_official, right_answers, wrong_answers
 from tests.factories import make_person
 
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
+
 
 @pytest.fixture(autouse=True)
 def english(client):

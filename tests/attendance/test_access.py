@@ -14,6 +14,9 @@ from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matr
 from tests.attendance.conftest import in_person, make_session
 from tests.factories import enrol, make_municipality, make_person
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 ROLES = ("anonymous", "official", "other_official", "tutor", "other_tutor", "manager")
 
 # (method, URL, body(world) or None, expected status for each of ROLES).

@@ -20,6 +20,9 @@ from certify.extensions import db
 from tests.attendance.conftest import in_person, make_programme, make_session, outbox
 from tests.factories import make_municipality
 
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
+
 
 def register(session, person):
     registration = services.register(session, person)

@@ -20,6 +20,9 @@ from tests.access_matrix import LOGIN, assert_access, matrix_ids, request_as
 from tests.certificates.conftest import enrolled
 from tests.factories import make_person
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 JOB_VIEWS = "certify.certificates.jobs_views"
 ROLES = ("anonymous", "holder", "other_official", "tutor", "manager", "admin")
 EVERYONE = (200,) * 6

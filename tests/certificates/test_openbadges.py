@@ -18,6 +18,9 @@ from certify.extensions import db
 from certify.progress.eligibility import Eligibility
 from tests.certificates.conftest import enrolled
 
+# No query whose result depends on the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 SCHEMA = json.loads((Path(__file__).parent / "schemas"
                      / "ob_v3p0_achievementcredential_schema.json").read_text())
 

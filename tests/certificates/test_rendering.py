@@ -30,6 +30,9 @@ from certify.extensions import db
 from tests.certificates.conftest import T0, enrolled
 from tests.core.test_qr import jsqr_decode
 
+# No query whose result depends on the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 POINTS_PER_CM = 72 / 2.54
 
 

@@ -21,6 +21,9 @@ from certify.core.signing import (
     verify_compact,
 )
 
+# No query whose result depends on the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 
 @pytest.fixture
 def keys(app, tmp_path, monkeypatch):

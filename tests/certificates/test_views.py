@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import sqlalchemy as sa
 
 from certify.attendance import services as attendance
@@ -13,6 +14,9 @@ from certify.certificates.models import Certificate
 from certify.core.clock import utcnow
 from certify.extensions import db
 from tests.certificates.conftest import enrolled
+
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
 
 
 def test_the_holder_sees_her_certificate_and_everything_to_share_it(client, login_as, world,

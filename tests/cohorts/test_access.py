@@ -10,6 +10,9 @@ import pytest
 from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matrix_ids, request_as
 from tests.factories import make_municipality, make_person
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 ROLES = ("anonymous", "official", "tutor", "other_tutor", "manager")
 
 # (method, URL, body(world) or None, expected status for each of ROLES).

@@ -11,6 +11,9 @@ from certify.extensions import db
 from tests.access_matrix import LOGIN, assert_access, matrix_ids, request_as
 from tests.factories import enrol, make_person
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 ROLES = ("anonymous", "official", "other_official", "tutor", "other_tutor", "manager")
 STAFF_ONLY = (LOGIN, 403, 403, 200, 403, 200)
 STAFF_CHANGE = (LOGIN, 403, 403, 302, 403, 302)

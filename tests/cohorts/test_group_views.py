@@ -12,6 +12,9 @@ from certify.cohorts.models import GroupMembership, ProjectGroup
 from certify.extensions import db
 from tests.factories import enrol, make_municipality, make_person
 
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
+
 
 def make_group(cohort, name, by, members=()):
     group = groups.create_group(cohort, name, by=by)

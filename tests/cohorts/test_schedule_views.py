@@ -11,6 +11,9 @@ from certify.cohorts import schedule
 from certify.extensions import db
 from tests.cohorts.conftest import make_cohort
 
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
+
 
 @pytest.fixture
 def real_cohort(programme, tutor):

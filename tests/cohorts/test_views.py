@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from certify.accounts import services as accounts
@@ -14,6 +15,9 @@ from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from certify.extensions import db
 from tests.cohorts.conftest import make_cohort
 from tests.factories import enrol, make_municipality, make_person
+
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
 
 
 def enrolment_count() -> int:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 PUBLIC_ENDPOINTS = {
     "static", "home.index", "accounts.login", "accounts.set_locale", "api_docs_assets.asset",
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui",

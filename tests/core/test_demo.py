@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from certify.accounts.models import Country, Municipality, MunicipalityKind, Person, Role, RoleGrant
@@ -18,6 +19,14 @@ from certify.reports.progress import certified_progress
 from certify.reports.scope import make_scope
 from certify.reports.targets import get_target
 
+pytestmark = pytest.mark.demo_world
+
+
+@pytest.fixture
+def app(demo_world):
+    """The demo world built once for the session by `build_demo`; these tests read it."""
+    return demo_world.app
+
 
 def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
@@ -27,8 +36,8 @@ def role_count(role: Role) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(RoleGrant).where(RoleGrant.role == role))
 
 
-def test_demo_world(app):
-    report = build_demo(app.config["CONTENT_DIR"])
+def test_demo_world(app, demo):
+    report = demo
     assert {c.code for c in db.session.scalars(sa.select(Country))} == {"CL", "UY", "BR", "PY"}
     rural = db.session.scalar(sa.select(sa.func.count()).select_from(Municipality)
                               .where(Municipality.kind == MunicipalityKind.RURAL))
@@ -50,8 +59,8 @@ def test_demo_world(app):
     assert {model: count(model) for model in before} == before
 
 
-def test_the_demo_has_a_national_plan_and_a_certified_pilot(app):
-    report = build_demo(app.config["CONTENT_DIR"])
+def test_the_demo_has_a_national_plan_and_a_certified_pilot(demo):
+    report = demo
     assert report.pilot_certificates == national.PILOT_SIZE
     programme = report.cohort.programme
     target = get_target(programme)
@@ -77,11 +86,9 @@ def test_the_demo_has_a_national_plan_and_a_certified_pilot(app):
     assert not any(c.cohort_id == report.cohort.id for c in db.session.scalars(sa.select(Certificate)))
 
 
-def test_demo_logins_work(app, client):
+def test_demo_logins_work(client):
     from certify.demo import world
 
-    build_demo(app.config["CONTENT_DIR"])
-    db.session.commit()
     response = client.post("/login", data={"email": "gestora@demo.certify.example",
                                            "password": world.DEMO_PASSWORD})
     assert response.status_code == 302

@@ -267,6 +267,7 @@ def celery_worker(app, committed_jobs, monkeypatch):
 
 
 @pytest.mark.committing
+@pytest.mark.broker
 def test_with_a_broker_jobs_run_on_a_celery_worker(app, celery_worker):
     record = enqueue("tests.count_to", upto=5, mail_to="bruno@jobs.test")
     db.session.commit()
@@ -278,6 +279,7 @@ def test_with_a_broker_jobs_run_on_a_celery_worker(app, celery_worker):
 
 
 @pytest.mark.committing
+@pytest.mark.broker
 def test_a_celery_job_that_fails_is_retried_through_the_queue(app, celery_worker, monkeypatch):
     from certify.core import jobs
 

@@ -18,6 +18,9 @@ from PIL import Image
 
 from certify.core.qr import QUIET_ZONE, make_qr, qr_matrix, qr_png, qr_svg
 
+# No query whose result depends on the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 DATA = "eyJyIjoxMjMsImMiOiJhYmNkZWZnaGlqa2xtbm9wIn0.ticket-token_-with-everything"
 JSQR = Path(__file__).resolve().parents[2] / "certify" / "static" / "vendor" / "jsqr" / "jsQR.js"
 FORMAT_MASK = 0b101010000010010  # ISO/IEC 18004, the mask XORed onto the format bits

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from certify.extensions import db
-from tests.conftest import make_app, reset_database
+from tests.conftest import copy_sqlite_world, make_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -20,16 +19,10 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    from certify.demo.builder import build_demo
-
+def live_app(sqlite_demo_world, tmp_path_factory):
+    """A served copy of the demo world, with CSRF on as in production."""
     folder = tmp_path_factory.mktemp("live")
-    app = make_app(f"sqlite:///{folder / 'live.db'}", str(folder), WTF_CSRF_ENABLED=True)
-    reset_database(app)
-    with app.app_context():
-        build_demo(app.config["CONTENT_DIR"])
-        db.session.commit()
-    return app
+    return make_app(copy_sqlite_world(sqlite_demo_world, folder), str(folder), WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,9 @@ from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matr
 from tests.lti.conftest import Launcher
 from tests.lti.test_grades import person_of, run_queued, take_quiz
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 ROLES = ("anonymous", "official", "tutor", "manager")
 
 

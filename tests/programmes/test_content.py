@@ -14,6 +14,9 @@ from certify.programmes.content import load_course_content
 from certify.programmes.content_files import ContentError
 from certify.programmes.models import Module, ModuleKind, Programme
 
+# No query whose result depends on the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 
 @pytest.fixture
 def content_copy(app, tmp_path) -> Path:

@@ -9,6 +9,9 @@ from certify.cohorts.services import create_cohort
 from certify.extensions import db
 from tests.factories import make_person
 
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
+
 
 @pytest.fixture
 def cohort(programme):

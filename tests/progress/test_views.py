@@ -10,17 +10,16 @@ import sqlalchemy as sa
 
 from certify.accounts.models import Person, Role, RoleGrant
 from certify.cohorts.models import Enrolment
-from certify.demo.builder import build_demo
 from certify.extensions import db
 from certify.progress.services import cohort_progress
 from tests.factories import make_person
 
+pytestmark = pytest.mark.demo_world
+
 
 @pytest.fixture
-def demo(app):
-    report = build_demo(app.config["CONTENT_DIR"])
-    db.session.commit()
-    return report
+def app(demo_world):
+    return demo_world.app
 
 
 def person(email: str) -> Person:

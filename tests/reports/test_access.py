@@ -14,6 +14,9 @@ from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matr
 from tests.factories import make_person
 from tests.reports.conftest import make_programme
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 ROLES = ("anonymous", "official", "tutor", "manager", "admin")
 PAGE = (LOGIN, 403, 403, 200, 200)
 ACTION = (LOGIN, 403, 403, 302, 302)

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 
 from certify.cohorts.enrolments import find_enrolment, set_enrolment_status
 from certify.core.jobs import JobStatus, enqueue, run_job
-from certify.demo.builder import build_demo
 from certify.demo.national import PILOT_SIZE
 from certify.extensions import db
 from certify.progress.services import cohort_progress
@@ -34,12 +33,12 @@ def snapshot():
     return facts, tallies
 
 
+pytestmark = pytest.mark.demo_world
+
+
 @pytest.fixture
-def demo(app):
-    """The demo cohort, built with the services people use: every signal was sent."""
-    report = build_demo(app.config["CONTENT_DIR"])
-    db.session.commit()
-    return report
+def app(demo_world):
+    return demo_world.app
 
 
 def test_the_signals_keep_the_read_model_equal_to_a_full_rebuild(demo):

@@ -18,6 +18,9 @@ from certify.reports.models import Allocation, Milestone, Target
 from certify.reports.targets import set_milestone, set_target, target_of
 from tests.reports.conftest import certify_person
 
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
+
 PAGES = ("/reports", "/reports/places", "/reports/places?level=municipality&sort=percent&desc=1",
          "/reports/funnel", "/reports/attendance", "/reports/equity")
 

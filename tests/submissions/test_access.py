@@ -12,6 +12,9 @@ from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matr
 from tests.submissions.conftest import SCORES, TEXTS, grade, pdf_upload, submit
 from tests.submissions.samples import PDF
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 ROLES = ("anonymous", "member", "other_official", "tutor", "other_tutor", "manager")
 
 # (method, URL, body(world) or None, expected status for each of ROLES).

@@ -13,6 +13,9 @@ from certify.submissions.models import GradeStatus, PrototypeSubmission, Submiss
 from tests.submissions.conftest import SCORES, TEXTS, grade, pdf_upload, stored_files, submit
 from tests.submissions.samples import EXE, PDF, SAMPLES, big_pdf
 
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
+
 
 def form_data(**changes) -> dict:
     return {**TEXTS, **changes}

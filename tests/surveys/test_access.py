@@ -6,6 +6,9 @@ import pytest
 
 from tests.access_matrix import LOGIN, assert_access, assert_matrix_covers, matrix_ids, request_as
 
+# Who may see what is decided in Python, not by the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 ROLES = ("anonymous", "official", "other_official", "tutor", "other_tutor", "manager")
 ANSWERS = {"overall": 5, "content": 4}
 

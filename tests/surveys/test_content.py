@@ -14,6 +14,9 @@ from certify.programmes.content_files import ContentError
 from certify.programmes.models import Programme
 from certify.surveys.models import ItemKind, SurveyItem, SurveyTemplate
 
+# No query whose result depends on the database: SQLite only.
+pytestmark = pytest.mark.one_database
+
 SURVEY = "course_content/surveys/satisfaction.yaml"
 
 SMALL = """\

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from certify.accounts.models import Role
@@ -16,6 +17,9 @@ from certify.surveys import services
 from certify.surveys.models import SurveyResponse
 from tests.factories import enrol, make_person
 from tests.surveys.conftest import answer, module_survey
+
+# Pages render what the services (tested on both databases) return: SQLite only.
+pytestmark = pytest.mark.one_database
 
 FIVES = {"item_overall": "5", "item_content": "5"}
 
