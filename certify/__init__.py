@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # and ``content`` or ``subscribers`` modules that plug into lower areas (course content
 # parts, signal handlers) when imported.
 AREAS = ("core", "accounts", "programmes", "cohorts", "assessments", "attendance", "surveys",
-         "submissions", "progress", "certificates", "lti", "reports", "home", "demo")
+         "submissions", "progress", "certificates", "lti", "reports", "privacy", "home", "demo")
 
 
 def create_app(config: dict | None = None) -> Flask:
