@@ -97,7 +97,8 @@ def create_person(data: dict):
     municipality = _municipality_or_422(data.pop("municipality_id", None))
     try:
         with unit_of_work():
-            person = services.create_person(municipality=municipality, **data)
+            person = services.create_person(municipality=municipality, actor=current_person(),
+                                            **data)
     except sa.exc.IntegrityError as error:  # a concurrent request took the e-mail first
         raise Conflict(_("%(email)s is already registered.", email=data["email"]),
                        errors={"email": [_("already registered")]}) from error
@@ -147,11 +148,11 @@ def update_person(changes: dict, person_id: int):
         _check_roles_grantable(actor, person.roles, roles)
         if "municipality_id" in changes:
             changes["municipality"] = _municipality_or_422(changes.pop("municipality_id"))
-        services.update_person(person, **changes)
+        services.update_person(person, actor=actor, **changes)
         for role in person.roles - roles:
-            services.revoke_role(person, role)
+            services.revoke_role(person, role, actor=actor)
         for role in roles - person.roles:
-            services.grant_role(person, role)
+            services.grant_role(person, role, actor=actor)
     return person
 
 

@@ -27,6 +27,7 @@ from certify.accounts.models import (
 )
 from certify.accounts.passwords import check_password
 from certify.config import LOCALES
+from certify.core import audit
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict, NotFound, ValidationError
 from certify.extensions import db
@@ -78,8 +79,10 @@ def create_person(*, email: str, given_names: str, family_names: str,
                   municipality: Municipality | None = None, position: str | None = None,
                   gender: Gender | str | None = None, birth_year: int | None = None,
                   preferred_locale: str = "es", password: str | None = None,
-                  roles: Iterable[Role | str] = (Role.OFFICIAL,)) -> Person:
-    """Create a person with the given roles; the e-mail must not be in use (any case)."""
+                  roles: Iterable[Role | str] = (Role.OFFICIAL,),
+                  actor: Person | None = None) -> Person:
+    """Create a person with the given roles; the e-mail must not be in use (any case).
+    Audit-logged (``actor`` None: the system, a command or an import)."""
     email = normalise_email(email)
     if find_person_by_email(email) is not None:
         raise Conflict(_("%(email)s is already registered.", email=email),
@@ -99,13 +102,22 @@ def create_person(*, email: str, given_names: str, family_names: str,
         set_password(person, password)
     db.session.add(person)
     for role in roles:
-        grant_role(person, role)
+        _grant(person, Role(role), None)
     db.session.flush()
+    audit.record("person.created", person, actor=actor,
+                 roles=sorted(grant.role.value for grant in person.role_grants))
     return person
 
 
-def update_person(person: Person, **changes) -> Person:
-    """Change a person's details; ``email`` changes are checked for uniqueness."""
+# What the audit log says about a change: which fields, never their values (personal data).
+_AUDITED_FIELDS = ("email", "given_names", "family_names", "municipality", "position", "gender",
+                   "birth_year", "preferred_locale")
+
+
+def update_person(person: Person, *, actor: Person | None = None, **changes) -> Person:
+    """Change a person's details; ``email`` changes are checked for uniqueness. Audit-logged:
+    the fields that changed (not their values), and deactivation or reactivation."""
+    before = {name: getattr(person, name) for name in (*_AUDITED_FIELDS, "active")}
     if "email" in changes:
         email = normalise_email(changes.pop("email"))
         other = find_person_by_email(email)
@@ -124,6 +136,12 @@ def update_person(person: Person, **changes) -> Person:
     for name, value in changes.items():
         setattr(person, name, value)
     db.session.flush()
+    changed = [name for name in _AUDITED_FIELDS if getattr(person, name) != before[name]]
+    if changed:
+        audit.record("person.updated", person, actor=actor, fields=changed)
+    if person.active != before["active"]:
+        audit.record("person.reactivated" if person.active else "person.deactivated", person,
+                     actor=actor)
     return person
 
 
@@ -150,22 +168,35 @@ def authenticate(email: str, password: str) -> Person | None:
     return person
 
 
-def grant_role(person: Person, role: Role | str, programme_id: int | None = None) -> RoleGrant:
-    """Give ``person`` a role (idempotent), optionally only within one programme."""
+def grant_role(person: Person, role: Role | str, programme_id: int | None = None, *,
+               actor: Person | None = None) -> RoleGrant:
+    """Give ``person`` a role (idempotent), optionally only within one programme;
+    a new grant is audit-logged."""
     role = Role(role)
     for grant in person.role_grants:
         if grant.role is role and grant.programme_id == programme_id:
             return grant
-    grant = RoleGrant(role=role, programme_id=programme_id)
-    person.role_grants.append(grant)
+    grant = _grant(person, role, programme_id)
     db.session.flush()
+    audit.record("role.granted", person, actor=actor, role=role.value, programme_id=programme_id)
     return grant
 
 
-def revoke_role(person: Person, role: Role | str) -> None:
+def _grant(person: Person, role: Role, programme_id: int | None) -> RoleGrant:
+    grant = RoleGrant(role=role, programme_id=programme_id)
+    person.role_grants.append(grant)
+    return grant
+
+
+def revoke_role(person: Person, role: Role | str, *, actor: Person | None = None) -> None:
+    """Take a role away (every programme's grant of it); audit-logged if they held it."""
     role = Role(role)
+    held = [grant for grant in person.role_grants if grant.role is role]
+    if not held:
+        return
     person.role_grants[:] = [grant for grant in person.role_grants if grant.role is not role]
     db.session.flush()
+    audit.record("role.revoked", person, actor=actor, role=role.value)
 
 
 def people_query(*, search: str | None = None, role: Role | str | None = None,
@@ -289,6 +320,8 @@ def issue_api_token(person: Person, name: str, *, expires_in_days: int | None = 
     )
     db.session.add(token)
     db.session.flush()
+    audit.record("api_token.created", token, actor=person, name=token.name,
+                 person_id=person.id, expires_at=token.expires_at)
     return token, plaintext
 
 
@@ -309,7 +342,10 @@ def tokens_of(person: Person) -> list[ApiToken]:
     ))
 
 
-def revoke_api_token(token: ApiToken) -> None:
+def revoke_api_token(token: ApiToken, *, actor: Person | None = None) -> None:
+    """Revoke the token (idempotent); audit-logged."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
+        audit.record("api_token.revoked", token, actor=actor, name=token.name,
+                     person_id=token.person_id)

@@ -102,7 +102,8 @@ def account():
     preferences = PreferencesForm(prefix="prefs", obj=person)
     password = PasswordForm(prefix="pw")
     if request.method == "POST" and "prefs-preferred_locale" in request.form and preferences.validate():
-        services.update_person(person, preferred_locale=preferences.preferred_locale.data)
+        services.update_person(person, actor=person,
+                               preferred_locale=preferences.preferred_locale.data)
         db.session.commit()
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("accounts.account"))
@@ -144,7 +145,7 @@ def revoke_token(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.person_id != current_person().id:
         raise NotFound(_("There is no such token."))
-    services.revoke_api_token(token)
+    services.revoke_api_token(token, actor=current_person())
     db.session.commit()
     flash(_("The token was revoked."), "success")
     return redirect(url_for("accounts.tokens"))
@@ -179,7 +180,7 @@ def new_person():
     if form.validate_on_submit():
         try:
             person = services.create_person(roles=_grantable_roles(form.roles.data),
-                                            **_person_fields(form))
+                                            actor=current_person(), **_person_fields(form))
         except DomainError as error:
             attach_or_flash(form, error)
         else:
@@ -203,12 +204,13 @@ def person(person_id: int):
         form.gender.data = person.gender.value if person.gender else ""
     if form.validate_on_submit():
         try:
-            services.update_person(person, **_person_fields(form))
+            actor = current_person()
+            services.update_person(person, actor=actor, **_person_fields(form))
             wanted = set(_grantable_roles(form.roles.data))
             for role in set(Role) - wanted:
-                services.revoke_role(person, role)
+                services.revoke_role(person, role, actor=actor)
             for role in wanted:
-                services.grant_role(person, role)
+                services.grant_role(person, role, actor=actor)
         except DomainError as error:
             db.session.rollback()
             attach_or_flash(form, error)

@@ -13,6 +13,7 @@ from certify.accounts.models import Person
 from certify.certificates.bulk import progress_listener
 from certify.certificates.issuing import get_by_serial, revoke, verify
 from certify.cohorts.services import get_cohort
+from certify.core import audit
 from certify.core.cli import transactional_command
 from certify.core.errors import DomainError
 from certify.core.job_runners import run_and_deliver
@@ -47,10 +48,13 @@ def generate_command(algorithm: str):
 @keys_cli.command("rotate")
 @click.option("--algorithm", type=ALGORITHM_CHOICE, default="all", show_default=True)
 @with_appcontext
+@transactional_command
 def rotate_command(algorithm: str):
     """Create new signing keys and sign with them from now on; earlier keys stay published."""
     for name in _algorithms(algorithm):
         kid = rotate_key(name)
+        audit.record_about("signing_key.rotated", "SigningKey", 0, actor=None, kid=kid,
+                           algorithm=name)
         click.echo(f"{name} signing key {kid} is now current.")
     click.echo("Every earlier key stays in /.well-known/jwks.json, so existing certificates "
                "keep verifying.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -30,11 +31,52 @@ class AuditEvent(Base):
 def record(action: str, subject: object, *, actor: object | None, reason: str = "",
            **details) -> AuditEvent:
     """Append an event about ``subject`` (any model with an ``id``) by ``actor`` (a person)."""
-    event = AuditEvent(action=action, subject_type=type(subject).__name__, subject_id=subject.id,
-                       actor_id=getattr(actor, "id", None), reason=reason, details=details)
+    return record_about(action, type(subject).__name__, subject.id, actor=actor, reason=reason,
+                        **details)
+
+
+def record_about(action: str, subject_type: str, subject_id: int, *, actor: object | None,
+                 reason: str = "", **details) -> AuditEvent:
+    """Append an event about something that is not a row (a key file: ``subject_id`` 0)."""
+    event = AuditEvent(action=action, subject_type=subject_type, subject_id=subject_id,
+                       actor_id=getattr(actor, "id", None), reason=reason,
+                       # Dates and the like as text: the column is JSON.
+                       details=json.loads(json.dumps(details, default=str)))
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def events_query(*, action: str | None = None, subject_type: str | None = None,
+                 subject_id: int | None = None, actor_id: int | None = None,
+                 involving_person_id: int | None = None, since: datetime | None = None,
+                 until: datetime | None = None) -> sa.Select:
+    """Events, newest first, filtered by whichever of the arguments are given
+    (``involving_person_id``: the person acted, or the event is about them)."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if subject_type:
+        query = query.where(AuditEvent.subject_type == subject_type)
+    if subject_id is not None:
+        query = query.where(AuditEvent.subject_id == subject_id)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if involving_person_id is not None:
+        query = query.where(sa.or_(
+            AuditEvent.actor_id == involving_person_id,
+            sa.and_(AuditEvent.subject_type == "Person",
+                    AuditEvent.subject_id == involving_person_id)))
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
+    return query
+
+
+def recorded_values(column: sa.orm.InstrumentedAttribute) -> list[str]:
+    """Every action (or subject type) the log holds, for a filter's choices."""
+    return list(db.session.scalars(sa.select(column).distinct().order_by(column)))
 
 
 def history(subject: object) -> list[AuditEvent]:

@@ -73,7 +73,7 @@ def _save(platform: LtiPlatform | None, form: PlatformForm):
     values = form.values()
     values["programme"] = db.session.get(Programme, form.programme_id.data or 0)
     try:
-        saved = platforms.save_platform(platform, **values)
+        saved = platforms.save_platform(platform, actor=current_person(), **values)
     except DomainError as error:
         db.session.rollback()
         attach_or_flash(form, error)

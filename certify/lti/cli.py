@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from certify.cohorts.models import Cohort
+from certify.core import audit
 from certify.core.cli import transactional_command
 from certify.core.errors import NotFound, ValidationError
 from certify.extensions import db
@@ -119,9 +120,12 @@ def invite_command():
 
 @lti_cli.command("rotate-keys")
 @with_appcontext
+@transactional_command
 def rotate_keys_command():
     """Make a new signing key; the previous ones stay published at /lti/jwks for a while."""
     key, retired = rotate_keys()
+    audit.record_about("lti_keys.rotated", "LtiToolKey", 0, actor=None, kid=key.kid,
+                       retired=list(retired))
     click.echo(f"New signing key {key.kid}.")
     if retired:
         click.echo(f"No longer published: {', '.join(retired)}.")

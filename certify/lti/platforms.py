@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from certify.accounts.models import Person
 from certify.cohorts.models import Cohort
+from certify.core import audit
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict, NotFound, ValidationError
 from certify.extensions import db
@@ -185,7 +186,8 @@ def _set_deployments(platform: LtiPlatform, deployment_ids: list[str]) -> None:
                                for value in deployment_ids]
 
 
-def save_platform(platform: LtiPlatform | None = None, **values) -> LtiPlatform:
+def save_platform(platform: LtiPlatform | None = None, *, actor: Person | None = None,
+                  **values) -> LtiPlatform:
     """Create a platform (``platform`` None) or change one; everything is checked first.
 
     ``values``: name, issuer, client_id, auth_login_url, auth_token_url, key_set_url,
@@ -196,6 +198,7 @@ def save_platform(platform: LtiPlatform | None = None, **values) -> LtiPlatform:
     checked = _checked(values)
     _check_unique(checked["issuer"], checked["client_id"],
                   except_id=platform.id if platform else None)
+    action = "lti_platform.created" if platform is None else "lti_platform.changed"
     if platform is None:
         platform = LtiPlatform(registered_by="hand")
         db.session.add(platform)
@@ -206,6 +209,8 @@ def save_platform(platform: LtiPlatform | None = None, **values) -> LtiPlatform:
         setattr(platform, field, checked[field])
     _set_deployments(platform, checked["deployment_ids"])
     db.session.flush()
+    audit.record(action, platform, actor=actor, issuer=platform.issuer,
+                 client_id=platform.client_id, active=platform.active)
     return platform
 
 

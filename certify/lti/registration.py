@@ -21,6 +21,7 @@ import requests
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from certify.core import audit
 from certify.core.clock import utcnow
 from certify.core.errors import ValidationError
 from certify.extensions import db
@@ -186,4 +187,6 @@ def register_with_platform(configuration_url: str, registration_token: str | Non
         platform.deployments.append(LtiDeployment(deployment_id=deployment_id[:255]))
     invite.used_at, invite.platform = now, platform
     db.session.flush()
+    audit.record("lti_platform.registered", platform, actor=invite.created_by,
+                 issuer=platform.issuer, client_id=platform.client_id, invite_id=invite.id)
     return platform

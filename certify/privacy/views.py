@@ -81,3 +81,6 @@ def my_data():
     """Everything certify holds about the signed-in person, as a ZIP."""
     person = current_person()
     return _download(export_person(person, actor=person))
+
+
+from certify.privacy import audit_views  # noqa: E402,F401 - the audit log's routes on this blueprint

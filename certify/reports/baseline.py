@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certify.accounts.models import Gender, Person, Region
+from certify.core import audit
 from certify.core.errors import ValidationError
 from certify.extensions import db
 from certify.reports.models import Baseline
@@ -124,6 +125,7 @@ def set_baseline(dimension: str, shares: dict[str, object], *, source: str,
     row.source = source
     row.updated_by_id = actor.id if actor else None
     db.session.flush()
+    audit.record("baseline.set", row, actor=actor, dimension=dimension, source=source)
     return row
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certify.accounts.models import Person
+from certify.core import audit
 from certify.core.errors import NotFound, ValidationError
 from certify.extensions import db
 from certify.programmes.models import Programme
@@ -109,6 +110,8 @@ def set_target(programme: Programme, *, certified: int, starts_on: date, due_on:
     target.due_on = due_on
     target.updated_by_id = actor.id if actor else None
     db.session.flush()
+    audit.record("target.set", target, actor=actor, programme=programme.code,
+                 certified=certified, starts_on=starts_on, due_on=due_on)
     return target
 
 
