@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from certify.accounts.models import Person
 from certify.accounts.services import find_person_by_email
 from certify.core import audit
 from certify.core.audit import AuditEvent
+from certify.core.csv_export import SafeCsvWriter
 from certify.core.errors import ValidationError
 from certify.extensions import db
 
@@ -121,21 +121,16 @@ def events_csv(filters: AuditFilters, *, actor: Person) -> str:
     events = db.session.scalars(filtered_events(filters)).all()
     people = people_named_in(events)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for event in events:
         who = people.get(event.actor_id)
         writer.writerow([event.id, event.at.isoformat(timespec="seconds"), event.action,
                          action_label(event.action), event.actor_id or "",
                          who.email if who else "", event.subject_type, event.subject_id,
-                         _csv_safe(event.reason),
-                         _csv_safe(json.dumps(event.details or {}, ensure_ascii=False,
-                                              sort_keys=True))])
+                         event.reason,
+                         json.dumps(event.details or {}, ensure_ascii=False, sort_keys=True)])
     audit.record_about("audit.exported", "AuditEvent", 0, actor=actor, rows=len(events),
                        filters=filters.as_dict())
     return buffer.getvalue()
 
-
-def _csv_safe(text: str) -> str:
-    """Keep spreadsheets from running what a reason starts with (=, +, -, @)."""
-    return f"'{text}" if text and text[0] in "=+-@\t\r" else text
