@@ -2,6 +2,8 @@
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = os.environ.get("CERTIFY_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("CERTIFY_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -18,3 +20,20 @@ accesslog = None if os.environ.get("CERTIFY_LOG_FORMAT", "").lower() == "json" e
 errorlog = "-"
 preload_app = True
 wsgi_app = "wsgi:app"
+
+
+# /metrics under several workers: each worker writes its counts to files here and a scrape
+# adds them up (prometheus-client's multiprocess mode). Emptied when the server starts, so
+# counts of a previous run are not added again; a worker that exits is marked dead. The
+# default is one folder per server (its master's pid), so two servers never share one.
+metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR",
+    os.path.join(tempfile.gettempdir(), f"certify-metrics-{os.getpid()}"))
+shutil.rmtree(metrics_dir, ignore_errors=True)
+os.makedirs(metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

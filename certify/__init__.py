@@ -46,12 +46,14 @@ def _init_extensions(app: Flask) -> None:
     from certify.core.db_setup import init_database
     from certify.core.http import register_error_handlers
     from certify.core.i18n import select_locale
+    from certify.core.metrics import init_metrics
     from certify.core.request_log import init_request_log
     from certify.core.security_headers import init_security_headers
     from certify.core.templating import init_templating
     from certify.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
     init_request_log(app)
+    init_metrics(app)
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

@@ -78,6 +78,8 @@ def build_config(instance_path: str) -> dict:
         # Seconds a running job may go without advancing before it is taken for dead and
         # resumed (by certify jobs resume and the scheduler); default 10 minutes.
         "JOBS_STALE_AFTER": _env("JOBS_STALE_AFTER"),
+        # The bearer token a Prometheus scraper sends to /metrics; without one, no /metrics.
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
         "SIGNING_KEYS_DIR": _env("SIGNING_KEYS_DIR", str(Path(instance_path) / "keys")),
         "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "60 per minute"),
         # Without an SMTP server, e-mails are written to the log (development).

@@ -15,6 +15,7 @@ from certify.certificates.serials import MalformedSerial, normalise_serial
 from certify.certificates.tokens import claims_match, read_token, token_matches
 from certify.core.clock import utcnow
 from certify.core.errors import NotFound
+from certify.core.metrics import VERIFICATIONS
 from certify.core.signing import TokenError
 from certify.extensions import db
 
@@ -86,7 +87,15 @@ def verify(serial: str | None, token: str | None = None, *, now: datetime | None
     EXPIRED, VALID. Counts the verification
     on the certificate (``count``); the caller commits. Never raises for any input.
     """
-    now = now or utcnow()
+    verdict = _judge(serial, token, now=now or utcnow(), count=count)
+    if count:
+        VERIFICATIONS.labels(verdict.state.value).inc()  # /metrics, by verdict
+    return verdict
+
+
+def _judge(serial: str | None, token: str | None, *, now: datetime, count: bool
+           ) -> Verification:
+    """The verdict of :func:`verify`."""
     facts = claims = None
     genuine = True  # the token, if any, is ours
     if token:

@@ -35,6 +35,7 @@ class Check:
     detail: str = ""
     # A failing check that is not critical is reported but keeps the instance ready.
     critical: bool = True
+    skipped: bool = False  # nothing to check here (no broker configured)
 
 
 def readiness() -> tuple[bool, list[Check]]:
@@ -52,7 +53,8 @@ def _run(name: str, check: Callable[[], Check]) -> Check:
         result = Check(name, False, f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
                        if str(error) else type(error).__name__)
     elapsed = (time.perf_counter() - started) * 1000
-    return Check(result.name, result.ok, result.detail or f"{elapsed:.0f} ms", result.critical)
+    return Check(result.name, result.ok, result.detail or f"{elapsed:.0f} ms", result.critical,
+                 result.skipped)
 
 
 def check_database() -> Check:
@@ -109,7 +111,7 @@ def check_signing_keys() -> Check:
 def check_broker() -> Check | None:
     url = current_app.config.get("BROKER_URL")
     if not url:
-        return Check("broker", True, "not configured", critical=False)
+        return Check("broker", True, "not configured", critical=False, skipped=True)
     from kombu import Connection
 
     with Connection(url, connect_timeout=BROKER_TIMEOUT_SECONDS) as connection:

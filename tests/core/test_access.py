@@ -18,7 +18,7 @@ PUBLIC_ENDPOINTS = {
     # Platforms reach these without an account; each verifies what it receives (issue 5).
     "lti.login", "lti.launch", "lti.jwks", "lti.register",
     # Load balancers and orchestrators probe these without an account (issue 17).
-    "ops.healthz", "ops.readyz",
+    "ops.healthz", "ops.readyz", "ops.metrics",
 }
 
 

@@ -28,6 +28,13 @@ def test_readyz_checks_what_serving_needs(client):
     assert set(response.json["checks"]) == {"database", "migrations", "signing_keys", "broker",
                                             "disk_space"}
     assert response.json["checks"]["database"] == "ok"
+    assert response.json["checks"]["broker"] == "skipped"  # no broker configured
+
+
+def test_readyz_checks_the_broker_when_there_is_one(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "BROKER_URL", "redis://127.0.0.1:9/0")  # nothing listens
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json["checks"]["broker"] == "failing"
 
 
 def test_readyz_is_503_when_the_schema_is_behind_the_code(client, app_context):
