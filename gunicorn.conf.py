@@ -37,3 +37,16 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    """Warn when the rate limits would be counted apart in each worker: with N workers and
+    in-process counters, an address gets N times its limit. Redis shares one count."""
+    storage = os.environ.get("CERTIFY_RATELIMIT_STORAGE_URL", "")
+    if server.cfg.workers > 1 and not storage.startswith(("redis://", "rediss://",
+                                                          "redis+sentinel://", "redis+cluster://",
+                                                          "memcached://", "mongodb://")):
+        server.log.warning(
+            "%d workers count rate limits apart (in-process storage): each address gets %d "
+            "times its limits. Set CERTIFY_RATELIMIT_STORAGE_URL=redis://host:6379/N to share "
+            "them.", server.cfg.workers, server.cfg.workers)

@@ -13,6 +13,8 @@ import secrets
 from pathlib import Path
 
 LOCALES = ("es", "pt_BR", "en")
+# Rate limit counters in the worker process (certify.core.ratelimit): without a timer thread.
+LOCAL_RATELIMIT_STORAGE = "certify-memory://"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -56,7 +58,10 @@ def build_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _env("SECRET_KEY") or read_or_create_secret(instance_path, "secret_key"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pre-ping (a round trip before every request's first query): connections are
+        # recycled before servers and firewalls drop idle ones, and a dead one fails one
+        # request, after which the pool replaces it.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "BASE_URL": (_env("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
         "CONTENT_DIR": _env("CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "course_content")),
         "BABEL_DEFAULT_LOCALE": "es",
@@ -72,7 +77,9 @@ def build_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(110 * 1024 * 1024))),
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute"),
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
+        # Shared by every worker with Redis (redis://...); in-process counters otherwise,
+        # which gunicorn.conf.py warns about when it starts several workers.
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", LOCAL_RATELIMIT_STORAGE),
         "RATELIMIT_HEADERS_ENABLED": True,
         "BROKER_URL": _env("BROKER_URL"),
         # Seconds a running job may go without advancing before it is taken for dead and
@@ -81,7 +88,11 @@ def build_config(instance_path: str) -> dict:
         # The bearer token a Prometheus scraper sends to /metrics; without one, no /metrics.
         "METRICS_TOKEN": _env("METRICS_TOKEN"),
         "SIGNING_KEYS_DIR": _env("SIGNING_KEYS_DIR", str(Path(instance_path) / "keys")),
-        "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "60 per minute"),
+        # A room of 200 people behind one public address scanning in the same minute, with
+        # reloads; answers that find nothing (mistyped or guessed serials) have their own,
+        # tight limit (certificates.links.verify_miss_limit).
+        "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "600 per minute"),
+        "VERIFY_MISS_RATE_LIMIT": _env("VERIFY_MISS_RATE_LIMIT", "60 per minute"),
         # Without an SMTP server, e-mails are written to the log (development).
         "SMTP_URL": _env("SMTP_URL"),
         "MAIL_FROM": _env("MAIL_FROM"),  # default: no-reply@ the BASE_URL's host

@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from certify.core import ratelimit  # noqa: F401 - registers the certify-memory:// storage
 from certify.core.rest import CertifyApi
 from certify.db import Base
 

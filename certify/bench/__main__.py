@@ -12,6 +12,7 @@ import sys
 BENCHMARKS = {
     "issuance": "certify.bench.issuance",  # certificates: batched vs one call each, end to end
     "lti": "certify.bench.lti",  # LTI launch handling, against the test platform
+    "verify": "certify.bench.verify",  # public verification under load, against bare Flask
     "qr": "certify.bench.qr",  # the QR token: each candidate encoding's length and QR version
     "reports": "certify.bench.reports",  # the national dashboard at 100,000 officials
 }

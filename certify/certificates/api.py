@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from certify.accounts.access import current_person, public, require_role
 from certify.accounts.models import Person, Role
 from certify.attendance.models import InPersonSession
+from certify.certificates.facts_cache import cached_answer
 from certify.certificates.issuing import (
     Verification,
     VerificationState,
@@ -26,7 +27,13 @@ from certify.certificates.issuing import (
     revoke,
     verify,
 )
-from certify.certificates.links import base_url, verification_url, verify_limit
+from certify.certificates.links import (
+    base_url,
+    is_miss,
+    verification_url,
+    verify_limit,
+    verify_miss_limit,
+)
 from certify.certificates.models import Certificate
 from certify.certificates.openbadges import MEDIA_TYPE, open_badge_credential, signed_open_badge
 from certify.certificates.register import can_see_certificate, certificates_query
@@ -47,7 +54,6 @@ from certify.core.errors import DomainError, NotFound, ValidationError
 from certify.core.http import handle_domain_error, paginate_api
 from certify.core.i18n import localized
 from certify.core.rest import unit_of_work
-from certify.core.transactions import writes_on_read
 from certify.extensions import db, limiter
 
 blp = Blueprint("certificates_api", __name__, url_prefix="/api/v1",
@@ -112,9 +118,11 @@ def _visible(serial: str) -> Certificate:
 # --- public verification -----------------------------------------------------------------------
 
 def _verdict_body(verdict: Verification) -> dict:
+    certificate = verdict.certificate
     return {"state": verdict.state, "valid": verdict.valid, "serial": verdict.serial,
             "token_checked": verdict.token_checked, "checked_at": verdict.checked_at,
-            "certificate": facts(verdict.certificate)}
+            "certificate": cached_answer(certificate, "json", lambda: facts(certificate))
+            if certificate is not None else None}
 
 
 @blp.route("/verify/<serial>", methods=["GET"], tags=["verification"])
@@ -128,8 +136,8 @@ def _verdict_body(verdict: Verification) -> dict:
                                                                "this address; wait a minute.")
 @blp.doc(security=[])
 @public
-@writes_on_read  # the verification count, committed whatever the verdict
 @limiter.limit(verify_limit)
+@limiter.limit(verify_miss_limit, deduct_when=is_miss)
 def verify_certificate(args: dict, serial: str):
     """Verify a certificate (no account needed): VALID, REVOKED or EXPIRED, with its facts.
 

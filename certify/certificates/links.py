@@ -10,8 +10,20 @@ from certify.certificates.models import Certificate
 
 
 def verify_limit() -> str:
-    """How often one address may verify (page and API each): ``VERIFY_RATE_LIMIT``."""
-    return current_app.config.get("VERIFY_RATE_LIMIT", "60 per minute")
+    """How often one address may verify (page and API each): ``VERIFY_RATE_LIMIT``, enough
+    for a room of 200 people behind one public address scanning in the same minute."""
+    return current_app.config.get("VERIFY_RATE_LIMIT", "600 per minute")
+
+
+def verify_miss_limit() -> str:
+    """How many verifications that find nothing (400, 404) one address may make:
+    ``VERIFY_MISS_RATE_LIMIT``. Past it the address waits, whatever it asks: what stops
+    serials being enumerated (the check character already refuses 31 guesses in 32)."""
+    return current_app.config.get("VERIFY_MISS_RATE_LIMIT", "60 per minute")
+
+
+def is_miss(response) -> bool:
+    return response.status_code in {400, 404}
 
 
 def base_url() -> str:

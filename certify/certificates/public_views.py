@@ -5,21 +5,28 @@ Registered on the area's blueprint (``certificates.views.blp``).
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Response,
     abort,
+    current_app,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
+from markupsafe import Markup
 
 from certify.accounts.access import public
+from certify.certificates.counting import flush_if_due, pending_count
+from certify.certificates.facts_cache import cached_answer
 from certify.certificates.forms import VerifyForm
 from certify.certificates.issuers import issuer_profile_document
 from certify.certificates.issuing import VerificationState, verify
-from certify.certificates.links import verify_limit
+from certify.certificates.links import is_miss, verify_limit, verify_miss_limit
 from certify.certificates.openbadges import MEDIA_TYPE
 from certify.certificates.qr_token import looks_like_qr_token
 from certify.certificates.serials import MalformedSerial, normalise_serial
@@ -31,7 +38,6 @@ from certify.certificates.status_list import (
 from certify.certificates.views import blp
 from certify.core.errors import NotFound
 from certify.core.keyring import KID_PATTERN, jwks, public_jwk, public_keys
-from certify.core.transactions import writes_on_read
 from certify.extensions import limiter
 from certify.programmes.services import get_programme_by_code
 
@@ -60,8 +66,8 @@ def verify_form():
 
 @blp.get("/v/<serial>")
 @public
-@writes_on_read  # the verification count, committed whatever the verdict
 @limiter.limit(verify_limit)
+@limiter.limit(verify_miss_limit, deduct_when=is_miss)
 def verify_page(serial: str):
     """VALID, REVOKED, EXPIRED, NOT FOUND or INVALID SIGNATURE, at a glance.
 
@@ -85,11 +91,32 @@ def verify_page(serial: str):
     if verdict.state is VerificationState.MALFORMED:
         form.serial.errors = [verdict.message]
     response = Response(render_template("certificates/verify.html", verdict=verdict, form=form,
-                                        State=VerificationState),
+                                        State=VerificationState,
+                                        facts_html=_facts_html(verdict)),
                         PAGE_STATUS.get(verdict.state, 200))
     response.headers["Cache-Control"] = "no-store"  # a revocation must show at once
     response.headers["Referrer-Policy"] = "no-referrer"  # the token stays on this page
     return response
+
+
+@blp.after_app_request
+def _write_counts_once_sent(response: Response) -> Response:
+    """Verification counts are written after a response has gone (certificates.counting)."""
+    if pending_count():
+        response.call_on_close(partial(flush_if_due, current_app._get_current_object()))
+    return response
+
+
+def _facts_html(verdict) -> Markup | None:
+    """The certificate's facts as the page shows them, rendered once per certificate, language
+    and state; a record that fails its own signature is rendered as it now reads."""
+    certificate = verdict.certificate
+    if certificate is None:
+        return None
+    render = get_template_attribute("certificates/_macros.html", "facts")
+    if verdict.state is VerificationState.INVALID_SIGNATURE:
+        return render(certificate)
+    return cached_answer(certificate, "page", lambda: render(certificate))
 
 
 def _public_json(body, *, status: int = 200, mimetype: str = "application/json") -> Response:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from certify.certificates.models import Certificate, CertificateKind
 from certify.certificates.qr_token import (
@@ -84,7 +85,19 @@ def _facts_of_jws(header: dict, payload: dict) -> TokenFacts:
 
 def read_token(token: object) -> tuple[TokenFacts, dict]:
     """``(facts, claims)`` of a token of either version, once its signature is checked
-    against the published keys; ``TokenError`` when it cannot be trusted."""
+    against the published keys; ``TokenError`` when it cannot be trusted.
+
+    Genuine tokens are remembered (a token's content never changes, and published keys
+    are never withdrawn), so a crowd verifying the same certificates costs one signature
+    check each; the claims returned are shared: compare them, never change them.
+    """
+    if not isinstance(token, str):
+        raise MalformedToken("not text")
+    return _read_genuine(token)
+
+
+@lru_cache(maxsize=8192)
+def _read_genuine(token: str) -> tuple[TokenFacts, dict]:
     if looks_like_qr_token(token):
         claims, facts = read_qr_token(token)
         return facts, claims

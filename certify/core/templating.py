@@ -18,6 +18,14 @@ def _url_with_page(page: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+def _url_with_language(code: str) -> str:
+    """This page in language ``code`` (``?lang=``), for pages without the language form."""
+    args = dict(request.view_args or {})
+    args.update(request.args.to_dict())
+    args["lang"] = code
+    return url_for(request.endpoint, **args)
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         localized=localized,
@@ -26,7 +34,8 @@ def init_templating(app: Flask) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_decimal(value) if value is not None else "",
     )
-    app.jinja_env.globals.update(url_with_page=_url_with_page, LANGUAGE_NAMES=LANGUAGE_NAMES)
+    app.jinja_env.globals.update(url_with_page=_url_with_page, url_with_language=_url_with_language,
+                                 LANGUAGE_NAMES=LANGUAGE_NAMES)
 
     @app.context_processor
     def _locale_context():

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from certify.accounts.models import Role
+from certify.certificates.counting import forget_pending_counts
 from certify.certificates.issuing import issue_programme_certificate
 from certify.cohorts.enrolments import enrol
 from certify.cohorts.services import create_cohort
@@ -17,6 +18,15 @@ from certify.programmes.models import Module, ModuleKind, Programme
 from tests.factories import make_person
 
 T0 = datetime(2026, 12, 11, 18, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_counts_left_from_other_tests():
+    """Verification counts wait in the process (certificates.counting); a rolled-back test's
+    certificate ids come back in the next test, so its counts must not."""
+    forget_pending_counts()
+    yield
+    forget_pending_counts()
 
 
 def make_certificate_programme(code: str = "CRT", **rules) -> Programme:

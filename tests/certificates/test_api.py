@@ -26,7 +26,8 @@ def test_the_register_lists_and_filters_with_pagination(client, bearer, world, i
     assert [row["serial"] for row in found.get_json()] == [others[0].serial]
     mine = client.get(f"/api/v1/certificates?person_id={world.holder.id}", headers=headers)
     (row,) = mine.get_json()
-    assert row["serial"] == issued.serial and row["verification_url"].endswith(f"/v/{issued.qr_token}")
+    assert row["serial"] == issued.serial
+    assert row["verification_url"].endswith(f"/v/{issued.qr_token}")
     assert row["credential_url"].endswith(f"/certificates/{issued.serial}/credential")
     assert_house_error(client.get("/api/v1/certificates?status=lost", headers=headers), 422)
 

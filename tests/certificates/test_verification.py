@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
+from certify.certificates.counting import flush_verification_counts
 from certify.certificates.issuing import issue_programme_certificate, revoke, verify
 from certify.certificates.models import Certificate
 from certify.certificates.serials import ALPHABET
@@ -78,6 +79,9 @@ def test_verifications_are_counted_without_keeping_visitor_data(client, issued):
     for _ in range(3):
         client.get(f"/v/{issued.serial}", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     client.get(f"/api/v1/verify/{issued.serial}")
+    db.session.expire_all()
+    assert db.session.get(Certificate, issued.id).verification_count == 0  # not on the way
+    assert flush_verification_counts() == 4  # after the responses: in one transaction
     db.session.expire_all()
     assert db.session.get(Certificate, issued.id).verification_count == 4
     rows = db.session.execute(sa.select(Certificate.__table__)).mappings().all()

@@ -1,0 +1,140 @@
+"""The verification path under a crowd: read-only, answers cached per certificate, language and
+state, counts written after the responses, rate limits shared by workers and fit for a room."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from certify.certificates.counting import flush_if_due, pending_count
+from certify.certificates.issuing import reissue, revoke
+from certify.certificates.models import Certificate
+from certify.core.ratelimit import ProcessMemoryStorage
+from certify.extensions import db
+from tests.conftest import make_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_verification_reads_once_and_writes_nothing(app, client, issued):
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    page, api = f"/v/{issued.qr_token}", f"/api/v1/verify/{issued.serial}?t={issued.qr_token}"
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(page).status_code == 200
+        assert client.get(api).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    reads = [statement for statement in statements if statement.startswith("SELECT")]
+    assert len(reads) == 2 and all("FROM certificate" in read for read in reads), \
+        [read[-60:] for read in reads]
+    assert not any(statement.startswith(("UPDATE", "INSERT", "DELETE")) for statement in statements)
+    assert pending_count() == 2
+
+
+def test_counts_are_written_once_the_response_is_sent(app, client, issued):
+    from certify.certificates import counting
+
+    counting._last_flush = time.monotonic()
+    response = client.get(f"/v/{issued.qr_token}")
+    assert pending_count() == 1
+    flush_if_due(app)  # within the second: not yet
+    assert pending_count() == 1
+    counting._last_flush -= counting.FLUSH_EVERY_SECONDS  # a second later
+    response.close()  # what the server does once the bytes are sent
+    assert pending_count() == 0
+    db.session.expire_all()
+    assert db.session.get(Certificate, issued.id).verification_count == 1
+
+
+def test_revoking_and_reissuing_change_the_cached_answers(client, world, issued):
+    page, api = f"/v/{issued.qr_token}?lang=en", f"/api/v1/verify/{issued.serial}?lang=en"
+    assert "Valid" in client.get(page).text
+    assert client.get(api).get_json()["certificate"]["revoked_at"] is None
+    revoke(issued, reason="Datos erróneos", actor=world.manager)
+    db.session.flush()
+    assert "Revoked" in client.get(page).text
+    assert client.get(api).get_json()["certificate"]["revoked_at"] is not None
+
+
+def test_the_reissued_certificates_link_is_a_link(client, world, issued):
+    replacement = reissue(issued, reason="Nombre corregido", actor=world.manager)
+    db.session.flush()
+    html = client.get(f"/v/{issued.serial}?lang=en").text
+    link = f'<a href="/v/{replacement.serial}"><code>{replacement.serial}</code></a>'
+    assert link in html and "&lt;a href" not in html
+
+
+def test_the_public_page_is_lean(client, issued):
+    response = client.get(f"/v/{issued.qr_token}?lang=en")
+    assert "Set-Cookie" not in response.headers  # no session started for a visitor
+    html = response.text
+    assert "csrf_token" not in html and "/logout" not in html
+    assert f'href="/v/{issued.qr_token}?lang=pt_BR"' in html  # languages are plain links
+
+
+def test_in_process_rate_limit_counters_start_no_thread():
+    storage = ProcessMemoryStorage()
+    before = threading.active_count()
+    assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.get("k") == 3 and storage.get_expiry("k") > 0
+    assert storage.incr("short", 0) == 1 and storage.get("short") == 0  # expired at once
+    storage.clear("k")
+    assert storage.get("k") == 0 and threading.active_count() == before
+
+
+def test_a_room_behind_one_address_is_served_but_guessing_is_stopped(app, tmp_path, issued):
+    limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path),
+                       RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="certify-memory://",
+                       SIGNING_KEYS_DIR=app.config["SIGNING_KEYS_DIR"])
+    client = limited.test_client()
+    assert limited.config["VERIFY_RATE_LIMIT"] == "600 per minute"
+    # 200 people scanning (a few twice) from one public address: all answered.
+    statuses = {client.get(f"/v/{issued.serial}").status_code for _ in range(250)}
+    assert statuses == {200}
+    # Someone trying serials: stopped after the limit on answers that find nothing.
+    misses = [client.get("/api/v1/verify/0000-0000-0000").status_code for _ in range(61)]
+    assert misses == [404] * 60 + [429]
+
+
+@pytest.mark.skipif(not os.environ.get("CERTIFY_TEST_REDIS_URL"),
+                    reason="needs CERTIFY_TEST_REDIS_URL")
+def test_workers_share_their_limits_through_redis(app, tmp_path, issued):
+    import redis
+
+    url = os.environ["CERTIFY_TEST_REDIS_URL"]
+    redis.Redis.from_url(url).flushdb()
+    workers = [make_app(app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path / str(n)),
+                        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
+                        VERIFY_RATE_LIMIT="4 per minute",
+                        SIGNING_KEYS_DIR=app.config["SIGNING_KEYS_DIR"]) for n in range(2)]
+    clients = [worker.test_client() for worker in workers]
+    statuses = [clients[n % 2].get(f"/v/{issued.serial}").status_code for n in range(5)]
+    assert statuses == [200] * 4 + [429]  # one count for both, not 4 each
+    redis.Redis.from_url(url).flushdb()
+
+
+@pytest.mark.parametrize(("workers", "storage", "warned"), [
+    (2, "", True), (2, "certify-memory://", True), (2, "redis://127.0.0.1:6379/1", False),
+    (1, "", False)])
+def test_gunicorn_warns_when_workers_count_limits_apart(monkeypatch, workers, storage, warned):
+    monkeypatch.setenv("CERTIFY_RATELIMIT_STORAGE_URL", storage)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    messages = []
+    server = SimpleNamespace(cfg=SimpleNamespace(workers=workers),
+                             log=SimpleNamespace(warning=lambda *args: messages.append(args)))
+    settings["when_ready"](server)
+    assert bool(messages) is warned
+    if warned:
+        assert "CERTIFY_RATELIMIT_STORAGE_URL" in messages[0][0]
