@@ -128,8 +128,10 @@ def test_workers_share_their_limits_through_redis(app, tmp_path, issued):
 @pytest.mark.parametrize(("workers", "storage", "warned"), [
     (2, "", True), (2, "certify-memory://", True), (2, "redis://127.0.0.1:6379/1", False),
     (1, "", False)])
-def test_gunicorn_warns_when_workers_count_limits_apart(monkeypatch, workers, storage, warned):
+def test_gunicorn_warns_when_workers_count_limits_apart(monkeypatch, tmp_path, workers, storage,
+                                                        warned):
     monkeypatch.setenv("CERTIFY_RATELIMIT_STORAGE_URL", storage)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # the file prepares it
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     messages = []
     server = SimpleNamespace(cfg=SimpleNamespace(workers=workers),
