@@ -34,7 +34,6 @@ from multiprocessing import get_context
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from certify.accounts.models import Person
@@ -46,6 +45,7 @@ from certify.cohorts.services import get_cohort
 from certify.core.clock import utcnow
 from certify.core.jobs import Job, job
 from certify.extensions import db
+from certify.progress.eligibility import describe_reason
 
 BATCH_SIZE = 100
 MAX_LISTED = 100  # people listed by name among the not eligible; the rest are counted
@@ -63,14 +63,32 @@ class IssueSummary:
     already: int = 0
     not_eligible: int = 0
     rendered: int = 0
-    reasons: Counter = field(default_factory=Counter)  # reason -> how many people
+    # Reasons are stored as codes and parameters (progress.eligibility.describe_reason puts
+    # them in words), so the job's page reads in the language of whoever opens it.
+    reasons: Counter = field(default_factory=Counter)  # sorted reason items -> how many people
     not_eligible_people: list[dict] = field(default_factory=list)  # the first MAX_LISTED
 
     def as_result(self) -> dict:
         return {"issued": self.issued, "already": self.already,
                 "not_eligible": self.not_eligible, "rendered": self.rendered,
-                "reasons": dict(self.reasons.most_common()),
+                "reasons": [{"reason": dict(reason), "count": count}
+                            for reason, count in self.reasons.most_common()],
                 "not_eligible_people": self.not_eligible_people}
+
+
+def described_reasons(result: dict) -> dict:
+    """A cohort issuance's reasons for "not eligible", in the reader's language: stored as
+    codes (earlier jobs stored sentences, as a {sentence: count} mapping)."""
+    reasons = result.get("reasons") or []
+    counted = reasons.items() if isinstance(reasons, dict) else \
+        [(item["reason"], item["count"]) for item in reasons]
+    return {
+        "reason_counts": [(describe_reason(reason), count) for reason, count in counted],
+        "not_eligible_people": [
+            {"name": person.get("name", ""),
+             "reasons": [describe_reason(reason) for reason in person.get("reasons", [])]}
+            for person in result.get("not_eligible_people") or []],
+    }
 
 
 @job("issue_cohort_certificates", title=_l("Issuing the certificates of a cohort"))
@@ -94,7 +112,7 @@ def issue_cohort(cohort: Cohort, *, actor: Person | None, since: datetime | None
     with _loaded_state_kept():
         rows = cohort_certificates(cohort)
         summary = IssueSummary()
-        to_issue, to_render = _sort_out(rows, summary, since=since, actor=actor)
+        to_issue, to_render = _sort_out(rows, summary, since=since)
         total = len(to_issue) + len(to_render)
         progress = _Progress(job, total, summary)
         with batch_renderer(processes, total, batch_size) as renderer:
@@ -120,34 +138,30 @@ def _loaded_state_kept():
 
 
 def _sort_out(rows: Sequence[CohortCertificateRow], summary: IssueSummary, *,
-              since: datetime | None, actor: Person | None
-              ) -> tuple[list[CohortCertificateRow], list[Certificate]]:
+              since: datetime | None) -> tuple[list[CohortCertificateRow], list[Certificate]]:
     """Who needs a certificate, which certificates need a PDF; counts the rest."""
     to_issue, to_render = [], []
-    # Reasons in the language of whoever started it: they read them on the job's page.
-    with force_locale(actor.preferred_locale if actor else
-                      current_app.config["BABEL_DEFAULT_LOCALE"]):
-        for row in rows:
-            certificate, verdict = row.certificate, row.progress.eligibility
-            if certificate is not None:
-                # created_at, not issued_at: the issue date is kept to the second, and a
-                # job queued within the same second as the last one must not count its work.
-                if since is not None and certificate.created_at >= since:
-                    summary.issued += 1
-                else:
-                    summary.already += 1
-                if not certificate.pdf_path:
-                    to_render.append(certificate)
-            elif verdict.eligible:
-                to_issue.append(row)
+    for row in rows:
+        certificate, verdict = row.certificate, row.progress.eligibility
+        if certificate is not None:
+            # created_at, not issued_at: the issue date is kept to the second, and a
+            # job queued within the same second as the last one must not count its work.
+            if since is not None and certificate.created_at >= since:
+                summary.issued += 1
             else:
-                reasons = verdict.reasons
-                summary.not_eligible += 1
-                summary.reasons.update(reasons)
-                if len(summary.not_eligible_people) < MAX_LISTED:
-                    summary.not_eligible_people.append(
-                        {"person_id": row.person.id, "name": row.person.full_name,
-                         "reasons": reasons})
+                summary.already += 1
+            if not certificate.pdf_path:
+                to_render.append(certificate)
+        elif verdict.eligible:
+            to_issue.append(row)
+        else:
+            reasons = verdict.reason_codes
+            summary.not_eligible += 1
+            summary.reasons.update(tuple(sorted(reason.items())) for reason in reasons)
+            if len(summary.not_eligible_people) < MAX_LISTED:
+                summary.not_eligible_people.append(
+                    {"person_id": row.person.id, "name": row.person.full_name,
+                     "reasons": reasons})
     return to_issue, to_render
 
 

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from certify.accounts.models import Person
-from certify.certificates.bulk import progress_listener
+from certify.certificates.bulk import described_reasons, progress_listener
 from certify.certificates.issuing import get_by_serial, revoke, verify
 from certify.cohorts.services import get_cohort
 from certify.core import audit
@@ -175,7 +175,7 @@ def _echo_summary(record: Job) -> None:
     click.echo(f"Issued: {result.get('issued', 0)}. Already had one: {result.get('already', 0)}. "
                f"Not eligible: {result.get('not_eligible', 0)}. "
                f"PDFs created: {result.get('rendered', 0)}.")
-    for reason, count in (result.get("reasons") or {}).items():
+    for reason, count in described_reasons(result)["reason_counts"]:
         click.echo(f"  {count} × {reason}")
     if record.status is not JobStatus.SUCCEEDED:
         click.secho(f"The job is {record.status.value}: {record.error or ''}".strip(), fg="red",

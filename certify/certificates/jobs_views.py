@@ -13,9 +13,9 @@ from marshmallow import Schema, fields
 
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Person, Role
-from certify.certificates import bulk  # noqa: F401 - registers the job
 from certify.certificates.api import blp as api_blp
 from certify.certificates.api import documents_errors
+from certify.certificates.bulk import described_reasons  # importing it registers the job
 from certify.certificates.views import blp
 from certify.cohorts.services import get_cohort
 from certify.core.errors import NotFound
@@ -62,8 +62,11 @@ def job_status(job_id: int):
     if record.name == "issue_cohort_certificates":
         cohort_id = (record.payload or {}).get("cohort_id")
         cohort = _cohort_or_none(cohort_id)
-    return render_template("jobs/status.html", job=record, summary=job_summary(record),
-                           starter=starter, cohort=cohort, state_labels=_state_labels())
+    summary = job_summary(record)
+    return render_template("jobs/status.html", job=record, summary=summary,
+                           starter=starter, cohort=cohort, state_labels=_state_labels(),
+                           **described_reasons(summary["result"] or {}))
+
 
 
 def _state_labels() -> dict[str, str]:

@@ -41,7 +41,12 @@ class Requirement:
 
     def describe(self) -> str:
         """The requirement in plain words, in the current language."""
-        return _describe(self)
+        return describe_reason(self.reason())
+
+    def reason(self) -> dict:
+        """The requirement as a code and its parameters, to store (e.g. in a job's result)
+        and put in words when read, in the reader's language: see :func:`describe_reason`."""
+        return _reason(self)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,11 @@ class Eligibility:
     @property
     def reasons(self) -> list[str]:
         return [requirement.describe() for requirement in self.missing]
+
+    @property
+    def reason_codes(self) -> list[dict]:
+        """What is missing, as codes to store; :func:`describe_reason` reads them out."""
+        return [requirement.reason() for requirement in self.missing]
 
 
 def decide(programme: Programme, facts: PersonFacts) -> Eligibility:
@@ -92,33 +102,60 @@ def decide(programme: Programme, facts: PersonFacts) -> Eligibility:
     return Eligibility(facts.person_id, tuple(requirements))
 
 
-def _describe(requirement: Requirement) -> str:
+def _reason(requirement: Requirement) -> dict:
     detail, module = requirement.detail, requirement.module
     number = module.position if module else None
     if requirement.step is Step.QUIZ:
         if requirement.met:
-            return _("Module %(number)s quiz passed", number=number)
-        if not detail.get("started"):
-            return _("Module %(number)s quiz not taken yet", number=number)
-        if detail.get("attempts_left") == 0:
-            return _("Module %(number)s quiz not passed, and no attempts are left", number=number)
-        return _("Module %(number)s quiz not passed yet", number=number)
+            code = "quiz_passed"
+        elif not detail.get("started"):
+            code = "quiz_not_taken"
+        elif detail.get("attempts_left") == 0:
+            code = "quiz_no_attempts_left"
+        else:
+            code = "quiz_not_passed"
+        return {"code": code, "number": number}
     if requirement.step is Step.IN_PERSON:
         if requirement.met:
-            return _("Attended the in-person module")
+            return {"code": "attended"}
         if detail.get("status") in {"absent", "no_show"}:
-            return _("Did not attend the in-person session")
-        return _("In-person session not attended yet")
+            return {"code": "did_not_attend"}
+        return {"code": "not_attended_yet"}
     if requirement.step is Step.PROTOTYPE:
         if requirement.met:
-            return _("Group prototype passed")
+            return {"code": "prototype_passed"}
         if not detail.get("graded"):
-            return _("Group prototype not graded yet")
-        return _("Group prototype graded below the pass mark (%(percent)s%% of %(pass_mark)s%%)",
-                 percent=_number(detail["percent"]), pass_mark=detail["pass_mark"])
-    if requirement.met:
-        return _("Final survey answered")
-    return _("Final survey not answered yet")
+            return {"code": "prototype_not_graded"}
+        return {"code": "prototype_below_pass_mark", "percent": _number(detail["percent"]),
+                "pass_mark": detail["pass_mark"]}
+    return {"code": "survey_answered" if requirement.met else "survey_not_answered"}
+
+
+def describe_reason(reason: dict | str) -> str:
+    """A stored reason (see :meth:`Requirement.reason`) in the current language; text stored
+    before reasons were codes is shown as it was written."""
+    if isinstance(reason, str):
+        return reason
+    number = reason.get("number")
+    texts = {
+        "quiz_passed": lambda: _("Module %(number)s quiz passed", number=number),
+        "quiz_not_taken": lambda: _("Module %(number)s quiz not taken yet", number=number),
+        "quiz_no_attempts_left": lambda: _(
+            "Module %(number)s quiz not passed, and no attempts are left", number=number),
+        "quiz_not_passed": lambda: _("Module %(number)s quiz not passed yet", number=number),
+        "attended": lambda: _("Attended the in-person module"),
+        "did_not_attend": lambda: _("Did not attend the in-person session"),
+        "not_attended_yet": lambda: _("In-person session not attended yet"),
+        "prototype_passed": lambda: _("Group prototype passed"),
+        "prototype_not_graded": lambda: _("Group prototype not graded yet"),
+        "prototype_below_pass_mark": lambda: _(
+            "Group prototype graded below the pass mark (%(percent)s%% of %(pass_mark)s%%)",
+            percent=reason.get("percent"), pass_mark=reason.get("pass_mark")),
+        "survey_answered": lambda: _("Final survey answered"),
+        "survey_not_answered": lambda: _("Final survey not answered yet"),
+    }
+    text = texts.get(reason.get("code"))
+    return text() if text else str(reason.get("code", ""))
 
 
 def _number(value) -> str:

@@ -4,6 +4,7 @@ language."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from certify.reports.funnel import FunnelStep
 from certify.reports.pace import Standing
@@ -21,7 +22,8 @@ def standing_label(standing: Standing) -> str:
 
 def step_label(step: FunnelStep) -> str:
     return {
-        FunnelStep.ENROLLED: _("Enrolled"),
+        # A step counts people; "Enrolled" alone is also a date column's heading.
+        FunnelStep.ENROLLED: pgettext("funnel step", "Enrolled"),
         FunnelStep.VIRTUAL_MODULES: _("Virtual modules passed"),
         FunnelStep.IN_PERSON: _("Attended in person"),
         FunnelStep.PROTOTYPE: _("Prototype passed"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from certify.accounts.access import require_role
 from certify.accounts.models import Country, Region, Role
@@ -210,7 +211,8 @@ def equity_page():
     """Certified agents by gender, age band, region and area against the workforce."""
     def figures(scope: Scope) -> dict:
         dimensions = equity(scope)
-        series = [charts.Series(_("Certified"), "solid"), charts.Series(_("Enrolled"), "light"),
+        series = [charts.Series(_("Certified"), "solid"),
+                  charts.Series(pgettext("chart legend", "Enrolled"), "light"),
                   charts.Series(_("Public workforce"), "outline")]
         panels = []
         for dimension in dimensions:

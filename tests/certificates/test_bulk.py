@@ -129,23 +129,52 @@ def test_interrupted_halfway_it_resumes_with_only_what_is_missing(cohort_of_five
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 5  # one each
 
 
-def test_people_not_eligible_are_counted_with_their_reasons(app, programme, manager):
+@pytest.fixture
+def unfinished_job(programme, manager) -> Job:
+    """A finished cohort issuance where three people are not eligible yet."""
     cohort = create_cohort(programme, name="Cohorte sin terminar")
     db.session.commit()
     for name in ("Ana", "Beto", "Caro"):
         enrolled(cohort, given_names=name)
-    manager.preferred_locale = "en"
-    db.session.commit()
     finished = run_job(enqueue("issue_cohort_certificates", started_by=manager,
                                cohort_id=cohort.id, actor_id=manager.id).id)
     assert finished.status is JobStatus.SUCCEEDED
-    result = finished.result
+    return finished
+
+
+def test_people_not_eligible_are_counted_with_their_reasons_as_codes(unfinished_job):
+    result = unfinished_job.result
     assert result["issued"] == 0 and result["not_eligible"] == 3
-    assert result["reasons"]["Final survey not answered yet"] == 3
-    assert result["reasons"]["Module 1 quiz not taken yet"] == 3
+    counts = {tuple(sorted(item["reason"].items())): item["count"] for item in result["reasons"]}
+    assert counts[(("code", "survey_not_answered"),)] == 3
+    assert counts[(("code", "quiz_not_taken"), ("number", 1))] == 3
     assert [person["name"].split()[0] for person in result["not_eligible_people"]] == \
         ["Ana", "Beto", "Caro"]
+    assert {"code": "quiz_not_taken", "number": 1} in result["not_eligible_people"][0]["reasons"]
     assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
+
+
+@pytest.mark.parametrize(("lang", "reason", "spanish_absent"), [
+    ("es", "Cuestionario del módulo 1 aún sin responder", False),
+    ("pt_BR", "Questionário do módulo 1 ainda não respondido", True),
+    ("en", "Module 1 quiz not taken yet", True),
+])
+def test_the_job_page_reads_the_reasons_in_the_readers_language(
+        client, login_as, manager, unfinished_job, lang, reason, spanish_absent):
+    login_as(manager)
+    page = client.get(f"/jobs/{unfinished_job.id}?lang={lang}").text
+    assert reason in page and page.count(reason) == 4  # the table, and each of the three people
+    assert ("aún sin responder" not in page) is spanish_absent
+
+
+def test_reasons_stored_as_sentences_by_earlier_versions_still_show(client, login_as, manager,
+                                                                    unfinished_job):
+    unfinished_job.result = {**unfinished_job.result, "reasons": {"Encuesta final pendiente": 2},
+                             "not_eligible_people": [{"name": "Ana", "reasons": ["Texto viejo"]}]}
+    db.session.commit()
+    login_as(manager)
+    page = client.get(f"/jobs/{unfinished_job.id}?lang=en").text
+    assert "Encuesta final pendiente" in page and "Texto viejo" in page
 
 
 def test_a_cohort_that_is_gone_fails_the_job_with_a_message(world):
