@@ -27,16 +27,19 @@ db: install
 content: db
 	$(BIN)/certify content load
 
+# This machine is a developer's: certificates may carry the loopback CERTIFY_BASE_URL (issuing
+# refuses it elsewhere, since every printed QR code would point nowhere).
 demo: content
-	$(BIN)/certify demo
+	$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(RUN_PACKAGES)"
+	CERTIFY_DEVELOPMENT=$${CERTIFY_DEVELOPMENT:-1} $(BIN)/certify demo
 
 run: demo
-	$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(RUN_PACKAGES)"
-	$(BIN)/certify run --host 127.0.0.1 --port 5000
+	CERTIFY_DEVELOPMENT=$${CERTIFY_DEVELOPMENT:-1} $(BIN)/certify run --host 127.0.0.1 --port 5000
 
-# Debian packages: Chromium drives the browser tests; WeasyPrint's Pango and the DejaVu fonts
-# come with the base image. Installed when missing.
-RUN_PACKAGES := fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
+# Debian packages: Chromium drives the browser tests; WeasyPrint's Pango comes with the base
+# image; certificates are set in EB Garamond (names, titles) and Lato (text), both with full
+# Latin coverage (Ñ, ã, ç), DejaVu stays as the fallback. Installed when missing.
+RUN_PACKAGES := fonts-dejavu-core fonts-ebgaramond fonts-lato libpango-1.0-0 libpangoft2-1.0-0
 SYSTEM_PACKAGES ?= $(RUN_PACKAGES) chromium
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -63,6 +63,8 @@ def build_config(instance_path: str) -> dict:
         # request, after which the pool replaces it.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "BASE_URL": (_env("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
+        # A developer's machine: certificates may be issued with a loopback BASE_URL.
+        "DEVELOPMENT": _env_bool("DEVELOPMENT", False),
         "CONTENT_DIR": _env("CONTENT_DIR", str(Path(__file__).resolve().parent.parent / "course_content")),
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "America/Santiago"),

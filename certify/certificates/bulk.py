@@ -38,6 +38,7 @@ from flask_babel import lazy_gettext as _l
 
 from certify.accounts.models import Person
 from certify.certificates.issuing import issue_programme_certificate
+from certify.certificates.links import ensure_public_base_url
 from certify.certificates.models import Certificate
 from certify.certificates.register import CohortCertificateRow, cohort_certificates
 from certify.cohorts.models import Cohort
@@ -109,6 +110,7 @@ def issue_cohort(cohort: Cohort, *, actor: Person | None, since: datetime | None
     ``since``: certificates recorded from then on count as issued by this run
     (a job passes its creation time, so a resumed job counts them again).
     """
+    ensure_public_base_url()  # before anything is issued, not at the first certificate
     with _loaded_state_kept():
         rows = cohort_certificates(cohort)
         summary = IssueSummary()

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from certify.accounts.models import Person
 from certify.certificates.bulk import described_reasons, progress_listener
 from certify.certificates.issuing import get_by_serial, revoke, verify
+from certify.certificates.links import ensure_public_base_url
 from certify.cohorts.services import get_cohort
 from certify.core import audit
 from certify.core.cli import transactional_command
@@ -145,6 +146,10 @@ def issue_command(cohort_id: int, actor_email: str | None, processes: int | None
         actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
         if actor is None:
             raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
+    try:
+        ensure_public_base_url()
+    except DomainError as error:
+        raise click.UsageError(error.message) from error
     if processes:
         app.config["CERTIFICATES_RENDER_PROCESSES"] = processes
     with unit_of_work():

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from certify.accounts.models import Person
 from certify.attendance.models import ATTENDED, CheckIn, InPersonSession, Registration
 from certify.certificates.emails import queue_issued_email
-from certify.certificates.links import verification_url
+from certify.certificates.links import ensure_public_base_url, verification_url
 from certify.certificates.models import Certificate, CertificateKind
 from certify.certificates.serials import generate_serial
 from certify.certificates.status_list import allocate_status_index
@@ -96,6 +96,7 @@ def prepare_certificate(*, kind: CertificateKind, person: Person, programme: Pro
     authorities, place), draws a serial and a status list index, and signs
     the essential claims with the current key (generated on first use).
     """
+    ensure_public_base_url()
     rules = programme.certification_rules if kind is CertificateKind.PROGRAMME else None
     certificate = Certificate(
         kind=kind, person_id=person.id, holder_name=person.full_name,

@@ -16,6 +16,7 @@ from certify.accounts.models import Person, Role
 from certify.certificates.api import blp as api_blp
 from certify.certificates.api import documents_errors
 from certify.certificates.bulk import described_reasons  # importing it registers the job
+from certify.certificates.links import ensure_public_base_url
 from certify.certificates.views import blp
 from certify.cohorts.services import get_cohort
 from certify.core.errors import NotFound
@@ -43,6 +44,7 @@ def _visible_job(job_id: int) -> Job:
 def issue_cohort(cohort_id: int):
     """Queue the issuance of everyone eligible in the cohort and show its progress."""
     cohort = get_cohort(cohort_id)
+    ensure_public_base_url()
     person = current_person()
     record = enqueue("issue_cohort_certificates", started_by=person, cohort_id=cohort.id,
                      actor_id=person.id)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import ipaddress
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from certify.certificates.models import Certificate
+from certify.core.errors import Conflict
+
+# Names that only resolve on one machine or inside one network (RFC 6761, RFC 6762, RFC 8375).
+LOCAL_NAME_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
 
 
 def verify_limit() -> str:
@@ -29,6 +35,34 @@ def is_miss(response) -> bool:
 def base_url() -> str:
     """``CERTIFY_BASE_URL`` without a trailing slash: links must work outside any request."""
     return current_app.config["BASE_URL"].rstrip("/")
+
+
+def _is_local_host(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        # A name without a dot ("certify", "localhost") is resolved by the local network only.
+        return "." not in host or host.endswith(LOCAL_NAME_SUFFIXES)
+    return (address.is_loopback or address.is_private or address.is_link_local
+            or address.is_unspecified or address.is_reserved)
+
+
+def ensure_public_base_url() -> None:
+    """Refuse to issue when ``CERTIFY_BASE_URL`` is an address only this machine or network
+    reaches: every QR code and link printed on the certificates would lead nowhere.
+
+    ``CERTIFY_DEVELOPMENT=1`` (``make run``, ``make demo``) allows it on a developer's machine.
+    """
+    if current_app.config.get("DEVELOPMENT"):
+        return
+    address = base_url()
+    host = (urlsplit(address).hostname or "").lower().rstrip(".")
+    if not host or _is_local_host(host):
+        raise Conflict(_("Certificates cannot be issued while CERTIFY_BASE_URL is “%(url)s”: "
+                         "it is an address only this machine or network reaches, so the QR "
+                         "code and the links printed on every certificate would lead nowhere. "
+                         "Set CERTIFY_BASE_URL to this site's public https address.",
+                         url=address or "—"))
 
 
 def verification_page_url(certificate: Certificate) -> str:

@@ -22,8 +22,8 @@ from certify.certificates.status_list import (
     signed_status_list,
     status_list_credential,
 )
-from certify.core.scheduling import periodic
 from certify.core.keyring import jwks
+from certify.core.scheduling import periodic
 
 
 def publish_dir() -> Path:

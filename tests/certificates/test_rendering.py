@@ -178,3 +178,19 @@ def test_long_names_stay_on_one_page(world):
     data = render_certificate(certificate)
     assert len(read(data).pages) == 1
     assert "Santísima Trinidad" in text_of(data)
+
+
+def test_the_certificate_is_set_in_its_own_fonts_with_every_letter(world):
+    """EB Garamond (name, titles) and Lato (text) are embedded, and nothing falls back to
+    another font: both carry every letter of Spanish and Portuguese names."""
+    import pikepdf
+
+    holder = enrolled(world.cohort, given_names="Ñandú Çãoã", family_names="Güemes Âñez",
+                      preferred_locale="pt_BR")
+    certificate = issue_programme_certificate(holder, world.cohort, actor=world.manager, now=T0)
+    with pikepdf.open(io.BytesIO(render_certificate(certificate))) as pdf:
+        fonts = {str(obj.BaseFont).split("+", 1)[-1] for obj in pdf.objects
+                 if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font"
+                 and "/BaseFont" in obj and obj.get("/Subtype") != "/CIDFontType0"
+                 and obj.get("/Subtype") != "/CIDFontType2"}
+    assert fonts == {"EB-Garamond", "Lato", "Lato-Bold"}, fonts
