@@ -49,17 +49,23 @@ def _libpq(url: sa.URL) -> tuple[str, dict[str, str]]:
 def dump_database(target: Path) -> None:
     """Write a consistent copy of the current database to ``target``."""
     if dialect() == "sqlite":
-        source = sqlite3.connect(f"file:{sqlite_path()}?mode=ro", uri=True)
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        _sqlite_copy(sqlite_path(), target)
         return
     dsn, environment = _libpq(db.engine.url)
     _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
           f"--file={target}", f"--dbname={dsn}"], environment)
+
+
+def _sqlite_copy(source_path: Path, destination_path: Path) -> None:
+    """Copy a SQLite database page by page with the online backup API (the source stays
+    usable by others meanwhile)."""
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    destination = sqlite3.connect(destination_path)
+    try:
+        source.backup(destination)
+    finally:
+        destination.close()
+        source.close()
 
 
 def database_is_empty() -> bool:
@@ -81,13 +87,7 @@ def restore_database(dump: Path, dump_dialect: str) -> None:
     if dump_dialect == "sqlite":
         path = sqlite_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        source = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
-        destination = sqlite3.connect(path)
-        try:
-            source.backup(destination)
-        finally:
-            destination.close()
-            source.close()
+        _sqlite_copy(dump, path)
     else:
         dsn, environment = _libpq(db.engine.url)
         _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",

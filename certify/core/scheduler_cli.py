@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from certify.core.scheduling import Scheduler, schedule
+from certify.core.scheduling import RUN_SCHEDULED_TASK, Scheduler, schedule
 
 
 @click.command("scheduler")
@@ -55,6 +55,12 @@ def beat_command(loglevel: str):
         raise click.UsageError("Set CERTIFY_BROKER_URL to use Celery beat; without a broker "
                                "run certify scheduler.")
     celery = celery_for(app)
+    # Like certify scheduler, frequent tasks run at start (a restart may have missed some);
+    # beat itself first sends them one interval from now.
+    for name, task in schedule().items():
+        if task.every is not None:
+            celery.send_task(RUN_SCHEDULED_TASK, args=[name],
+                             queue=celery.conf.task_default_queue)
     # Beat's own bookkeeping (last run times), dot-named so backups leave it out.
     state = Path(app.instance_path) / ".celerybeat-schedule"
     celery.Beat(loglevel=loglevel, schedule=str(state)).run()

@@ -146,3 +146,60 @@ def test_the_scheduler_sends_a_queued_email_without_anyone_running_a_command(app
             db.session.commit()
     assert scheduler.returncode == 0, output
     assert "deliver_mail" in output and "Scheduler stopped" in output
+
+
+@pytest.mark.committing
+def test_with_a_broker_beat_sends_the_schedule_to_a_worker_which_sends_the_email(app, tmp_path):
+    """`certify beat` and `certify worker` on a queue of their own: the queued e-mail goes
+    out with nobody running a command."""
+    import uuid
+
+    import redis
+
+    broker = os.environ.get("CERTIFY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(broker, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError:
+        pytest.skip(f"Redis is not reachable at {broker}")
+    queue = f"certify-beat-test-{uuid.uuid4().hex[:8]}"
+    address = "beat@scheduler.test"
+    with app.app_context():
+        queue_email(address, "Recordatorio", "Su sesión es mañana.")
+        db.session.commit()
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"DATABASE_URL", "CERTIFY_SMTP_URL"}}
+    env.update(CERTIFY_INSTANCE_PATH=str(tmp_path),
+               CERTIFY_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               CERTIFY_SECRET_KEY="test", CERTIFY_BROKER_URL=broker, CERTIFY_JOBS_QUEUE=queue,
+               CERTIFY_PUBLISH_DIR=str(tmp_path / "public"), PYTHONPATH=str(PROJECT))
+    command = [sys.executable, "-c", "from certify.cli import main; main()"]
+    processes = [subprocess.Popen(command + arguments, cwd=PROJECT, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                 for arguments in (["worker", "--pool", "solo", "--loglevel", "WARNING"],
+                                   ["beat", "--loglevel", "WARNING"])]
+    try:
+        with app.app_context():
+            deadline = time.monotonic() + 90
+            while True:
+                message = db.session.scalar(sa.select(OutboxMessage).where(
+                    OutboxMessage.to_address == address).execution_options(
+                    populate_existing=True))
+                db.session.commit()
+                if message.status is OutboxStatus.SENT or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+            assert message.status is OutboxStatus.SENT
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        client.delete(queue)
+        with app.app_context():
+            db.session.execute(sa.delete(OutboxMessage).where(
+                OutboxMessage.to_address == address))
+            db.session.commit()
