@@ -6,6 +6,7 @@ import io
 import json
 import logging
 
+import flask_migrate
 import pytest
 import sqlalchemy as sa
 
@@ -86,8 +87,9 @@ def test_every_response_carries_a_request_id(client):
 def test_a_proxys_request_id_is_kept_when_it_looks_like_one(client):
     kept = client.get("/healthz", headers={REQUEST_ID_HEADER: "lb-0123456789abcdef"})
     assert kept.headers[REQUEST_ID_HEADER] == "lb-0123456789abcdef"
-    replaced = client.get("/healthz", headers={REQUEST_ID_HEADER: "bad id with spaces and {braces}"})
-    assert replaced.headers[REQUEST_ID_HEADER] != "bad id with spaces and {braces}"
+    forged = "bad id with spaces and {braces}"
+    replaced = client.get("/healthz", headers={REQUEST_ID_HEADER: forged})
+    assert replaced.headers[REQUEST_ID_HEADER] != forged
 
 
 def test_error_pages_show_the_request_id(client):
@@ -128,3 +130,18 @@ def test_the_json_formatter_writes_exceptions_and_extras():
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "failed job" and entry["job_id"] == 7
     assert "ValueError: boom" in entry["exception"]
+
+
+@pytest.mark.committing  # its own app, with rate limits on
+def test_probes_and_metrics_are_never_rate_limited(tmp_path, monkeypatch):
+    monkeypatch.setenv("CERTIFY_INSTANCE_PATH", str(tmp_path))
+    app = make_app(f"sqlite:///{tmp_path / 'certify.db'}", str(tmp_path),
+                   RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute",
+                   METRICS_TOKEN="scraper")
+    with app.app_context():
+        flask_migrate.upgrade()
+    client = app.test_client()
+    answers = [client.get(path, headers={"Authorization": "Bearer scraper"}).status_code
+               for path in ("/healthz", "/metrics", "/healthz", "/metrics", "/healthz")]
+    assert answers == [200, 200, 200, 200, 200]
+    assert [client.get("/v").status_code for _ in range(3)][-1] == 429  # others are limited
