@@ -10,6 +10,9 @@ multipart when the body carries ``files``).
 
 from __future__ import annotations
 
+from collections import Counter
+from html.parser import HTMLParser
+
 LOGIN = "login"  # a redirect to the sign-in page
 
 
@@ -52,10 +55,30 @@ def assert_security_headers(response) -> None:
     assert "camera=" in headers.get("Permissions-Policy", "")
 
 
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: Counter[str] = Counter()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "id" and value is not None:
+                self.ids[value] += 1
+
+
+def duplicate_ids(html: str) -> list[str]:
+    """The element ids used more than once in ``html``: a label or a skip link pointing at
+    one of them would reach the wrong element."""
+    parser = _Ids()
+    parser.feed(html)
+    return sorted(value for value, count in parser.ids.items() if count > 1)
+
+
 def assert_access(response, expected) -> None:
     """The response has the ``expected`` status; ``LOGIN``: it sends the person to sign in.
 
-    Every row of every area's matrix also checks the security headers.
+    Every row of every area's matrix also checks the security headers, and every HTML page
+    it reaches is checked for duplicate element ids.
     """
     assert_security_headers(response)
     if expected == LOGIN:
@@ -63,6 +86,9 @@ def assert_access(response, expected) -> None:
         assert "/login" in response.headers["Location"]
     else:
         assert response.status_code == expected, response.get_data(as_text=True)[:800]
+    if response.mimetype == "text/html" and response.status_code < 300:
+        assert not duplicate_ids(response.get_data(as_text=True)), duplicate_ids(
+            response.get_data(as_text=True))
 
 
 def assert_matrix_covers(app, matrix, blueprints: set[str], **url_values) -> None:

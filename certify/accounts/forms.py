@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from certify.accounts.models import Gender, Role
 from certify.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from certify.core.forms import Form
 
 
 def gender_choices():
@@ -35,13 +35,13 @@ def locale_choices():
     return [("es", "Español"), ("pt_BR", "Português"), ("en", "English")]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in"))
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     given_names = StringField(_l("Given names"), validators=[DataRequired(), Length(max=120)])
     family_names = StringField(_l("Family names"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
@@ -53,11 +53,11 @@ class PersonForm(FlaskForm):
     roles = SelectMultipleField(_l("Roles"), choices=role_choices, default=[Role.OFFICIAL.value])
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     preferred_locale = SelectField(_l("Language"), choices=locale_choices)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
         _l("New password"),
@@ -65,13 +65,13 @@ class PasswordForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
     expires_in_days = IntegerField(_l("Expires after (days)"),
                                    validators=[Optional(), NumberRange(1, 730)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV file"), validators=[
         FileRequired(), FileAllowed(["csv", "txt"], _l("Upload a .csv file."))])
     skip_invalid = BooleanField(_l("Import the valid rows and report the others"))

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
 from wtforms.validators import DataRequired
 
 from certify.assessments.papers import PaperQuestion
+from certify.core.forms import Form
 
 
-class SubmitAttemptForm(FlaskForm):
+class SubmitAttemptForm(Form):
     # The attempt's own token: a page sent again (back button, double click) is
     # recognised as this attempt's, whatever the URL it is posted to.
     token = HiddenField(validators=[DataRequired()])

@@ -7,7 +7,6 @@ as a hidden ``csrf_token`` input; CSRFProtect checks it for every POST.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Validat
 
 from certify.attendance.models import AttendanceStatus
 from certify.attendance.services.sessions import MAX_CAPACITY, TITLE_MAX_LENGTH, VENUE_MAX_LENGTH
+from certify.core.forms import Form
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -32,7 +32,7 @@ def manual_status_choices():
             (AttendanceStatus.EXCUSED.value, _l("Excused"))]
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """Editing a session; cohort and module are chosen once, when it is created."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX_LENGTH)])
@@ -54,7 +54,7 @@ class NewSessionForm(SessionForm):
     module_id = SelectField(_l("In-person module"), coerce=int, validators=[DataRequired()])
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     """One tap on a status button in the list of registered people."""
 
     registration_id = IntegerField(validators=[DataRequired()])
@@ -62,12 +62,12 @@ class AttendanceForm(FlaskForm):
     q = HiddenField()  # the search to come back to
 
 
-class AddWalkInForm(FlaskForm):
+class AddWalkInForm(Form):
     person_id = IntegerField(validators=[DataRequired()])
     walk_in_q = HiddenField()
 
 
-class NewWalkInForm(FlaskForm):
+class NewWalkInForm(Form):
     """Someone who has no account yet: created on the spot, then checked in."""
 
     given_names = StringField(_l("Given names"), validators=[DataRequired(), Length(max=120)])

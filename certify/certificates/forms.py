@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from certify.certificates.issuing import REASON_MAX_LENGTH
+from certify.core.forms import Form
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     """The serial typed on /v: a GET search form, nothing to protect from forgery."""
 
     class Meta:
@@ -21,17 +21,18 @@ class VerifyForm(FlaskForm):
                                     "spellcheck": "false", "placeholder": "K7QM-3XDA-9PFT"})
 
 
-class IssueForm(FlaskForm):
+class IssueForm(Form):
     person_id = IntegerField(_l("Person"), validators=[DataRequired(), NumberRange(min=1)])
 
 
-class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for revoking"),
+class RevokeForm(Form):
+    # Ids of their own: the detail page holds this form and the reissue form.
+    reason = TextAreaField(_l("Reason for revoking"), id="revoke-reason",
                            validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)])
 
 
-class ReissueForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for reissuing"),
+class ReissueForm(Form):
+    reason = TextAreaField(_l("Reason for reissuing"), id="reissue-reason",
                            validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)])
     # Tells the two forms of the detail page apart.
     action = HiddenField(default="reissue")

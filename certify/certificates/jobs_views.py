@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import Schema, fields
 
 from certify.accounts.access import current_person, require_role
@@ -17,8 +18,10 @@ from certify.certificates.api import blp as api_blp
 from certify.certificates.api import documents_errors
 from certify.certificates.bulk import described_reasons  # importing it registers the job
 from certify.certificates.links import ensure_public_base_url
+from certify.certificates.register import IssuanceOutlook, cohort_certificates
 from certify.certificates.views import blp
 from certify.cohorts.services import get_cohort
+from certify.core.confirmation import Confirmation, confirmation_page, is_confirmed
 from certify.core.errors import NotFound
 from certify.core.jobs import Job, JobStatus, enqueue, get_job, job_summary, resume_jobs
 from certify.extensions import db
@@ -42,9 +45,18 @@ def _visible_job(job_id: int) -> Job:
 @blp.post("/cohorts/<int:cohort_id>/certificates/issue-all")
 @require_role(Role.MANAGER)
 def issue_cohort(cohort_id: int):
-    """Queue the issuance of everyone eligible in the cohort and show its progress."""
+    """Queue the issuance of everyone eligible in the cohort and show its progress, once the
+    manager has confirmed what it will do."""
     cohort = get_cohort(cohort_id)
     ensure_public_base_url()
+    back = url_for("certificates.cohort_page", cohort_id=cohort.id)
+    outlook = IssuanceOutlook.of(cohort_certificates(cohort))
+    if outlook.to_issue == 0:
+        flash(_("Nobody in %(cohort)s is waiting for a certificate: everyone eligible holds "
+                "one.", cohort=cohort.name), "info")
+        return redirect(back)
+    if not is_confirmed():
+        return _confirm_issuance(cohort, outlook, back)
     person = current_person()
     record = enqueue("issue_cohort_certificates", started_by=person, cohort_id=cohort.id,
                      actor_id=person.id)
@@ -52,6 +64,33 @@ def issue_cohort(cohort_id: int):
     flash(_("The certificates of %(cohort)s are being issued. This page shows how far it got.",
             cohort=cohort.name), "success")
     return redirect(url_for("certificates.job_status", job_id=record.id))
+
+
+def _confirm_issuance(cohort, outlook: IssuanceOutlook, back: str):
+    consequences = [
+        ngettext("%(num)d person who meets every requirement receives a signed certificate "
+                 "and an e-mail with it.",
+                 "%(num)d people who meet every requirement receive a signed certificate and "
+                 "an e-mail with it.", outlook.to_issue)]
+    if outlook.holding:
+        consequences.append(ngettext(
+            "%(num)d person already holds a certificate and is left as is.",
+            "%(num)d people already hold a certificate and are left as they are.",
+            outlook.holding))
+    if outlook.not_eligible:
+        consequences.append(ngettext(
+            "%(num)d person is not eligible yet: nothing is issued to them.",
+            "%(num)d people are not eligible yet: nothing is issued to them.",
+            outlook.not_eligible))
+    return confirmation_page(Confirmation(
+        title=_("Issue the certificates of %(cohort)s?", cohort=cohort.name),
+        consequences=consequences, people=outlook.to_issue, reversible=False,
+        undo=_("Certificates can only be revoked one by one, and the holders will already "
+               "have been told by e-mail."),
+        action=url_for("certificates.issue_cohort", cohort_id=cohort.id),
+        confirm_label=ngettext("Yes, issue %(num)d certificate",
+                               "Yes, issue %(num)d certificates", outlook.to_issue),
+        cancel_url=back))
 
 
 @blp.get("/jobs/<int:job_id>")

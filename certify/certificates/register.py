@@ -97,6 +97,23 @@ def cohort_certificates(cohort: Cohort) -> list[CohortCertificateRow]:
 
 
 @dataclass(frozen=True)
+class IssuanceOutlook:
+    """What issuing for everyone eligible in a cohort would do now."""
+
+    to_issue: int  # eligible, without a live certificate: they would get one
+    holding: int  # already hold one: left as they are
+    not_eligible: int  # missing something: nothing is issued to them
+
+    @classmethod
+    def of(cls, rows: list[CohortCertificateRow]) -> IssuanceOutlook:
+        holding = sum(row.certificate is not None for row in rows)
+        eligible = sum(row.certificate is None and row.progress.eligibility.eligible
+                       for row in rows)
+        return cls(to_issue=eligible, holding=holding,
+                   not_eligible=len(rows) - holding - eligible)
+
+
+@dataclass(frozen=True)
 class AttendeeRow:
     person: Person
     status: str

@@ -42,6 +42,7 @@ from certify.certificates.links import (
 from certify.certificates.models import Certificate, CertificateKind
 from certify.certificates.register import (
     CertificateStatus,
+    IssuanceOutlook,
     can_see_certificate,
     certificates_of,
     certificates_query,
@@ -52,6 +53,7 @@ from certify.certificates.serials import MalformedSerial
 from certify.cohorts.services import get_cohort
 from certify.core import audit
 from certify.core.clock import utcnow
+from certify.core.confirmation import Confirmation, confirmation_page, is_confirmed
 from certify.core.errors import DomainError, NotFound
 from certify.core.qr import qr_svg
 from certify.extensions import db
@@ -164,11 +166,46 @@ def _attach(form, error: DomainError) -> None:
     flash(error.message, "error")
 
 
+def _confirm_revocation(certificate: Certificate, reason: str):
+    return confirmation_page(Confirmation(
+        title=_("Revoke certificate %(serial)s?", serial=certificate.serial),
+        consequences=[
+            _("The certificate of %(name)s stops being valid now.", name=certificate.holder_name),
+            _("Its public verification page and the API will say REVOKED, with today's date "
+              "and this reason:"),
+        ],
+        quoted=reason, people=1, reversible=False,
+        undo=_("A revoked certificate stays revoked; a new one would have to be issued."),
+        action=url_for("certificates.revoke_certificate", serial=certificate.serial),
+        values={"reason": reason}, confirm_label=_("Yes, revoke certificate %(serial)s",
+                                                   serial=certificate.serial),
+        cancel_url=url_for("certificates.detail", serial=certificate.serial), danger=True))
+
+
+def _confirm_reissue(certificate: Certificate, reason: str):
+    return confirmation_page(Confirmation(
+        title=_("Reissue certificate %(serial)s?", serial=certificate.serial),
+        consequences=[
+            _("A new certificate with a new code is issued to %(name)s, with the name as "
+              "their account spells it now.", name=certificate.holder_name),
+            _("Certificate %(serial)s is revoked and its verification page points to the new "
+              "one, with this reason:", serial=certificate.serial),
+        ],
+        quoted=reason, people=1, reversible=False,
+        undo=_("The old code stays revoked; the new certificate could only be revoked in turn."),
+        action=url_for("certificates.reissue_certificate", serial=certificate.serial),
+        values={"reason": reason}, confirm_label=_("Yes, reissue certificate %(serial)s",
+                                                   serial=certificate.serial),
+        cancel_url=url_for("certificates.detail", serial=certificate.serial)))
+
+
 @blp.post("/certificates/<serial>/revoke")
 @require_role(Role.MANAGER)
 def revoke_certificate(serial: str):
     certificate = _certificate(serial)
     form = RevokeForm()
+    if form.validate_on_submit() and not certificate.revoked_at and not is_confirmed():
+        return _confirm_revocation(certificate, form.reason.data)
     if form.validate_on_submit():
         try:
             revoke(certificate, reason=form.reason.data, actor=current_person())
@@ -188,6 +225,8 @@ def revoke_certificate(serial: str):
 def reissue_certificate(serial: str):
     certificate = _certificate(serial)
     form = ReissueForm()
+    if form.validate_on_submit() and not certificate.revoked_at and not is_confirmed():
+        return _confirm_reissue(certificate, form.reason.data)
     if form.validate_on_submit():
         try:
             replacement = reissue(certificate, reason=form.reason.data, actor=current_person())
@@ -234,8 +273,9 @@ def cohort_page(cohort_id: int):
         if done is not None:
             return done
     status = 422 if request.method == "POST" else 200
-    return render_template("certificates/cohort.html", cohort=cohort,
-                           rows=cohort_certificates(cohort)), status
+    rows = cohort_certificates(cohort)
+    return render_template("certificates/cohort.html", cohort=cohort, rows=rows,
+                           outlook=IssuanceOutlook.of(rows)), status
 
 
 @blp.route("/sessions/<int:session_id>/certificates", methods=["GET", "POST"])

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -17,6 +15,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+
+# A FormField's rows: part of the enclosing form, without a CSRF token of their own.
+from wtforms import Form as NestedForm
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -29,6 +30,7 @@ from wtforms.validators import (
 from certify.cohorts.groups import GROUP_NAME_MAX_LENGTH, REASON_MAX_LENGTH
 from certify.cohorts.models import EnrolmentStatus
 from certify.cohorts.services import NAME_MAX_LENGTH
+from certify.core.forms import Form
 
 LARGEST_GROUP = 30
 
@@ -39,7 +41,7 @@ def status_choices():
             (EnrolmentStatus.WITHDRAWN.value, _l("Withdrawn"))]
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     """Editing a cohort; the programme is chosen once, when it is created."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX_LENGTH)])
@@ -56,22 +58,22 @@ class NewCohortForm(CohortForm):
     programme_id = SelectField(_l("Programme"), coerce=int, validators=[DataRequired()])
 
 
-class EnrolByEmailForm(FlaskForm):
+class EnrolByEmailForm(Form):
     emails = TextAreaField(_l("E-mail addresses"), validators=[DataRequired()])
 
 
-class EnrolmentStatusForm(FlaskForm):
+class EnrolmentStatusForm(Form):
     status = SelectField(_l("Status"), choices=status_choices, validators=[DataRequired()])
 
 
 # --- project groups ----------------------------------------------------------------------------
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     name = StringField(_l("Group name"),
                        validators=[DataRequired(), Length(max=GROUP_NAME_MAX_LENGTH)])
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(Form):
     """Put someone of the cohort who has no group yet in this group (choices set by the view)."""
 
     person_id = SelectField(_l("Person"), coerce=int, validators=[DataRequired()])
@@ -81,18 +83,18 @@ def _reason_field():
     return TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)])
 
 
-class MoveMemberForm(FlaskForm):
+class MoveMemberForm(Form):
     person_id = SelectField(_l("Who"), coerce=int, validators=[DataRequired()])
     to_group_id = SelectField(_l("To group"), coerce=int, validators=[DataRequired()])
     reason = _reason_field()
 
 
-class RemoveMemberForm(FlaskForm):
+class RemoveMemberForm(Form):
     person_id = SelectField(_l("Who"), coerce=int, validators=[DataRequired()])
     reason = _reason_field()
 
 
-class SuggestionForm(FlaskForm):
+class SuggestionForm(Form):
     """The group sizes of a suggestion and, once previewed, its layout (to apply exactly it)."""
 
     min_size = IntegerField(_l("Smallest group"), default=3,
@@ -109,7 +111,7 @@ class SuggestionForm(FlaskForm):
 
 # --- the schedule ------------------------------------------------------------------------------
 
-class ModuleDatesForm(Form):
+class ModuleDatesForm(NestedForm):
     """One module's dates; part of :class:`ScheduleForm`, whose CSRF token covers it."""
 
     module_id = HiddenField()
@@ -121,7 +123,7 @@ class ModuleDatesForm(Form):
             raise ValidationError(_l("A module cannot be due before it opens."))
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(Form):
     modules = FieldList(FormField(ModuleDatesForm))
     project_due_at = DateTimeLocalField(_l("Group project due"), format=["%Y-%m-%dT%H:%M"],
                                         validators=[Optional()])

@@ -1,4 +1,4 @@
-"""Showing a service's complaint on the HTML form that caused it."""
+"""The base of every HTML form, and showing a service's complaint on the form that caused it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,24 @@ from collections.abc import Mapping
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms.widgets import HiddenInput
 
 from certify.core.errors import DomainError
+
+
+class Form(FlaskForm):
+    """Flask-WTF with a CSRF token; hidden fields render without an id.
+
+    A page often holds several forms, each with its own ``csrf_token`` (and other
+    hidden fields of the same name): with WTForms' default ids the page would repeat
+    ids. No label points at a hidden input, so it needs none.
+    """
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if isinstance(field.widget, HiddenInput):
+                render_kw = {"id": False, **render_kw}
+            return super().render_field(field, render_kw)
 
 
 def attach_field_errors(form: FlaskForm, errors: Mapping[str, list[str]]) -> bool:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from certify.core.forms import Form
 
-class PlatformForm(FlaskForm):
+
+class PlatformForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     issuer = StringField(_l("Platform ID (issuer)"), validators=[DataRequired(), Length(max=1000)])
     client_id = StringField(_l("Client ID"), validators=[DataRequired(), Length(max=255)])
@@ -39,14 +40,14 @@ class PlatformForm(FlaskForm):
         }
 
 
-class DeepLinkForm(FlaskForm):
+class DeepLinkForm(Form):
     targets = SelectMultipleField(_l("Activities to add"), widget=ListWidget(prefix_label=False),
                                   option_widget=CheckboxInput(), validate_choice=False)
 
 
-class CohortLinkForm(FlaskForm):
+class CohortLinkForm(Form):
     cohort_id = SelectField(_l("Cohort"), coerce=int)
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A form that is only a button: its CSRF token is all it carries."""

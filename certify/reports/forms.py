@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, DecimalField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import (
@@ -17,17 +16,18 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from certify.core.forms import Form
 from certify.reports.allocations import MAX_WEIGHT, Basis
 from certify.reports.baseline import SOURCE_MAX_LENGTH
 from certify.reports.models import AllocationLevel
 from certify.reports.targets import MAX_CERTIFIED
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button or a table of inputs read by the view: only the CSRF token is checked here."""
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     certified = IntegerField(_l("Agents to certify"), validators=[
         InputRequired(), NumberRange(1, MAX_CERTIFIED)])
     starts_on = DateField(_l("Counting from"), validators=[InputRequired()])
@@ -39,9 +39,12 @@ class TargetForm(FlaskForm):
             raise ValidationError(_l("The due date must come after the start date."))
 
 
-class MilestoneForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+class MilestoneForm(Form):
+    # Ids of their own: the targets page also holds the target form and its `certified`.
+    year = IntegerField(_l("Year"), id="milestone-year",
+                        validators=[InputRequired(), NumberRange(2000, 2100)])
     certified = IntegerField(_l("Certified since the start, by the end of the year"),
+                             id="milestone-certified",
                              validators=[InputRequired(), NumberRange(0, MAX_CERTIFIED)])
 
 
@@ -60,19 +63,19 @@ def _weight(label) -> DecimalField:
         Optional(), NumberRange(Decimal("0.01"), MAX_WEIGHT)])
 
 
-class DistributeForm(FlaskForm):
+class DistributeForm(Form):
     level = SelectField(_l("Share the target among"), choices=level_choices)
     basis = SelectField(_l("Each municipality counts"), choices=basis_choices)
     rural_weight = _weight(_l("Weight of rural municipalities"))
     urban_weight = _weight(_l("Weight of urban municipalities"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV file"), validators=[
         FileRequired(), FileAllowed(["csv", "txt"], _l("Upload a .csv file."))])
 
 
-class BaselineSourceForm(FlaskForm):
+class BaselineSourceForm(Form):
     """The source of a dimension's shares; the shares themselves are the page's inputs."""
 
     source = TextAreaField(_l("Where these figures come from"), validators=[

@@ -7,11 +7,11 @@ rubric levels), so the pages and the API refuse the same things.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from certify.core.forms import Form
 from certify.submissions.grading import FEEDBACK_MAX_LENGTH, REASON_MAX_LENGTH
 from certify.submissions.submitting import TEXT_FIELDS, TEXT_MAX_LENGTH, TITLE_MAX_LENGTH
 
@@ -21,7 +21,7 @@ def _text(name: str) -> TextAreaField:
                                                         Length(max=TEXT_MAX_LENGTH)])
 
 
-class PrototypeForm(FlaskForm):
+class PrototypeForm(Form):
     title = StringField(TEXT_FIELDS["title"], validators=[DataRequired(),
                                                           Length(max=TITLE_MAX_LENGTH)])
     problem = _text("problem")
@@ -37,14 +37,14 @@ class PrototypeForm(FlaskForm):
         return {name: self[name].data for name in TEXT_FIELDS}
 
 
-class GradeForm(FlaskForm):
+class GradeForm(Form):
     """Feedback and CSRF; the level chosen for each criterion comes as ``score-<key>``."""
 
     feedback = TextAreaField(_l("Feedback for the group"),
                              validators=[Optional(), Length(max=FEEDBACK_MAX_LENGTH)])
 
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(Form):
     person_id = SelectField(_l("Member"), coerce=int, validators=[DataRequired()])
     percent = DecimalField(_l("Their percent"), places=2,
                            validators=[InputRequired(), NumberRange(0, 100)])
@@ -52,6 +52,6 @@ class AdjustmentForm(FlaskForm):
                                                      Length(max=REASON_MAX_LENGTH)])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(Form):
     reason = TextAreaField(_l("Why the grade must change"),
                            validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)])

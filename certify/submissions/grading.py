@@ -158,12 +158,11 @@ def grade_members(grade: PrototypeGrade) -> list[Person]:
     return members_of_version(grade.submission)
 
 
-def release_grade(grade: PrototypeGrade, *, by: Person) -> PrototypeGrade:
-    """Make a complete draft final and visible to the members; audited, and announced with
-    ``grade_released``.
+def releasable_percent(grade: PrototypeGrade, *, by: Person) -> Decimal:
+    """The group result ``grade`` would be released with; changes nothing.
 
-    Raises ``Conflict`` if already released and ``ValidationError`` naming the
-    criteria still unscored.
+    Raises what releasing would: ``PermissionDenied``, ``Conflict`` if already
+    released, ``ValidationError`` naming the criteria still unscored.
     """
     check_can_grade(by, grade.submission)
     check_not_released(grade)
@@ -175,7 +174,17 @@ def release_grade(grade: PrototypeGrade, *, by: Person) -> PrototypeGrade:
             _("Choose a level for every criterion before releasing: %(criteria)s.",
               criteria=", ".join(criterion.title_in() for criterion in missing)),
             errors={criterion.key: [_("Choose a level.")] for criterion in missing})
-    grade.percent = weighted_percent(rubric, {s.criterion_id: s.points for s in grade.scores})
+    return weighted_percent(rubric, {s.criterion_id: s.points for s in grade.scores})
+
+
+def release_grade(grade: PrototypeGrade, *, by: Person) -> PrototypeGrade:
+    """Make a complete draft final and visible to the members; audited, and announced with
+    ``grade_released``.
+
+    Raises ``Conflict`` if already released and ``ValidationError`` naming the
+    criteria still unscored.
+    """
+    grade.percent = releasable_percent(grade, by=by)
     grade.status = GradeStatus.RELEASED
     grade.released_at = utcnow()
     grade.tutor = by

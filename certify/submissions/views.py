@@ -4,12 +4,14 @@ grading with the rubric, member adjustments and reopening."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Person, Role
 from certify.cohorts.groups import current_members
 from certify.core import audit
+from certify.core.confirmation import Confirmation, confirmation_page, is_confirmed
 from certify.core.errors import DomainError, NotFound, PermissionDenied
 from certify.core.forms import attach_domain_error
 from certify.extensions import db
@@ -20,6 +22,7 @@ from certify.submissions.forms import AdjustmentForm, GradeForm, PrototypeForm, 
 from certify.submissions.models import PrototypeGrade, PrototypeSubmission
 from certify.submissions.permissions import can_grade, can_reopen, can_submit
 from certify.submissions.queue import QUEUE_FILTERS, gradable_cohorts, grading_queue
+from certify.submissions.results import prototype_pass_mark
 from certify.submissions.submitting import (
     TEXT_FIELDS,
     current_groups_of,
@@ -204,10 +207,13 @@ def save_grade(submission_id: int):
     releasing = request.form.get("action") == "release"
     if not form.validate_on_submit():
         return _render_grading(submission, grade_form=form, chosen=chosen, status=422)
+    asking = releasing and not is_confirmed()
     try:
         saved = grading.save_draft(submission, by=current_person(), scores=chosen,
                                    feedback=form.feedback.data or "")
-        if releasing:
+        if asking:
+            percent = grading.releasable_percent(saved, by=current_person())
+        elif releasing:
             grading.release_grade(saved, by=current_person())
     except DomainError as error:
         db.session.rollback()
@@ -215,12 +221,43 @@ def save_grade(submission_id: int):
         return _render_grading(submission, grade_form=form, chosen=chosen,
                                score_errors=error.errors, status=error.status)
     db.session.commit()
+    if asking:  # the draft is saved; releasing waits for the confirmation
+        return _confirm_release(submission, saved, percent, chosen, form.feedback.data or "")
     if releasing:
         flash(_("The grade was released; the group's members can see it now."), "success")
     else:
         flash(_("The draft was saved. The members will see the grade once you release it."),
               "success")
     return redirect(url_for("submissions.grade", submission_id=submission.id))
+
+
+def _confirm_release(submission: PrototypeSubmission, grade: PrototypeGrade, percent,
+                     chosen: dict, feedback: str):
+    members = grading.members_of_version(submission)
+    pass_mark = prototype_pass_mark(submission.group.cohort)
+    passes = percent is not None and percent >= pass_mark
+    reopenable = can_reopen(current_person())
+    return confirmation_page(Confirmation(
+        title=_("Release the grade of %(group)s?", group=submission.group.name),
+        consequences=[
+            _("Group result: %(percent)s%% (the pass mark is %(mark)s%%): %(verdict)s.",
+              percent=format_decimal(percent), mark=format_decimal(pass_mark),
+              verdict=_("passed") if passes else _("not passed")),
+            ngettext("%(num)d member sees the grade and the feedback from now on: %(names)s.",
+                     "%(num)d members see the grade and the feedback from now on: %(names)s.",
+                     len(members), names=", ".join(member.full_name for member in members)),
+            _("The grade becomes final: its levels can no longer be changed."),
+        ],
+        quoted=feedback or None, people=len(members), reversible=reopenable,
+        undo=_("As a manager you can reopen it, with a reason kept in the audit log; the "
+               "members will have seen it.") if reopenable else
+        _("Only a manager can reopen it, with a reason."),
+        action=url_for("submissions.save_grade", submission_id=submission.id),
+        values={"action": "release", "feedback": feedback,
+                **{f"score-{key}": "" if points is None else str(points)
+                   for key, points in chosen.items()}},
+        confirm_label=_("Yes, release the grade"),
+        cancel_url=url_for("submissions.grade", submission_id=submission.id)))
 
 
 @blp.post("/grades/<int:grade_id>/adjustments")

@@ -8,10 +8,10 @@ page and the API say the same thing.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, Field, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
+from certify.core.forms import Form
 from certify.core.i18n import localized
 from certify.surveys.models import SCALE_MAX, SCALE_MIN, SurveyItem, SurveyResponse
 
@@ -40,7 +40,7 @@ class ScoreField(Field):
         self.data = _score(valuelist[0]) if valuelist else None
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """Answers to one survey; fields are added by :func:`answer_form`."""
 
     items: list[SurveyItem] = []
@@ -85,7 +85,7 @@ def _blank_to_none(value):
     return value if value and value.strip() else None
 
 
-class WindowForm(FlaskForm):
+class WindowForm(Form):
     """When a survey takes answers; times in the programme's time zone."""
 
     opens_at = DateTimeLocalField(_l("Opens at"), format=DATETIME_FORMATS,

@@ -32,6 +32,7 @@ HOLDER_OR_MANAGER = (LOGIN, 200, 404, 404, 200, 200)
 API_MANAGERS = (401, 403, 403, 403, 200, 200)
 API_HOLDER_OR_MANAGER = (401, 200, 404, 404, 200, 200)
 REASON = {"reason": "Revisión del registro"}
+CONFIRMED_REASON = {**REASON, "confirmed": "yes"}  # the page's post after its confirmation step
 
 MATRIX = [
     ("GET", "/v", None, EVERYONE),
@@ -44,8 +45,10 @@ MATRIX = [
     ("GET", "/certificates/{serial}.pdf", None, HOLDER_OR_MANAGER),
     ("GET", "/certificates", None, MANAGERS),
     ("GET", "/certificates/{serial}", None, MANAGERS),
-    ("POST", "/certificates/{serial}/revoke", REASON, MANAGERS_ACT),
-    ("POST", "/certificates/{serial}/reissue", REASON, MANAGERS_ACT),
+    ("POST", "/certificates/{serial}/revoke", REASON, MANAGERS),  # asks to confirm
+    ("POST", "/certificates/{serial}/revoke", CONFIRMED_REASON, MANAGERS_ACT),
+    ("POST", "/certificates/{serial}/reissue", REASON, MANAGERS),
+    ("POST", "/certificates/{serial}/reissue", CONFIRMED_REASON, MANAGERS_ACT),
     ("GET", "/cohorts/{cohort}/certificates", None, MANAGERS),
     ("POST", "/cohorts/{cohort}/certificates", lambda w: {"person_id": w.holder.id},
      MANAGERS_ACT),

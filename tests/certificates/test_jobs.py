@@ -23,9 +23,17 @@ def started(world):
     return record
 
 
-def test_a_manager_starts_the_issuance_and_lands_on_its_status_page(client, login_as, world):
+def test_a_manager_confirms_the_issuance_and_lands_on_its_status_page(client, login_as, world):
     login_as(world.manager)
-    response = client.post(f"/cohorts/{world.cohort.id}/certificates/issue-all")
+    cohort_page = client.get(f"/cohorts/{world.cohort.id}/certificates?lang=en").text
+    assert 'id="issue-all">Issue 1 certificate for everyone eligible' in cohort_page
+    asked = client.post(f"/cohorts/{world.cohort.id}/certificates/issue-all?lang=en")
+    assert asked.status_code == 200
+    assert "1 person who meets every requirement receives a signed certificate" in asked.text
+    assert 'id="confirm-people">1<' in asked.text and "Yes, issue 1 certificate" in asked.text
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
+    response = client.post(f"/cohorts/{world.cohort.id}/certificates/issue-all",
+                           data={"confirmed": "yes"})
     record = db.session.scalar(sa.select(Job).order_by(Job.id.desc()))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/jobs/{record.id}")
@@ -50,9 +58,23 @@ def test_only_managers_may_start_it(client, login_as, world):
 def test_the_status_page_shows_the_counts_when_done(client, login_as, world, started):
     run_job(started.id)
     login_as(world.manager)
-    page = client.get(f"/jobs/{started.id}")
+    page = client.get(f"/jobs/{started.id}?lang=en")
     assert page.status_code == 200
     assert 'id="job-issued">1<' in page.text and 'data-finished="true"' in page.text
+    assert "1 of 1 certificates issued and rendered as PDF" in page.text
+    assert "People not eligible yet (nothing issued)" in page.text
+
+    # Everyone eligible now holds one: issuing is no longer the page's primary action, and a
+    # stale form posted anyway starts nothing.
+    cohort_page = client.get(f"/cohorts/{world.cohort.id}/certificates?lang=en").text
+    assert 'id="issue-all"' not in cohort_page
+    assert "Everyone eligible holds a certificate" in cohort_page
+    jobs = db.session.scalar(sa.select(sa.func.count(Job.id)))
+    response = client.post(f"/cohorts/{world.cohort.id}/certificates/issue-all",
+                           data={"confirmed": "yes"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/cohorts/{world.cohort.id}/certificates")
+    assert db.session.scalar(sa.select(sa.func.count(Job.id))) == jobs
     body = client.get(f"/api/v1/jobs/{started.id}?lang=en").json
     assert body["status"] == "succeeded" and body["result"]["issued"] == 1
     assert body["progress"] == {"done": 1, "total": 1, "percent": 100}

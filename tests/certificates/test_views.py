@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -105,8 +106,20 @@ def test_revoking_from_the_detail_page(client, login_as, world, issued):
     response = client.post(f"/certificates/{issued.serial}/revoke", data={"reason": ""})
     assert response.status_code == 422
     assert db.session.get(Certificate, issued.id).revoked_at is None
+    asked = client.post(f"/certificates/{issued.serial}/revoke?lang=en",
+                        data={"reason": "El nombre está mal escrito"})
+    # A confirmation page first: what happens, to whom, that it cannot be undone.
+    assert asked.status_code == 200
+    assert f"Revoke certificate {issued.serial}?" in asked.text
+    assert "El nombre está mal escrito" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    assert re.search(r'id="confirm-people">1<', asked.text)
+    assert 'id="confirm-reversible"><span class="badge bad">No' in asked.text
+    assert f'href="/certificates/{issued.serial}"' in asked.text  # cancel
+    db.session.expire_all()
+    assert db.session.get(Certificate, issued.id).revoked_at is None
     response = client.post(f"/certificates/{issued.serial}/revoke",
-                           data={"reason": "El nombre está mal escrito"})
+                           data={"reason": "El nombre está mal escrito", "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Certificate, issued.id).revocation_reason == "El nombre está mal escrito"
@@ -114,14 +127,23 @@ def test_revoking_from_the_detail_page(client, login_as, world, issued):
     assert "verdict-revoked" in verification and "El nombre está mal escrito" in verification
     history = client.get(f"/certificates/{issued.serial}?lang=en").text
     assert "El nombre está mal escrito" in history and world.manager.full_name in history
-    again = client.post(f"/certificates/{issued.serial}/revoke", data={"reason": "Otra vez"})
+    again = client.post(f"/certificates/{issued.serial}/revoke",
+                        data={"reason": "Otra vez", "confirmed": "yes"})
     assert again.status_code == 422
+    # A revoked certificate is not offered for confirmation: the refusal comes at once.
+    assert client.post(f"/certificates/{issued.serial}/revoke",
+                       data={"reason": "Otra vez"}).status_code == 422
 
 
 def test_reissuing_from_the_detail_page(client, login_as, world, issued):
     login_as(world.manager)
+    asked = client.post(f"/certificates/{issued.serial}/reissue?lang=en",
+                        data={"reason": "Cambio de nombre"})
+    assert asked.status_code == 200 and f"Reissue certificate {issued.serial}?" in asked.text
+    db.session.expire_all()
+    assert db.session.get(Certificate, issued.id).replaced_by_id is None
     response = client.post(f"/certificates/{issued.serial}/reissue",
-                           data={"reason": "Cambio de nombre"})
+                           data={"reason": "Cambio de nombre", "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     old = db.session.get(Certificate, issued.id)

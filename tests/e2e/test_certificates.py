@@ -109,6 +109,11 @@ def test_issue_scan_on_a_phone_revoke(page, phone, live_server, certificate_worl
     page.goto(f"/certificates/{serial}")
     page.fill("#revoke textarea[name=reason]", "Emitido a la persona equivocada")
     page.locator("#revoke button[type=submit]").click()
+    # A confirmation page says what happens and that it cannot be undone; nothing yet.
+    expect(page.locator("h1")).to_contain_text(serial)
+    expect(page.locator("blockquote.quoted")).to_have_text("Emitido a la persona equivocada")
+    page.screenshot(path="test-results/certificates-revoke-confirm-desktop.png", full_page=True)
+    page.locator("#confirm-button").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator(".flash-success")).to_contain_text(serial)
     phone.reload()

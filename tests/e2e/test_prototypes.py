@@ -101,6 +101,11 @@ def test_a_group_submits_a_tutor_grades_and_another_member_reads_the_grade(
         tutor.check(f"#score-{key}-{points}")
     tutor.fill("textarea[name=feedback]", "Strong field work; the pilot needs a baseline.")
     tutor.get_by_role("button", name="Release").click()
+    # The confirmation shows the result and who will see it before anything is released.
+    expect(tutor.locator("h1")).to_contain_text("Release the grade of")
+    expect(tutor.locator("main")).to_contain_text("66.67%")
+    tutor.screenshot(path="test-results/prototype-release-confirm.png", full_page=True)
+    tutor.locator("#confirm-button").click()
     expect(tutor.locator(".flash-success")).to_contain_text("The grade was released")
     expect(tutor.locator("body")).to_contain_text("66.67")
     tutor.screenshot(path="test-results/prototype-graded.png", full_page=True)

@@ -123,8 +123,19 @@ def test_the_tutor_grades_and_members_see_the_grade_only_once_released(client, l
     page = client.get(f"/submissions/{submission.id}")
     assert "Borrador privado" not in page.text and "66.67" not in page.text
     login_as(world.tutor)
+    release = grade_form(SCORES, "release", "Excelente trabajo de terreno.")
+    asked = client.post(f"/submissions/{submission.id}/grade", data=release)
+    # First a confirmation: the result, who will see it, and that it becomes final.
+    assert asked.status_code == 200 and "Release the grade of" in asked.text
+    assert "66.67%" in asked.text and world.beto.full_name in asked.text
+    assert 'id="confirm-people">2<' in asked.text and "Only a manager can reopen it" in asked.text
+    assert 'name="score-feasibility" value="4"' in asked.text
+    assert submission.grade.status is GradeStatus.DRAFT
+    login_as(world.beto)
+    assert "Excelente trabajo de terreno." not in client.get(f"/submissions/{submission.id}").text
+    login_as(world.tutor)
     response = client.post(f"/submissions/{submission.id}/grade",
-                           data=grade_form(SCORES, "release", "Excelente trabajo de terreno."))
+                           data={**release, "confirmed": "yes"})
     assert response.status_code == 302
     login_as(world.beto)
     page = client.get(f"/submissions/{submission.id}")
@@ -168,7 +179,8 @@ def test_an_adjustment_needs_a_reason_and_only_its_member_sees_it(client, login_
     response = client.post(f"/grades/{draft.id}/adjustments", data={
         "person_id": world.beto.id, "percent": "40", "reason": "No participó en el testeo"})
     assert response.status_code == 302
-    client.post(f"/submissions/{submission.id}/grade", data=grade_form(SCORES, "release"))
+    client.post(f"/submissions/{submission.id}/grade",
+                data={**grade_form(SCORES, "release"), "confirmed": "yes"})
     login_as(world.beto)
     page = client.get(f"/submissions/{submission.id}")
     assert "No participó en el testeo" in page.text and "40" in page.text
