@@ -14,7 +14,7 @@ from certify.certificates.models import Certificate
 from certify.certificates.serials import ALPHABET
 from certify.certificates.tokens import sign_certificate
 from certify.certificates.verification import VerificationState
-from certify.extensions import db
+from certify.extensions import db, limiter
 from tests.api.conftest import assert_house_error
 from tests.certificates.conftest import T0, enrolled
 from tests.conftest import make_app
@@ -200,7 +200,10 @@ def test_the_json_twin_is_rate_limited(app, tmp_path, issued):
     limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path),
                        RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="5 per minute")
     client = limited.test_client()
-    for url in ("/api/v1/verify/0000-0000-0000", "/v/0000-0000-0000"):
-        statuses = [client.get(url).status_code for _ in range(6)]
-        assert statuses == [404] * 5 + [429], url
-        assert client.get(url).headers.get("Retry-After")
+    try:
+        for url in ("/api/v1/verify/0000-0000-0000", "/v/0000-0000-0000"):
+            statuses = [client.get(url).status_code for _ in range(6)]
+            assert statuses == [404] * 5 + [429], url
+            assert client.get(url).headers.get("Retry-After")
+    finally:
+        limiter.init_app(app)  # one limiter for the process: back to the test app's settings

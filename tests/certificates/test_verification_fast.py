@@ -17,7 +17,7 @@ from certify.certificates.counting import flush_if_due, pending_count
 from certify.certificates.issuing import reissue, revoke
 from certify.certificates.models import Certificate
 from certify.core.ratelimit import ProcessMemoryStorage
-from certify.extensions import db
+from certify.extensions import db, limiter
 from tests.conftest import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +30,7 @@ def test_a_verification_reads_once_and_writes_nothing(app, client, issued):
         statements.append(statement)
 
     page, api = f"/v/{issued.qr_token}", f"/api/v1/verify/{issued.serial}?t={issued.qr_token}"
+    client.get("/v")  # what every page reads now and then (e.g. the framing policy's origins)
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
         assert client.get(page).status_code == 200
@@ -94,10 +95,24 @@ def test_in_process_rate_limit_counters_start_no_thread():
     assert storage.get("k") == 0 and threading.active_count() == before
 
 
-def test_a_room_behind_one_address_is_served_but_guessing_is_stopped(app, tmp_path, issued):
-    limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path),
-                       RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="certify-memory://",
-                       SIGNING_KEYS_DIR=app.config["SIGNING_KEYS_DIR"])
+@pytest.fixture
+def limited_app(app, tmp_path):
+    """Another app on the test database with rate limits on; the limiter (one object for the
+    process) is given back to the test app afterwards."""
+    made = []
+
+    def make(**settings):
+        made.append(make_app(app.config["SQLALCHEMY_DATABASE_URI"],
+                             str(tmp_path / str(len(made))), RATELIMIT_ENABLED=True,
+                             SIGNING_KEYS_DIR=app.config["SIGNING_KEYS_DIR"], **settings))
+        return made[-1]
+
+    yield make
+    limiter.init_app(app)
+
+
+def test_a_room_behind_one_address_is_served_but_guessing_is_stopped(limited_app, issued):
+    limited = limited_app(RATELIMIT_STORAGE_URI="certify-memory://")
     client = limited.test_client()
     assert limited.config["VERIFY_RATE_LIMIT"] == "600 per minute"
     # 200 people scanning (a few twice) from one public address: all answered.
@@ -110,15 +125,13 @@ def test_a_room_behind_one_address_is_served_but_guessing_is_stopped(app, tmp_pa
 
 @pytest.mark.skipif(not os.environ.get("CERTIFY_TEST_REDIS_URL"),
                     reason="needs CERTIFY_TEST_REDIS_URL")
-def test_workers_share_their_limits_through_redis(app, tmp_path, issued):
+def test_workers_share_their_limits_through_redis(limited_app, issued):
     import redis
 
     url = os.environ["CERTIFY_TEST_REDIS_URL"]
     redis.Redis.from_url(url).flushdb()
-    workers = [make_app(app.config["SQLALCHEMY_DATABASE_URI"], str(tmp_path / str(n)),
-                        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
-                        VERIFY_RATE_LIMIT="4 per minute",
-                        SIGNING_KEYS_DIR=app.config["SIGNING_KEYS_DIR"]) for n in range(2)]
+    workers = [limited_app(RATELIMIT_STORAGE_URI=url, VERIFY_RATE_LIMIT="4 per minute")
+               for _ in range(2)]
     clients = [worker.test_client() for worker in workers]
     statuses = [clients[n % 2].get(f"/v/{issued.serial}").status_code for n in range(5)]
     assert statuses == [200] * 4 + [429]  # one count for both, not 4 each
