@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -21,7 +22,11 @@ class NavItem:
     endpoint: str
     label: str
     roles: tuple[Role, ...]
+    group: str | None = None  # items of a group share one drop-down menu
 
+
+# The setting-up pages a manager visits rarely: one menu, so the header fits one row.
+ADMINISTRATION = _l("Administration")
 
 # Order is the order in the menu; an item shows when the person holds one of its roles.
 NAV = (
@@ -31,12 +36,12 @@ NAV = (
     NavItem("certificates.my_certificates", _l("My certificates"), (Role.OFFICIAL,)),
     NavItem("cohorts.index", _l("Cohorts"), (Role.MANAGER, Role.TUTOR)),
     NavItem("submissions.queue", _l("Grading"), (Role.MANAGER, Role.TUTOR)),
-    NavItem("programmes.index", _l("Programmes"), (Role.MANAGER, Role.TUTOR)),
+    NavItem("programmes.index", _l("Programmes"), (Role.MANAGER, Role.TUTOR), ADMINISTRATION),
     NavItem("reports.dashboard", _l("Dashboard"), (Role.MANAGER,)),
     NavItem("certificates.register", _l("Certificates"), (Role.MANAGER,)),
-    NavItem("accounts.people", _l("People"), (Role.MANAGER,)),
-    NavItem("accounts.municipalities", _l("Municipalities"), (Role.MANAGER,)),
-    NavItem("lti.platforms_page", _l("Moodle"), (Role.MANAGER,)),
+    NavItem("accounts.people", _l("People"), (Role.MANAGER,), ADMINISTRATION),
+    NavItem("accounts.municipalities", _l("Municipalities"), (Role.MANAGER,), ADMINISTRATION),
+    NavItem("lti.platforms_page", _l("Moodle"), (Role.MANAGER,), ADMINISTRATION),
 )
 
 ROLE_LABELS = {Role.OFFICIAL: _l("Official"), Role.TUTOR: _l("Tutor"),
@@ -46,13 +51,25 @@ ROLE_LABELS = {Role.OFFICIAL: _l("Official"), Role.TUTOR: _l("Tutor"),
 @blp.app_context_processor
 def _navigation():
     def nav_items():
+        """Links, and groups ({label, menu, active}) where a group has two links or more."""
         if not current_user.is_authenticated:
             return []
-        return [
-            {"url": url_for(item.endpoint), "label": str(item.label),
-             "active": request.endpoint == item.endpoint}
-            for item in NAV if current_user.has_role(*item.roles)
-        ]
+        visible = [item for item in NAV if current_user.has_role(*item.roles)]
+        sizes = Counter(item.group for item in visible if item.group)
+        entries, groups = [], {}
+        for item in visible:
+            link = {"url": url_for(item.endpoint), "label": str(item.label),
+                    "active": request.endpoint == item.endpoint}
+            if sizes.get(item.group, 0) < 2:
+                entries.append(link)
+            elif item.group in groups:
+                groups[item.group]["menu"].append(link)
+            else:
+                groups[item.group] = {"label": str(item.group), "menu": [link]}
+                entries.append(groups[item.group])
+        for group in groups.values():
+            group["active"] = any(link["active"] for link in group["menu"])
+        return entries
 
     def role_label(role) -> str:
         return str(ROLE_LABELS.get(Role(role), role))
