@@ -45,7 +45,7 @@ def _init_extensions(app: Flask) -> None:
     from certify.core import api_docs
     from certify.core.db_setup import init_database
     from certify.core.http import register_error_handlers
-    from certify.core.i18n import select_locale
+    from certify.core.i18n import select_locale, select_timezone
     from certify.core.metrics import init_metrics
     from certify.core.request_log import init_request_log
     from certify.core.security_headers import init_security_headers
@@ -58,7 +58,7 @@ def _init_extensions(app: Flask) -> None:
     init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     limiter.init_app(app)
     api.init_app(app)

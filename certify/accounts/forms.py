@@ -55,6 +55,8 @@ class PersonForm(Form):
 
 class PreferencesForm(Form):
     preferred_locale = SelectField(_l("Language"), choices=locale_choices)
+    # Choices in the reader's language, set by the view (zone_choices()).
+    time_zone = SelectField(_l("Time zone"), validate_choice=True)
 
 
 class PasswordForm(Form):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from certify.core.clock import utcnow
 from certify.core.names import fold, sort_key
+from certify.core.timezones import zone_for_place
 from certify.db import Base, TimestampMixin, str_enum
 
 
@@ -99,6 +100,8 @@ class Person(UserMixin, TimestampMixin, Base):
     gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
     birth_year: Mapped[int | None]
     preferred_locale: Mapped[str] = mapped_column(sa.String(8), default="es")
+    # IANA name chosen on the account page; None: the zone of the municipality's country/region.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     # Part of every session and remember cookie; a new value ends them all (sign-out,
@@ -146,6 +149,16 @@ class Person(UserMixin, TimestampMixin, Base):
     @property
     def full_name(self) -> str:
         return f"{self.given_names} {self.family_names}".strip()
+
+    @property
+    def zone_name(self) -> str | None:
+        """The zone this person reads dates and times in: their choice, else their place's."""
+        if self.time_zone:
+            return self.time_zone
+        municipality = self.municipality
+        if municipality is None:
+            return None
+        return zone_for_place(municipality.region.country.code, municipality.region.name)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

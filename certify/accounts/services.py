@@ -30,6 +30,7 @@ from certify.config import LOCALES
 from certify.core import audit
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict, NotFound, ValidationError
+from certify.core.timezones import is_known_zone
 from certify.extensions import db
 
 TOKEN_PREFIX = "cfy_"
@@ -129,6 +130,9 @@ def update_person(person: Person, *, actor: Person | None = None, **changes) -> 
         check_birth_year(changes["birth_year"])
     if "preferred_locale" in changes:
         check_locale(changes["preferred_locale"])
+    if changes.get("time_zone") and not is_known_zone(changes["time_zone"]):
+        message = _("%(zone)s is not a time zone.", zone=changes["time_zone"])
+        raise ValidationError(message, errors={"time_zone": [message]})
     if changes.get("gender"):
         changes["gender"] = Gender(changes["gender"])
     if changes.get("active") is False and person.active:

@@ -33,6 +33,7 @@ from certify.accounts.models import ApiToken, Country, Municipality, Person, Rol
 from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import DomainError, NotFound, PermissionDenied
 from certify.core.forms import attach_or_flash
+from certify.core.timezones import zone_choices
 from certify.core.transactions import attempt
 from certify.extensions import db, limiter
 
@@ -100,10 +101,15 @@ def set_locale():
 def account():
     person = current_person()
     preferences = PreferencesForm(prefix="prefs", obj=person)
+    preferences.time_zone.choices = zone_choices()
+    if "prefs-time_zone" not in request.form:  # the zone read in now, chosen or defaulted
+        preferences.time_zone.data = person.zone_name or current_app.config[
+            "BABEL_DEFAULT_TIMEZONE"]
     password = PasswordForm(prefix="pw")
     if request.method == "POST" and "prefs-preferred_locale" in request.form and preferences.validate():
         services.update_person(person, actor=person,
-                               preferred_locale=preferences.preferred_locale.data)
+                               preferred_locale=preferences.preferred_locale.data,
+                               time_zone=preferences.time_zone.data)
         db.session.commit()
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("accounts.account"))

@@ -17,7 +17,8 @@ def queue_issued_email(certificate: Certificate, holder: Person) -> OutboxMessag
     """
     locale = holder.preferred_locale or certificate.holder_locale or "es"
     return queue_templated_email(
-        holder.email, "certificate_issued", locale=locale, person=holder,
+        holder.email, "certificate_issued", locale=locale, time_zone=holder.zone_name,
+        person=holder,
         certificate=certificate, title=localized(certificate.certificate_title, locale),
         programme=localized(certificate.programme_title, locale),
         verification_url=verification_url(certificate),

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone, to_utc
 
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Role
@@ -19,17 +18,19 @@ from certify.cohorts.forms import ScheduleForm
 from certify.cohorts.models import Cohort
 from certify.cohorts.views import blp, viewable_cohort
 from certify.core.errors import ValidationError
+from certify.core.timezones import from_programme_wall_clock, programme_wall_clock
 from certify.core.transactions import attempt
 
 
 def _local(moment: datetime | None) -> datetime | None:
     """A stored UTC moment as the wall-clock time the form shows (the programme's time zone)."""
-    return to_user_timezone(moment).replace(tzinfo=None) if moment else None
+    return programme_wall_clock(moment)
 
 
 def _aware(local: datetime | None) -> datetime | None:
     """The wall-clock time typed in the form as a UTC moment."""
-    return to_utc(local).replace(tzinfo=UTC) if local else None
+    aware = from_programme_wall_clock(local)
+    return aware.astimezone(UTC) if aware else None
 
 
 def _filled_form(cohort: Cohort, rows: list[schedule.ScheduledModule]) -> ScheduleForm:

@@ -63,6 +63,16 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_timezone() -> str | None:
+    """Babel's time zone selector: the signed-in person's zone (their choice, else their
+    municipality's); None means the programme's default."""
+    from flask_login import current_user
+
+    if has_request_context() and getattr(current_user, "is_authenticated", False):
+        return current_user.zone_name
+    return None
+
+
 def _to_supported(tag: str, supported: tuple[str, ...]) -> str:
     language = language_of(tag)
     for locale in supported:

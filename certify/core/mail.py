@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from certify.core.clock import utcnow
 from certify.db import Base, str_enum
+from certify.core.timezones import force_timezone
 from certify.extensions import db
 
 log = logging.getLogger(__name__)
@@ -123,8 +124,10 @@ def queue_email(to: str, subject: str, text_body: str, *, html_body: str | None 
     return message
 
 
-def render_email(template: str, *, locale: str, **context) -> RenderedEmail:
-    """Render ``templates/mail/<template>.txt`` (and ``.html`` if there is one) in ``locale``.
+def render_email(template: str, *, locale: str, time_zone: str | None = None,
+                 **context) -> RenderedEmail:
+    """Render ``templates/mail/<template>.txt`` (and ``.html`` if there is one) in ``locale``,
+    with dates and times in the recipient's ``time_zone`` (else the programme's).
 
     The text template sets the subject with ``{% set subject = _("...") %}``;
     everything else it outputs is the plain-text body. Templates see ``current_locale``
@@ -134,7 +137,7 @@ def render_email(template: str, *, locale: str, **context) -> RenderedEmail:
     # Only the Jinja environment (filters, gettext) and what the caller gives: the pages'
     # context processors may need a request or a signed-in person, which a job has not.
     context = {"current_locale": locale, **context}
-    with force_locale(locale):
+    with force_locale(locale), force_timezone(time_zone):
         module = env.get_template(f"mail/{template}.txt").make_module(context)
         subject = _single_line(str(getattr(module, "subject", "")), "subject")
         text_body = str(module).strip() + "\n"
@@ -147,10 +150,11 @@ def render_email(template: str, *, locale: str, **context) -> RenderedEmail:
     return RenderedEmail(subject=subject, text_body=text_body, html_body=html_body)
 
 
-def queue_templated_email(to: str, template: str, *, locale: str,
+def queue_templated_email(to: str, template: str, *, locale: str, time_zone: str | None = None,
                           attachments: Iterable[Attachment] = (), **context) -> OutboxMessage:
-    """Render ``template`` in the recipient's ``locale`` and queue it (see :func:`render_email`)."""
-    rendered = render_email(template, locale=locale, **context)
+    """Render ``template`` in the recipient's ``locale`` and ``time_zone`` and queue it (see
+    :func:`render_email`)."""
+    rendered = render_email(template, locale=locale, time_zone=time_zone, **context)
     return queue_email(to, rendered.subject, rendered.text_body, html_body=rendered.html_body,
                        attachments=attachments, locale=locale)
 

@@ -6,6 +6,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from certify.core.i18n import localized
+from certify.core.timezones import deadline
 from certify.core.markdown import render_markdown
 
 LANGUAGE_NAMES = {"es": "Español", "pt_BR": "Português", "en": "English"}
@@ -33,6 +34,7 @@ def init_templating(app: Flask) -> None:
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_decimal(value) if value is not None else "",
+        deadline=deadline,
     )
     app.jinja_env.globals.update(url_with_page=_url_with_page, url_with_language=_url_with_language,
                                  LANGUAGE_NAMES=LANGUAGE_NAMES)

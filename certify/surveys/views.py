@@ -6,7 +6,7 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import format_percent, get_timezone
+from flask_babel import format_percent
 from flask_babel import gettext as _
 
 from certify.accounts.access import current_person, require_role
@@ -14,6 +14,7 @@ from certify.accounts.models import Role
 from certify.cohorts.models import Cohort
 from certify.cohorts.services import get_cohort, is_enrolled_in
 from certify.core.errors import Conflict, PermissionDenied, ValidationError
+from certify.core.timezones import venue_zone
 from certify.extensions import db
 from certify.surveys import exports, services
 from certify.surveys.forms import WindowForm, answer_form
@@ -35,7 +36,8 @@ def _survey_percent(value) -> str:
 
 
 def _local_zone() -> ZoneInfo:
-    return ZoneInfo(str(get_timezone()))
+    """Staff type survey windows in the programme's time zone, whatever zone they read in."""
+    return venue_zone()
 
 
 # --- officials ---------------------------------------------------------------------------------

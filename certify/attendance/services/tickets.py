@@ -93,6 +93,7 @@ def queue_ticket_email(registration: Registration, *, promoted: bool = False) ->
     png = qr_png(ticket_token(registration), box_size=8)
     queue_templated_email(
         person.email, "attendance_ticket", locale=person.preferred_locale,
+        time_zone=person.zone_name,
         attachments=[Attachment("ticket.png", "image/png", png, content_id="ticket-qr")],
         person=person, session=registration.session, promoted=promoted,
         ticket_url=external_url("attendance.ticket", registration_id=registration.id),
@@ -104,6 +105,7 @@ def queue_waitlist_email(registration: Registration, position: int) -> None:
     person = registration.person
     queue_templated_email(
         person.email, "attendance_waitlisted", locale=person.preferred_locale,
+        time_zone=person.zone_name,
         person=person, session=registration.session, position=position,
         session_url=external_url("attendance.detail", session_id=registration.session_id),
     )
