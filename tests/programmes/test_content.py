@@ -87,7 +87,7 @@ def test_a_question_removed_from_the_file_is_retired_not_deleted(content_copy):
 def test_a_quiz_file_sets_its_question_bank_and_result_page(content_copy):
     quiz_file = content_copy / "quizzes" / "m1.yaml"
     quiz_file.write_text(quiz_file.read_text().replace(
-        "pass_mark: 70", "pass_mark: 70\nquestions_per_attempt: 5\nresult_page: score"))
+        "questions_per_attempt: 7", "questions_per_attempt: 5\nresult_page: score"))
     load_course_content(content_copy)
     quiz = db.session.scalar(sa.select(Quiz).join(Quiz.module).where(Module.code == "M1"))
     assert (quiz.questions_per_attempt, quiz.result_page) == (5, ResultPage.SCORE)
@@ -105,7 +105,7 @@ def test_a_quiz_file_sets_its_question_bank_and_result_page(content_copy):
     ("modules/02-diseno-centrado-en-las-personas.md", "kind: virtual", "kind: hybrid",
      "modules/02-diseno-centrado-en-las-personas.md:3: 'kind' must be one of virtual, in_person"),
     ("quizzes/m4.yaml", "module: M4", "module: M4\nmodule: M3", "duplicate key 'module'"),
-    ("quizzes/m2.yaml", "pass_mark: 70", "pass_mark: 70\nquestions_per_attempt: 999",
+    ("quizzes/m2.yaml", "questions_per_attempt: 7", "questions_per_attempt: 999",
      "'questions_per_attempt' is 999 but the quiz has only"),
     ("quizzes/m2.yaml", "pass_mark: 70", "pass_mark: 70\nresult_page: everything",
      "'result_page' must be one of score, mistakes, answers_when_final, not 'everything'"),
