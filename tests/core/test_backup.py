@@ -157,3 +157,23 @@ def test_a_damaged_archive_restores_nothing(instances, tmp_path):
     with tarfile.open(archive) as original:
         manifest = json.load(original.extractfile("manifest.json"))
     assert {m["name"] for m in manifest["members"]} >= {"files/signing_keys/extra.pem"}
+
+
+def test_an_older_backup_is_migrated_after_it_is_restored(instances, tmp_path):
+    """A backup made before the latest migration restores and is brought to this code's head."""
+    from certify.core.health import migration_heads, migration_scripts
+
+    source, restored = instances
+    with source.app_context():
+        directory = source.extensions["migrate"].directory
+        (head,) = migration_heads(directory)
+        previous = migration_scripts(directory).get_revision(head).down_revision
+        flask_migrate.upgrade(revision=previous)
+    archive = tmp_path / "old.tar.gz"
+    assert source.test_cli_runner().invoke(args=["backup", "-o", str(archive)]).exit_code == 0
+    result = restored.test_cli_runner().invoke(args=["restore", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert previous in result.output  # "migrated from revision ..."
+    with restored.app_context():
+        assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == head
+    assert restored.test_client().get("/readyz").json["checks"]["migrations"] == "ok"
