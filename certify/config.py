@@ -87,6 +87,8 @@ def build_config(instance_path: str) -> dict:
         # Seconds a running job may go without advancing before it is taken for dead and
         # resumed (by certify jobs resume and the scheduler); default 10 minutes.
         "JOBS_STALE_AFTER": _env("JOBS_STALE_AFTER"),
+        # /readyz fails when the certificates' disk has less free space than this.
+        "MIN_FREE_DISK_MB": int(_env("MIN_FREE_DISK_MB", "200")),
         # The bearer token a Prometheus scraper sends to /metrics; without one, no /metrics.
         "METRICS_TOKEN": _env("METRICS_TOKEN"),
         "SIGNING_KEYS_DIR": _env("SIGNING_KEYS_DIR", str(Path(instance_path) / "keys")),

@@ -108,10 +108,10 @@ def check_signing_keys() -> Check:
     return Check("signing_keys", True)
 
 
-def check_broker() -> Check | None:
+def check_broker() -> Check:
     url = current_app.config.get("BROKER_URL")
     if not url:
-        return Check("broker", True, "not configured", critical=False, skipped=True)
+        return Check("broker", True, "not configured", skipped=True)
     from kombu import Connection
 
     with Connection(url, connect_timeout=BROKER_TIMEOUT_SECONDS) as connection:

@@ -73,7 +73,11 @@ def test_readyz_fails_when_a_signing_key_cannot_be_read(client, app, tmp_path, m
 
 
 def test_readyz_fails_when_the_certificates_disk_is_full(client, app, monkeypatch):
-    monkeypatch.setitem(app.config, "MIN_FREE_DISK_MB", 10 ** 12)
+    monkeypatch.setenv("CERTIFY_MIN_FREE_DISK_MB", str(10 ** 12))
+    from certify.config import build_config
+
+    monkeypatch.setitem(app.config, "MIN_FREE_DISK_MB",
+                        build_config(app.instance_path)["MIN_FREE_DISK_MB"])
     response = client.get("/readyz")
     assert response.status_code == 503 and response.json["checks"]["disk_space"] == "failing"
 
