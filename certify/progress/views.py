@@ -6,9 +6,10 @@ from flask import Blueprint, Response, render_template
 from flask_babel import gettext as _
 
 from certify.accounts.access import current_person, require_role
-from certify.accounts.models import Role
+from certify.accounts.models import Person, Role
 from certify.attendance.models import AttendanceStatus
 from certify.attendance.services import session_figures, sessions_of_cohort, status_label
+from certify.cohorts.enrolments import find_enrolment
 from certify.cohorts.services import can_view_cohort, get_cohort
 from certify.core.errors import NotFound, PermissionDenied
 from certify.extensions import db
@@ -70,6 +71,20 @@ def overview(cohort_id: int):
 
 def _attendance_label(status: str | None) -> str:
     return status_label(AttendanceStatus(status)) if status else "—"
+
+
+@blp.get("/cohorts/<int:cohort_id>/people/<int:person_id>/progress")
+@require_role(Role.MANAGER, Role.TUTOR)
+def person_page(cohort_id: int, person_id: int):
+    """One member's progress, as the overview's row opens it: each module and what is missing."""
+    cohort = _visible_cohort(cohort_id)
+    person = db.session.get(Person, person_id)
+    enrolment = find_enrolment(cohort, person) if person else None
+    if enrolment is None:
+        raise NotFound(_("This person is not enrolled in this cohort."))
+    row = person_progress(enrolment)
+    return render_template("progress/person.html", cohort=cohort, row=row,
+                           modules=module_progress(row))
 
 
 @blp.get("/cohorts/<int:cohort_id>/overview.csv")

@@ -89,3 +89,27 @@ def test_overview_access(client, login_as, demo, role, status):
                               "manager": Role.MANAGER}[role]))
     for suffix in ("overview", "overview.csv"):
         assert client.get(f"/cohorts/{demo.cohort.id}/{suffix}").status_code == status
+
+
+def test_overview_names_open_the_persons_progress_and_missing_says_what(client, login_as, demo):
+    starting = next(person(email) for email, label in demo.logins if label == "official (starting)")
+    login_as(person("tutora@demo.certify.example"))
+    overview = client.get(f"/cohorts/{demo.cohort.id}/overview?lang=en").text
+    url = f"/cohorts/{demo.cohort.id}/people/{starting.id}/progress"
+    assert f'href="{url}"' in overview
+    # "N missing" opens the list of what is missing, for everyone not eligible.
+    assert "Module 1 quiz not taken yet" in overview
+    assert '<details class="not-eligible">' in overview
+    page = client.get(url + "?lang=en")
+    assert page.status_code == 200 and starting.full_name in page.text
+    assert "Still missing for the certificate:" in page.text
+    assert "Module 1 quiz not taken yet" in page.text and "M1 · " in page.text
+
+    login_as(make_person(Role.TUTOR))  # not a tutor of this cohort
+    assert client.get(url).status_code == 403
+    login_as(starting)
+    assert client.get(url).status_code == 403
+    login_as(person("gestora@demo.certify.example"))
+    outsider = make_person(Role.OFFICIAL)
+    assert client.get(f"/cohorts/{demo.cohort.id}/people/{outsider.id}/progress").status_code == 404
+    assert client.get(f"/cohorts/{demo.cohort.id}/people/987654/progress").status_code == 404
