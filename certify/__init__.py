@@ -47,6 +47,7 @@ def _init_extensions(app: Flask) -> None:
     from certify.core.http import register_error_handlers
     from certify.core.i18n import select_locale, select_timezone
     from certify.core.metrics import init_metrics
+    from certify.core.request_guards import init_request_guards
     from certify.core.request_log import init_request_log
     from certify.core.security_headers import init_security_headers
     from certify.core.templating import init_templating
@@ -64,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
     app.register_blueprint(api_docs.blp)
     init_access(app)
+    init_request_guards(app)
     register_error_handlers(app)
     init_templating(app)
     init_security_headers(app)

@@ -9,7 +9,10 @@ from functools import reduce
 
 from flask_babel import gettext as _
 from flask_smorest import Api
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
+from marshmallow import ValidationError as SchemaValidationError
+from werkzeug.datastructures import FileStorage
 
 from certify import extensions  # a module reference: extensions imports this file
 from certify.core.errors import ValidationError
@@ -25,6 +28,15 @@ class ApiErrorSchema(Schema):
         keys=fields.String(), values=fields.List(fields.String()),
         metadata={"description": "Messages per field name; empty when no field is to blame."},
     )
+
+
+class FileUpload(Upload):
+    """A file part of a multipart body; the same name sent as a text field is a 422."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise SchemaValidationError(_("Send a file here, not text."))
+        return value
 
 
 class CertifyApi(Api):

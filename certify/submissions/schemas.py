@@ -7,10 +7,10 @@ members only once released, so the API builds the documents it dumps (see
 
 from __future__ import annotations
 
-from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf, Range
 
+from certify.core.rest import FileUpload
 from certify.submissions.grading import FEEDBACK_MAX_LENGTH, REASON_MAX_LENGTH
 from certify.submissions.models import GradeStatus, SubmissionStatus
 from certify.submissions.queue import QUEUE_FILTERS
@@ -121,7 +121,7 @@ class PrototypeCreateSchema(Schema):
     develop = _text("Evidence from the Develop phase.")
     deliver = _text("Evidence from the Deliver phase.")
     description = _text("Description of the prototype.")
-    files = fields.List(Upload(), load_default=list, metadata={
+    files = fields.List(FileUpload(), load_default=list, metadata={
         "description": "PDF, PNG, JPEG, WebP, GIF, PPTX, DOCX, XLSX, ODP, ODT, ODS, PPT or DOC "
                        "(recognised by content); at most 20 MB each and 100 MB together."})
 

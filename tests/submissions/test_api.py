@@ -184,3 +184,12 @@ def test_every_endpoint_is_documented(client):
         assert "401" in operation["responses"], (method, path)
     upload = spec["paths"]["/api/v1/groups/{group_id}/submissions"]["post"]["requestBody"]
     assert "multipart/form-data" in upload["content"]
+
+
+def test_files_sent_as_text_fields_are_a_422(client, bearer, world, uploads):
+    response = client.post(f"/api/v1/groups/{world.group.id}/submissions",
+                           headers=bearer(world.ana), data={**TEXTS, "files": "informe.pdf"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert response.json["code"] == "validation_error" and "files.0" in response.json["errors"]
+    assert count_submissions() == 0
