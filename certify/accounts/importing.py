@@ -11,6 +11,7 @@ from certify.accounts.models import Gender, Person, Role
 from certify.accounts.services import (
     check_birth_year,
     check_locale,
+    check_names,
     create_person,
     find_person_by_email,
     grant_role,
@@ -93,15 +94,20 @@ def _check_row(row: dict, municipalities: dict) -> tuple[dict, list[str]]:
 
     check("email", lambda: normalise_email(get("email")) if get("email") else _fail("is required"))
     for name in ("given_names", "family_names"):
-        check(name, lambda name=name: get(name) or _fail("is required"))
+        check(name, lambda name=name: _name(name, get(name)) or _fail("is required"))
     key = (get("municipality").lower(), get("country").upper())
     check("municipality", lambda: municipalities.get(key) or _fail(
         f"'{get('municipality')}' is not a known municipality of country '{get('country')}'"))
-    values["position"] = get("position") or None
+    check("position", lambda: _name("position", get("position")) or None)
     check("gender", lambda: _gender(get("gender")))
     check("birth_year", lambda: _birth_year(get("birth_year")))
     check("locale", lambda: _locale(get("locale")))
     return values, messages
+
+
+def _name(field: str, value: str) -> str:
+    check_names(**{field: value})
+    return value
 
 
 def _fail(message: str):

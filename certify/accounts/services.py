@@ -30,6 +30,7 @@ from certify.config import LOCALES
 from certify.core import audit
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict, NotFound, ValidationError
+from certify.core.text import check_text
 from certify.core.timezones import is_known_zone
 from certify.extensions import db
 
@@ -55,6 +56,16 @@ def check_birth_year(year: int | None) -> None:
     if not 1930 <= year <= this_year - 15:
         message = f"birth year must be between 1930 and {this_year - 15}"
         raise ValidationError(message, errors={"birth_year": [message]})
+
+
+NAME_FIELDS = ("given_names", "family_names", "position")
+
+
+def check_names(**values: str | None) -> None:
+    """Names end up on certificates and in lists: refuse what would print differently from
+    what it holds (``certify.core.text``), whichever road they came by (form, API, CSV, LTI)."""
+    for field, value in values.items():
+        check_text(value, field)
 
 
 def check_locale(locale: str) -> None:
@@ -91,6 +102,7 @@ def create_person(*, email: str, given_names: str, family_names: str,
     if not given_names.strip() or not family_names.strip():
         raise ValidationError(_("Given and family names are required."),
                               errors={"given_names": [_("required")], "family_names": [_("required")]})
+    check_names(given_names=given_names, family_names=family_names, position=position)
     check_birth_year(birth_year)
     check_locale(preferred_locale)
     person = Person(
@@ -126,6 +138,7 @@ def update_person(person: Person, *, actor: Person | None = None, **changes) -> 
             raise Conflict(_("%(email)s is already registered.", email=email),
                        errors={"email": [_("already registered")]})
         person.email = email
+    check_names(**{field: changes[field] for field in NAME_FIELDS if field in changes})
     if "birth_year" in changes:
         check_birth_year(changes["birth_year"])
     if "preferred_locale" in changes:

@@ -7,8 +7,9 @@ seconds or reach the database in a form it cannot store.
   can name its own limit with ``@body_limit(n)``.
 - JSON nested deeper than anything certify accepts is refused before it is decoded
   (Python's decoder recurses and would fail with a RecursionError).
-- Text no database column can hold (NUL, lone UTF-16 surrogates) in the path, the query,
-  a form or JSON is refused with the field's name (422).
+- Text certify refuses (``certify.core.text``: NUL, lone surrogates, direction controls,
+  stacks of combining marks) in the path, the query, a form or JSON is a 422 naming the
+  field; passwords are left as typed.
 - Path segments declared ``<int:...>`` match only numbers an id column can hold, so larger
   ones are 404 before any query; numbers out of the database's range elsewhere (query,
   bodies) are a 422 (``numeric_out_of_range``).
@@ -27,14 +28,14 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from certify.core.errors import ValidationError
+from certify.core.http import error_response
+from certify.core.text import check_text
 from certify.extensions import db
 
 DEFAULT_BODY_LIMIT = 256 * 1024
 MAX_JSON_DEPTH = 32
 # The largest value of the id columns (PostgreSQL ``integer``).
 MAX_ID = 2**31 - 1
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _JSON_STRUCTURE = re.compile(rb'[\[\]{}"]')
 _OUT_OF_RANGE_SQLSTATES = {"22003"}  # numeric_value_out_of_range
 
@@ -137,11 +138,10 @@ def _submitted_text() -> Iterator[tuple[str, str]]:
         yield from _strings(body, "")
 
 
-def _refuse_unstorable_text() -> None:
+def _refuse_unacceptable_text() -> None:
     for field, text in _submitted_text():
-        if _UNSTORABLE.search(text):
-            message = _("Text cannot contain NUL characters or unpaired surrogates.")
-            raise ValidationError(message, errors={field or "_schema": [message]})
+        # A password is never shown: any character may be part of it, if it can be stored.
+        check_text(text, field or "_schema", storable_only="password" in field)
 
 
 def _guard_body() -> None:
@@ -151,8 +151,6 @@ def _guard_body() -> None:
 
 def number_out_of_range(error: Exception):
     """A number the database cannot hold reached a query: the request's fault (422)."""
-    from certify.core.http import error_response
-
     db.session.rollback()  # PostgreSQL aborted the transaction; the error page may read
     message = _("A number in the request is out of range.")
     return error_response(422, message, code="validation_error")
@@ -174,7 +172,7 @@ def init_request_guards(app: Flask) -> None:
     after the access checks (an anonymous caller learns nothing from validation)."""
     app.url_map.converters["int"] = IdConverter
     app.before_request_funcs.setdefault(None, []).insert(0, _guard_body)
-    app.before_request(_refuse_unstorable_text)
+    app.before_request(_refuse_unacceptable_text)
     # SQLite's driver refuses integers past 64 bits when binding them.
     app.register_error_handler(OverflowError, number_out_of_range)
     app.register_error_handler(sa.exc.DataError, _data_error)
