@@ -62,6 +62,13 @@ def build_config(instance_path: str) -> dict:
         # recycled before servers and firewalls drop idle ones, and a dead one fails one
         # request, after which the pool replaces it.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
+        # PostgreSQL: seconds a statement may run and a lock may be waited for (0: no limit);
+        # past them the request answers 503 with Retry-After (core.db_setup).
+        "DB_STATEMENT_TIMEOUT": float(_env("DB_STATEMENT_TIMEOUT", "15")),
+        "DB_LOCK_TIMEOUT": float(_env("DB_LOCK_TIMEOUT", "5")),
+        "DB_BUSY_RETRY_AFTER": int(_env("DB_BUSY_RETRY_AFTER", "5")),
+        # Request bodies other than file uploads (JSON, forms); uploads: MAX_CONTENT_LENGTH.
+        "MAX_BODY_BYTES": int(_env("MAX_BODY_BYTES", str(256 * 1024))),
         "BASE_URL": (_env("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/"),
         # A developer's machine: certificates may be issued with a loopback BASE_URL.
         "DEVELOPMENT": _env_bool("DEVELOPMENT", False),

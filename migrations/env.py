@@ -50,6 +50,10 @@ def run_migrations_online() -> None:
     with db.engine.connect() as connection:
         context.configure(connection=connection, process_revision_directives=skip_empty, **_options())
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # A migration may rewrite a large table: the request timeouts do not apply.
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
             context.run_migrations()
 
 

@@ -1,12 +1,23 @@
-"""Engine tweaks per backend, applied once when the app starts."""
+"""Engine tweaks per backend, applied once when the app starts, and what a busy database
+answers.
+
+On PostgreSQL every connection gets ``statement_timeout`` and ``lock_timeout``
+(``CERTIFY_DB_STATEMENT_TIMEOUT``, ``CERTIFY_DB_LOCK_TIMEOUT``, in seconds; 0 turns one off),
+so a locked table or a runaway query cannot hold a worker: the request answers 503 with
+``Retry-After`` instead, as it does when SQLite stays locked past its busy timeout.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, g
+from flask_babel import gettext as _
 
+from certify.core.http import error_response
 from certify.core.transactions import will_write
-from certify.extensions import db
+from certify.extensions import db, login_manager
+
+QUERY_CANCELED, LOCK_NOT_AVAILABLE = "57014", "55P03"
 
 
 def init_database(app: Flask) -> None:
@@ -14,6 +25,44 @@ def init_database(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _make_sqlite_transactional(engine)
+        elif engine.dialect.name == "postgresql":
+            _limit_waiting(engine, statement=app.config.get("DB_STATEMENT_TIMEOUT", 15),
+                           lock=app.config.get("DB_LOCK_TIMEOUT", 5))
+    app.register_error_handler(sa.exc.OperationalError, _database_busy)
+
+
+def _limit_waiting(engine: sa.Engine, *, statement: float, lock: float) -> None:
+    settings = {"statement_timeout": int(statement * 1000), "lock_timeout": int(lock * 1000)}
+
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Session defaults of the connection, before any transaction; psycopg autocommits
+        # nothing here, so end the implicit transaction these statements open.
+        with dbapi_connection.cursor() as cursor:
+            for name, milliseconds in settings.items():
+                cursor.execute(f"SET {name} = {milliseconds}")
+        dbapi_connection.commit()
+
+
+def is_busy(error: sa.exc.OperationalError) -> bool:
+    """A statement cancelled by a timeout, or a lock not granted in time (either backend)."""
+    if getattr(error.orig, "sqlstate", None) in {QUERY_CANCELED, LOCK_NOT_AVAILABLE}:
+        return True
+    return "database is locked" in str(error.orig)
+
+
+def _database_busy(error: sa.exc.OperationalError):
+    if not is_busy(error):
+        raise error
+    db.session.rollback()  # the error page may read; the failed transaction cannot
+    if "_login_user" not in g:
+        # Signing the person in is what may have waited: render the answer without them
+        # rather than waiting again for the language or the navigation.
+        g._login_user = login_manager.anonymous_user()
+    return error_response(
+        503, _("The service is busy right now. Please try again in a few seconds."),
+        code="service_busy",
+        headers={"Retry-After": str(current_app.config.get("DB_BUSY_RETRY_AFTER", 5))})
 
 
 def _make_sqlite_transactional(engine: sa.Engine) -> None:
