@@ -10,6 +10,7 @@ from functools import reduce
 from flask_babel import gettext as _
 from flask_smorest import Api
 from flask_smorest.fields import Upload
+from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaValidationError
 from werkzeug.datastructures import FileStorage
@@ -47,6 +48,15 @@ class CertifyApi(Api):
     def _register_error_handlers(self):
         # core.http.register_error_handlers renders every error, HTML or JSON, in one place.
         pass
+
+    def _register_pagination_header(self):
+        # The header holds JSON text: described as such (a header "schema" would mean
+        # comma-separated key,value pairs to OpenAPI clients and validators).
+        self.spec.components.header("PAGINATION", {
+            "description": "Pagination metadata: total, total_pages, first_page, last_page, "
+                           "page, previous_page, next_page.",
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }, lazy=True)
 
 
 ERROR_DESCRIPTIONS = {
