@@ -124,7 +124,7 @@ def create_person(*, email: str, given_names: str, family_names: str,
 
 # What the audit log says about a change: which fields, never their values (personal data).
 _AUDITED_FIELDS = ("email", "given_names", "family_names", "municipality", "position", "gender",
-                   "birth_year", "preferred_locale")
+                   "birth_year", "preferred_locale", "time_zone")
 
 
 def update_person(person: Person, *, actor: Person | None = None, **changes) -> Person:

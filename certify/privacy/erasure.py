@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certify.accounts.models import ApiToken, Person, RoleGrant
+from certify.accounts.services import end_sessions
 from certify.certificates.issuing import revoke
 from certify.certificates.models import Certificate
 from certify.core import audit
@@ -78,6 +79,7 @@ def _forget_identity(person: Person) -> None:
     person.birth_year = None
     person.password_hash = None
     person.active = False
+    end_sessions(person)  # a session open elsewhere ends now, not at its next check
     db.session.execute(sa.delete(RoleGrant).where(RoleGrant.person_id == person.id))
     db.session.execute(sa.delete(ApiToken).where(ApiToken.person_id == person.id))
     db.session.execute(sa.delete(LtiUser).where(LtiUser.person_id == person.id))

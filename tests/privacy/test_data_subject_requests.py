@@ -96,6 +96,7 @@ def test_an_export_holds_every_row_about_the_person_and_their_files(world):
 def test_erasure_anonymises_the_person_and_keeps_the_certificate_valid(world):
     manager, holder, certificate = world
     email, name, folded = holder.email, certificate.holder_name, holder.search_name
+    stamp = holder.session_stamp
     texts = sa.select(sa.func.count(SurveyAnswer.id)).join(SurveyResponse).where(
         SurveyResponse.person_id == holder.id)
     scores_before = db.session.scalar(texts.where(SurveyAnswer.score.is_not(None)))
@@ -105,6 +106,7 @@ def test_erasure_anonymises_the_person_and_keeps_the_certificate_valid(world):
     assert holder.email != email and email.split("@")[0] not in holder.email
     assert holder.given_names != name and not holder.active and holder.password_hash is None
     assert holder.roles == set() and authenticate(email, "innovacion-2026") is None
+    assert holder.session_stamp != stamp  # signed out everywhere
     assert not db.session.scalar(sa.select(sa.func.count(ApiToken.id)).where(
         ApiToken.person_id == holder.id))
     assert db.session.scalar(texts.where(SurveyAnswer.text.is_not(None))) == 0
