@@ -92,9 +92,9 @@ def test_a_group_submits_a_tutor_grades_and_another_member_reads_the_grade(
     # The tutor grades it with the rubric and releases the grade.
     tutor = signed_in(browser, live_server, TUTOR)
     tutor.goto("/grading")
-    row = tutor.locator("tbody tr", has_text=prototype_group.name)
-    expect(row).to_contain_text("Ungraded")
-    row.get_by_role("link", name="Grade").click()
+    card = tutor.locator(".queue-card", has_text=prototype_group.name)
+    expect(card).to_contain_text("Ungraded")
+    card.get_by_role("link", name="Grade").click()
     expect(tutor.locator("h1")).to_contain_text("Ventanilla rural móvil")
     expect(tutor.get_by_role("link", name="prototipo.pdf")).to_be_visible()
     for key, points in LEVELS.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import io
 
 import pytest
@@ -236,6 +238,19 @@ def test_the_queue_shows_the_latest_version_of_each_group_the_tutor_grades(
     assert "Segunda versión" not in page.text and "No group has submitted" in page.text
     login_as(world.manager)
     assert "Segunda versión" in client.get("/grading").text
+
+
+def test_each_queue_card_has_one_action_that_follows_its_state(client, login_as, world):
+    ungraded = submit(world.group, world.ana, title="Sin calificar")
+    released = grade(submit(world.others, world.carla, title="Publicada"), world.tutor,
+                     release=True).submission
+    login_as(world.tutor)
+    page = client.get("/grading?lang=es").text
+    cards = dict(re.findall(r'<li class="card queue-card" id="queue-(\d+)">(.*?)</li>', page, re.S))
+    assert ">Calificar</a>" in cards[str(ungraded.id)]  # the verb, not the noun
+    assert ">Abrir</a>" in cards[str(released.id)]
+    # One cohort: no column nor line repeating its name.
+    assert world.group.cohort.name not in cards[str(ungraded.id)]
 
 
 def test_the_files_of_every_version_stay_available(client, login_as, world, uploads):

@@ -1,0 +1,37 @@
+"""A tutor's day on a phone (and a laptop): the grading queue as cards whose status and
+action stay on screen, the grading page; nothing scrolls sideways."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+TUTOR = "tutora@demo.certify.example"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_tutor_grades_from_the_queue(browser, live_server, width):
+    context = browser.new_context(base_url=live_server, locale="es-CL",
+                                  viewport={"width": width, "height": 844 if width < 800 else 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, TUTOR)
+    page.goto("/grading")
+    card = page.locator(".queue-card").first
+    expect(card).to_be_visible()
+    for part in (card.locator(".badge").first, card.locator("a.button")):
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box  # on screen, no scrolling
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=f"test-results/tutor-queue-{width}.png")
+    card.locator("a.button").click()
+    expect(page).to_have_url(re.compile(r"/submissions/\d+/grade$"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=f"test-results/tutor-grading-{width}.png")
+    context.close()
