@@ -187,7 +187,7 @@ def _render_grading(submission: PrototypeSubmission, *, grade_form: GradeForm | 
         form=grade_form or GradeForm(formdata=None, obj=grade),
         adjustment_form=adjustment_form,
         reopen_form=reopen_form or ReopenForm(formdata=None),
-        can_reopen=can_reopen(person),
+        can_reopen=can_reopen(person), pass_mark=prototype_pass_mark(submission.group.cohort),
     ), status
 
 

@@ -33,5 +33,16 @@ def test_a_tutor_grades_from_the_queue(browser, live_server, width):
     card.locator("a.button").click()
     expect(page).to_have_url(re.compile(r"/submissions/\d+/grade$"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Choosing levels updates each criterion's points and the sticky total at the bottom.
+    criteria = page.locator("fieldset.criterion")
+    for index in range(criteria.count()):
+        criteria.nth(index).locator("input[type=radio]").last.check()
+    expect(criteria.first.locator(".criterion-score")).to_contain_text("de")
+    expect(page.locator("#grading-result")).to_contain_text("100")
+    expect(page.locator("#grading-progress")).to_contain_text(
+        f"{criteria.count()} de {criteria.count()}")
+    criteria.first.scroll_into_view_if_needed()
+    total = page.locator("#grading-total").bounding_box()
+    assert 0 <= total["y"] and total["y"] + total["height"] <= page.viewport_size["height"] + 1
     page.screenshot(path=f"test-results/tutor-grading-{width}.png")
     context.close()
