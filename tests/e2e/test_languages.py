@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_quiz import new_official
 
+pytestmark = pytest.mark.e2e
+
 
 def attempt_prompts(live_app, attempt_id: int, language: str) -> list[str]:
     """The prompts of the questions the attempt drew, in ``language``, as the database has them."""
@@ -40,11 +42,11 @@ def official_reading(live_app, email: str, locale: str) -> str:
         db.session.commit()
     return email
 
-pytestmark = pytest.mark.e2e
 
 READERS = {  # the browser says es-CL: the person's own preference decides
     "pt_BR": {"module": "Inovação pública e valor público",
-              "text": "O que é inovação pública?", "quiz": "Questionário do módulo 1", "true": "Verdadeiro"},
+              "text": "O que é inovação pública?", "quiz": "Questionário do módulo 1",
+              "true": "Verdadeiro"},
     "en": {"module": "Public innovation and public value",
            "text": "What is public innovation?", "quiz": "Module 1 quiz", "true": "True"},
 }
@@ -61,8 +63,8 @@ def test_an_official_reads_module_1_and_takes_its_quiz_in_their_language(
                                   viewport={"width": width, "height": 844 if width < 800 else 800})
     page = context.new_page()
     page.set_default_timeout(10_000)
-    sign_in(page, official_reading(live_app, f"lang.{language.lower()}.{width}@demo.certify.example",
-                                   language))
+    email = f"lang.{language.lower()}.{width}@demo.certify.example"
+    sign_in(page, official_reading(live_app, email, language))
 
     module_url = page.locator("a[href*='/modules/M1']").first.get_attribute("href")
     page.goto(module_url)

@@ -75,11 +75,11 @@ def test_a_question_removed_from_the_file_is_retired_not_deleted(content_copy):
     load_course_content(content_copy)
     quiz_file = content_copy / "quizzes" / "m2.yaml"
     text = quiz_file.read_text()
-    start = text.index("  - key: q10")
+    start = text.index("  - key: q15")
     quiz_file.write_text(text[:start])
     report = load_course_content(content_copy)
     assert report.counts["question"]["retired"] == 1
-    question = db.session.scalar(sa.select(Question).where(Question.key == "q10").join(Question.quiz)
+    question = db.session.scalar(sa.select(Question).where(Question.key == "q15").join(Question.quiz)
                                  .join(Quiz.module).where(Module.code == "M2"))
     assert question is not None and question.active is False
 
