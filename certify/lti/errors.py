@@ -31,3 +31,12 @@ class PlatformError(DomainError):
         super().__init__(message)
         self.answer = answer
         self.retryable = retryable
+
+
+class PlatformStorageCheck(Exception):
+    """The launch came without the login's cookie, but the login kept its state in the
+    platform's storage: certify's page must find it there before the launch goes on."""
+
+    def __init__(self, login):
+        super().__init__("state to be checked in the platform's storage")
+        self.login = login

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -41,6 +48,14 @@ class PlatformForm(Form):
 
 
 class DeepLinkForm(Form):
+    """The activity picker. No CSRF token from the session: inside the platform's iframe the
+    browser may keep no cookie at all. The picker token (signed, short-lived, bound to the
+    deep-linking launch) authorises the post instead, and a forged post cannot carry it."""
+
+    class Meta(Form.Meta):
+        csrf = False
+
+    token = HiddenField()
     targets = SelectMultipleField(_l("Activities to add"), widget=ListWidget(prefix_label=False),
                                   option_widget=CheckboxInput(), validate_choice=False)
 

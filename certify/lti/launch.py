@@ -7,8 +7,10 @@ the state (known, unused, not expired), issuer, audience and authorised party, t
 against the platform's key set (refetched once for an unknown ``kid``), expiry and issue time
 (with a small leeway), the nonce (the one issued with this state), the deployment, the LTI
 version and message type. Only then is the state consumed, atomically, so a replayed launch
-is refused even when two copies arrive together. Nothing here reads cookies: any worker can
-finish a login another started, and launches work in iframes whose cookies are blocked.
+is refused even when two copies arrive together. Any worker can finish a login another
+started. The state is also bound to the browser that started the login: by a cookie, or
+through the platform's storage in the browser when its frame keeps no cookies
+(``certify.lti.browser``).
 """
 
 from __future__ import annotations
@@ -22,15 +24,15 @@ from urllib.parse import urlencode, urlsplit
 import jwt
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from markupsafe import escape
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import LtiException
 from sqlalchemy.orm import joinedload
 
 from certify.core.clock import utcnow
 from certify.extensions import db
+from certify.lti.browser import state_cookie_matches
 from certify.lti.connector import platform_session
-from certify.lti.errors import LaunchRefused
+from certify.lti.errors import LaunchRefused, PlatformStorageCheck
 from certify.lti.launch_data import DatabaseLaunchDataStorage
 from certify.lti.models import LoginState, LtiPlatform
 from certify.lti.platform_keys import SIGNING_ALGORITHM, platform_key
@@ -42,6 +44,7 @@ MESSAGE_TYPE_CLAIM = CLAIM + "message_type"
 VERSION_CLAIM = CLAIM + "version"
 DEPLOYMENT_CLAIM = CLAIM + "deployment_id"
 ROLES_CLAIM = CLAIM + "roles"
+TARGET_LINK_CLAIM = CLAIM + "target_link_uri"
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
 DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
 SUPPORTED_MESSAGES = (RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST)
@@ -57,24 +60,15 @@ def lti_request(params: Mapping[str, str], *, secure: bool) -> FlaskRequest:
 # --- OIDC login --------------------------------------------------------------------------------
 
 class CertifyOIDCLogin(FlaskOIDCLogin):
-    """pylti1p3's third-party initiated login, with the state and nonce in the database."""
+    """pylti1p3's third-party initiated login, with the state and nonce in the database.
 
-    def __init__(self, request: FlaskRequest, tool_conf: DatabaseToolConf, *, tool_host: str):
+    certify answers the login itself (``prepare``): the view binds the state to the browser
+    and shows a page that checks the frame keeps cookies before going on to the platform.
+    """
+
+    def __init__(self, request: FlaskRequest, tool_conf: DatabaseToolConf, *, launch_url: str):
         super().__init__(request, tool_conf)
-        self._tool_host = tool_host
-        self._checked: PlatformRegistration | None = None
-        # pylti1p3's page tries a cookie first; where the browser blocks cookies in Moodle's
-        # iframe, it offers to open certify in a new window, where they work.
-        self.enable_check_cookies(
-            main_msg=str(escape(_("Your browser does not let certify keep you signed in "
-                                  "inside this page."))),
-            click_msg=str(escape(_("Open certify in a new window"))),
-            loading_msg=str(escape(_("Opening certify…"))))
-
-    def redirect(self, launch_url: str, js_redirect: bool = False):
-        # Refuse a bad login at once, before the cookie check page would delay the answer.
-        self._checked = self.validate_oidc_login()
-        return super().redirect(launch_url, js_redirect)
+        self._launch_url = launch_url
 
     def validate_oidc_login(self) -> PlatformRegistration:
         iss = self._get_request_param("iss")
@@ -97,23 +91,35 @@ class CertifyOIDCLogin(FlaskOIDCLogin):
             raise LaunchRefused(_("Deployment %(deployment)s is not registered for this "
                                   "platform.", deployment=deployment_id[:100]),
                                 check="deployment")
-        target = self._get_request_param("target_link_uri")
-        if target and urlsplit(target).netloc != self._tool_host:
-            raise LaunchRefused(_("The login asks to open %(target)s, which is not certify.",
-                                  target=target[:200]), check="target_link_uri", status=400)
+        self._check_target(self._get_request_param("target_link_uri"))
         return registration
 
-    def _prepare_redirect_url(self, launch_url: str) -> str:
-        registration = self._checked or self.validate_oidc_login()
-        self._registration = registration
-        login = start_login(registration.platform_id)
+    def _check_target(self, target: str | None) -> None:
+        """The target must be certify's launch URL: same origin, the launch path."""
+        if not target:
+            raise LaunchRefused(_("The login request does not say what to open (no "
+                                  "target_link_uri)."), check="target_link_uri", status=400)
+        wanted, asked = urlsplit(self._launch_url), urlsplit(target)
+        if (asked.scheme, asked.netloc, asked.path) != (wanted.scheme, wanted.netloc,
+                                                        wanted.path):
+            raise LaunchRefused(_("The login asks to open %(target)s, which is not certify's "
+                                  "launch address %(launch)s.", target=target[:200],
+                                  launch=self._launch_url), check="target_link_uri",
+                                status=400)
+
+    def prepare(self, *, storage_target: str | None) -> tuple[LoginState, str]:
+        """Check the login and record it; the login and the platform's authorisation URL."""
+        registration = self.validate_oidc_login()
+        login = start_login(registration.platform_id,
+                            target_link_uri=self._get_request_param("target_link_uri"),
+                            storage_target=storage_target)
         params = {
             "scope": "openid",
             "response_type": "id_token",
             "response_mode": "form_post",
             "prompt": "none",
             "client_id": registration.get_client_id(),
-            "redirect_uri": launch_url,
+            "redirect_uri": self._launch_url,
             "state": login.state,
             "nonce": login.nonce,
             "login_hint": self._get_request_param("login_hint"),
@@ -121,15 +127,18 @@ class CertifyOIDCLogin(FlaskOIDCLogin):
         if hint := self._get_request_param("lti_message_hint"):
             params["lti_message_hint"] = hint
         auth_url = registration.get_auth_login_url()
-        return auth_url + ("&" if "?" in auth_url else "?") + urlencode(params)
+        return login, auth_url + ("&" if "?" in auth_url else "?") + urlencode(params)
 
 
-def start_login(platform_id: int, now: datetime | None = None) -> LoginState:
+def start_login(platform_id: int, now: datetime | None = None, *,
+                target_link_uri: str | None = None,
+                storage_target: str | None = None) -> LoginState:
     """Record a new login's state and nonce (random, single use, short-lived)."""
     now = now or utcnow()
     login = LoginState(state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32),
                        platform_id=platform_id, created_at=now,
-                       expires_at=now + timedelta(minutes=int(setting("LOGIN_MINUTES"))))
+                       expires_at=now + timedelta(minutes=int(setting("LOGIN_MINUTES"))),
+                       target_link_uri=target_link_uri, storage_target=storage_target)
     db.session.add(login)
     db.session.flush()
     return login
@@ -142,13 +151,17 @@ class CertifyMessageLaunch(FlaskMessageLaunch):
 
     def __init__(self, request: FlaskRequest, tool_config: DatabaseToolConf,
                  session_service=None, cookie_service=None, launch_data_storage=None,
-                 requests_session=None, *, now: datetime | None = None):
+                 requests_session=None, *, now: datetime | None = None,
+                 cookies: Mapping[str, str] | None = None, storage_checked: bool = False):
         # The signature of pylti1p3's, which from_cache() calls with these arguments.
         super().__init__(request, tool_config, session_service, cookie_service,
                          launch_data_storage or DatabaseLaunchDataStorage(),
                          requests_session or platform_session())
         self.set_launch_data_lifetime(int(setting("LAUNCH_DATA_HOURS")) * 3600)
         self._now = now or utcnow()
+        # What proves the launch comes from the browser that started the login.
+        self._cookies = cookies or {}
+        self._storage_checked = storage_checked
         self._login: LoginState | None = None
         self.platform: LtiPlatform | None = None
 
@@ -166,6 +179,7 @@ class CertifyMessageLaunch(FlaskMessageLaunch):
             self.validate_platform()
             self.validate_jwt_signature()
             self.validate_nonce()
+            self.validate_browser()
             self.validate_deployment()
             self.validate_message()
             self.consume_state()
@@ -210,6 +224,24 @@ class CertifyMessageLaunch(FlaskMessageLaunch):
         self._login = login
         return self
 
+    def validate_browser(self) -> CertifyMessageLaunch:
+        """The launch must reach the browser that started the login (no login CSRF).
+
+        Checked after the signature and nonce, so that the platform-storage check page is
+        only ever shown for a genuine token.
+        """
+        login = self._login
+        if state_cookie_matches(self._cookies, login.state):
+            return self
+        if login.storage_target and self._storage_checked:
+            return self  # certify's own page found the state in the platform's storage
+        if login.storage_target:
+            raise PlatformStorageCheck(login)
+        raise LaunchRefused(_("This launch did not come back to the browser that started it "
+                              "(its login cookie is missing). Open the activity again from "
+                              "the course; if it happens again, open it in a new window."),
+                            check="browser")
+
     def validate_platform(self) -> CertifyMessageLaunch:
         """Issuer, audience and authorised party against the platform the login started with."""
         platform = self._login.platform
@@ -228,6 +260,13 @@ class CertifyMessageLaunch(FlaskMessageLaunch):
             raise LaunchRefused(_("The token is meant for %(audience)s, not for certify's client "
                                   "id %(client_id)s.", audience=str(audience)[:200],
                                   client_id=platform.client_id), check="audience")
+        # OIDC Core 3.1.3.7: a token also meant for audiences certify does not trust (any
+        # other than its client id) is refused.
+        untrusted = [str(other) for other in audiences if other != platform.client_id]
+        if untrusted:
+            raise LaunchRefused(_("The token is also meant for %(audiences)s, which certify does "
+                                  "not trust.", audiences=", ".join(untrusted)[:200]),
+                                check="audience")
         azp = claims.get("azp")
         if (azp is not None or len(audiences) > 1) and azp != platform.client_id:
             raise LaunchRefused(_("The token's authorised party (azp) is %(azp)s, not certify's "
@@ -305,6 +344,12 @@ class CertifyMessageLaunch(FlaskMessageLaunch):
                                 status=400)
         if not isinstance(claims.get(ROLES_CLAIM), list):
             raise LaunchRefused(_("The launch has no roles claim."), check="roles", status=400)
+        expected_target = self._login.target_link_uri
+        if expected_target and claims.get(TARGET_LINK_CLAIM) != expected_target:
+            raise LaunchRefused(_("The launch opens %(target)s, not what its login asked for "
+                                  "(%(expected)s).", target=str(claims.get(TARGET_LINK_CLAIM))
+                                  [:200], expected=expected_target[:200]),
+                                check="target_link_uri", status=400)
         if not claims.get("sub") or not isinstance(claims["sub"], str):
             raise LaunchRefused(_("The launch does not say who the user is (no sub); anonymous "
                                   "launches are not supported."), check="sub", status=400)

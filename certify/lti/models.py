@@ -54,6 +54,8 @@ class LtiPlatform(TimestampMixin, Base):
     key_set_fetched_at: Mapped[datetime | None]
     # What Dynamic Registration exchanged, kept for support.
     registration_details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The language its launches last asked for: people the roster sync creates get it.
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
 
     programme: Mapped[Programme | None] = relationship()
     deployments: Mapped[list[LtiDeployment]] = relationship(
@@ -121,6 +123,11 @@ class LoginState(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+    # The launch's target_link_uri claim must be the one the login asked for.
+    target_link_uri: Mapped[str | None] = mapped_column(URL)
+    # The platform frame (lti_storage_target) that keeps state and nonce in the browser,
+    # when the platform offered one: the launch checks the state there if no cookie came.
+    storage_target: Mapped[str | None] = mapped_column(sa.String(100))
 
     platform: Mapped[LtiPlatform] = relationship()
 
@@ -164,6 +171,10 @@ class LtiUser(Base):
     created_person: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_launch_at: Mapped[datetime | None]
+    # The language the platform last gave this person: while their preference in certify is
+    # still that one, the next launch's language replaces it; once they choose another, theirs
+    # wins.
+    platform_locale: Mapped[str | None] = mapped_column(sa.String(8))
 
     person: Mapped[Person] = relationship()
 

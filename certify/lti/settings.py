@@ -10,6 +10,8 @@ import os
 
 from flask import Flask, current_app
 
+from certify.lti.browser import FrameSessionInterface
+
 DEFAULTS: dict[str, int | bool | str] = {
     # Seconds of clock difference tolerated on the expiry and issue time of launch tokens.
     "LTI_CLOCK_LEEWAY": 60,
@@ -47,9 +49,12 @@ def init_app(app: Flask) -> None:
     if app.config["LTI_IFRAME_SESSIONS"] and app.config.get("SESSION_COOKIE_SECURE"):
         # Inside Moodle's iframe every request to certify is cross-site: a Lax cookie would
         # never be sent, and people would be signed out after the launch. Forms keep their
-        # CSRF tokens, so relaxing SameSite costs no protection the app relies on.
+        # CSRF tokens (in the session), so relaxing SameSite costs no protection the app
+        # relies on. A session that began with a launch is also partitioned (CHIPS), so
+        # browsers that block third-party cookies keep it in the platform's partition.
         app.config["SESSION_COOKIE_SAMESITE"] = "None"
         app.config["REMEMBER_COOKIE_SAMESITE"] = "None"
+        app.session_interface = FrameSessionInterface()
 
 
 def setting(name: str):

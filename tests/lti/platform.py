@@ -207,7 +207,8 @@ class TestPlatform:
 
     def claims(self, *, user_id: str, nonce: str, context_id: str | None = None,
                link_id: str | None = None, message_type: str = "LtiResourceLinkRequest",
-               return_url: str | None = None, accept_multiple: bool = True) -> dict:
+               return_url: str | None = None, accept_multiple: bool = True,
+               deep_linking_settings: dict | None = None) -> dict:
         """The id_token a platform sends for ``user_id`` (claims can be changed before signing)."""
         user = self.users[user_id]
         now = int(time.time())
@@ -249,6 +250,13 @@ class TestPlatform:
                 "accept_presentation_document_targets": ["iframe", "window"],
                 "accept_multiple": accept_multiple, "auto_create": True,
                 "data": "platform-data-" + str(context_id)}
+            # Changed settings; a None value leaves the setting out.
+            for name, value in (deep_linking_settings or {}).items():
+                settings = body["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"]
+                if value is None:
+                    settings.pop(name, None)
+                else:
+                    settings[name] = value
         return body
 
     def sign(self, body: dict, *, key=None, kid: str | None = None, alg: str = "RS256") -> str:

@@ -99,9 +99,74 @@ def test_learners_cannot_add_activities(launcher, registered, course):
     assert response.status_code == 403 and "can add certify activities" in response.text
 
 
-def test_the_picker_belongs_to_whoever_opened_it(client, launcher, login_as, registered,
-                                                 course, tutor):
+def test_the_picker_opens_with_its_launch_token_even_without_any_cookie(app, launcher,
+                                                                         registered, course):
     picker = open_picker(launcher)
-    login_as(tutor)
+    cookieless = app.test_client(use_cookies=False)  # a frame whose browser keeps no cookie
+    page = cookieless.get(picker)
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text).group(1)
+    path = picker.partition("?")[0]
+    response = cookieless.post(path, data={"targets": ["project"], "token": token})
+    assert response.status_code == 200
+    _action, answer = returned_form(response)
+    items = jwt.decode(answer, options={"verify_signature": False})[CONTENT_ITEMS]
+    assert [item["custom"]["certify_target"] for item in items] == ["project"]
+
+
+def test_the_picker_needs_the_token_of_its_own_launch(client, launcher, registered, course):
+    first, second = open_picker(launcher), open_picker(launcher)
+    first_path, second_token = first.partition("?")[0], second.partition("?")[2]
+    assert client.get(first_path).status_code == 403
+    assert client.get(f"{first_path}?{second_token}").status_code == 403
+    assert client.post(first_path, data={"targets": ["project"]}).status_code == 403
+    assert client.post(first_path, data={"targets": ["project"],
+                                         "token": "forged"}).status_code == 403
+
+
+def test_the_picker_token_expires(client, launcher, registered, course, monkeypatch):
+    picker = open_picker(launcher)
+    monkeypatch.setattr("certify.lti.deep_linking.PICKER_MINUTES", -1)  # expired a minute ago
     assert client.get(picker).status_code == 403
-    assert client.get("/lti/deep-link/lti1p3-launch-unknown").status_code == 404
+
+
+def _answer_items(client, launcher, targets, **settings) -> dict:
+    picker = open_picker(launcher, deep_linking_settings=settings)
+    response = client.post(picker, data={"targets": targets})
+    assert response.status_code == 200, response.text
+    return jwt.decode(returned_form(response)[1], options={"verify_signature": False})
+
+
+def test_no_gradebook_columns_when_the_platform_does_not_accept_them(client, launcher,
+                                                                      registered, course):
+    body = _answer_items(client, launcher, ["module:M1", "project"], accept_lineitem=False)
+    assert all("lineItem" not in item for item in body[CONTENT_ITEMS])
+    body = _answer_items(client, launcher, ["module:M1"], accept_lineitem=True)
+    assert "lineItem" in body[CONTENT_ITEMS][0]
+
+
+@pytest.mark.parametrize("accepted, shown", [
+    (["iframe", "window"], {"iframe": {}}),
+    (["window"], {"window": {"targetName": "certify"}}),
+    (["embed"], {}),
+])
+def test_activities_open_as_the_platform_accepts(client, launcher, registered, course,
+                                                 accepted, shown):
+    body = _answer_items(client, launcher, ["project"],
+                         accept_presentation_document_targets=accepted)
+    item = body[CONTENT_ITEMS][0]
+    assert {key: item[key] for key in ("iframe", "window") if key in item} == shown
+
+
+def test_no_data_claim_when_the_request_had_none(client, launcher, registered, course):
+    body = _answer_items(client, launcher, ["project"], data=None)
+    assert "https://purl.imsglobal.org/spec/lti-dl/claim/data" not in body
+    body = _answer_items(client, launcher, ["project"], data="opaque")
+    assert body["https://purl.imsglobal.org/spec/lti-dl/claim/data"] == "opaque"
+
+
+def test_an_unknown_launch_is_not_found(client, registered):
+    from certify.lti.deep_linking import picker_token
+
+    token = picker_token("lti1p3-launch-unknown")
+    assert client.get(f"/lti/deep-link/lti1p3-launch-unknown?token={token}").status_code == 404

@@ -264,3 +264,21 @@ def test_recording_a_cohorts_scores_takes_a_fixed_number_of_queries(platform, le
     group = people(5)
     record(group)
     assert record(group) <= record(people(5))
+
+
+def test_the_launchs_own_line_item_wins_over_a_column_found_by_resource_id(platform, launcher,
+                                                                          registered, course):
+    # Two columns could hold M3's quiz: one tagged with its resource id, and the one Moodle
+    # made for the activity (a column a teacher created has no resource id). The launch names
+    # the activity's: the score goes there, and no column is searched for or created.
+    tagged = platform.add_line_item(COURSE, label="old M3", resource_id="quiz:M3")
+    platform.add_link(COURSE, "link-m3", title="Módulo 3", custom={"certify_target": "quiz:M3"},
+                      line_item={"label": "Quiz M3 (teacher's column)"})
+    own = platform.courses[COURSE].links["link-m3"]["line_item"]
+    columns = len(platform.line_items)
+    assert launcher.launch("learner-1", link_id="link-m3").status_code == 302
+    take_quiz(person_of("learner-1"), "M3")
+    run_queued()
+    assert [score["userId"] for score in platform.scores[own["id"]]] == ["learner-1"]
+    assert platform.scores[tagged["id"]] == []
+    assert len(platform.line_items) == columns

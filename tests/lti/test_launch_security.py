@@ -113,7 +113,10 @@ ATTACKS = [
     ("wrong audience", {"tamper": lambda b: b.update(aud="someone-else")}, 403, "audience",
      "meant for someone-else"),
     ("several audiences, no azp", {"tamper": lambda b: b.update(
-        aud=[b["aud"], "someone-else"])}, 403, "azp", "authorised party"),
+        aud=[b["aud"], "someone-else"])}, 403, "audience", "which certify does not trust"),
+    ("an untrusted extra audience, azp certify", {"tamper": lambda b: b.update(
+        aud=[b["aud"], "someone-else"], azp=b["aud"])}, 403, "audience",
+     "also meant for someone-else"),
     ("wrong azp", {"tamper": lambda b: b.update(azp="someone-else")}, 403, "azp",
      "authorised party"),
     ("expired token", {"tamper": lambda b: b.update(iat=int(time.time()) - 4000,
@@ -134,6 +137,9 @@ ATTACKS = [
     ("wrong version", {"tamper": lambda b: b.update({CLAIM + "version": "1.1"})}, 400,
      "version", "LTI version 1.1"),
     ("no user", {"tamper": lambda b: b.pop("sub")}, 400, "sub", "no sub"),
+    ("another target than the login's", {"tamper": lambda b: b.update(
+        {CLAIM + "target_link_uri": "https://certify.test/admin"})}, 400, "target_link_uri",
+     "not what its login asked for"),
     ("tampered state", {"state": "state-made-up-by-an-attacker"}, 403, "state",
      "state is unknown"),
     ("alg none", {"alg": "HS256", "key": "a shared secret of thirty-two bytes!!"}, 403,

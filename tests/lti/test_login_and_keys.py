@@ -32,14 +32,21 @@ def test_login_works_by_get_too(client, platform, registered, course):
 
 
 def test_login_first_checks_that_the_browser_keeps_cookies(client, platform, registered, course):
-    # Inside an iframe whose cookies are blocked, the page offers to open a new window.
+    # certify's own page: it goes on to the platform when the frame keeps the cookie it
+    # sets, and otherwise offers storage access and a new window (certify/static/js/lti.js).
     response = client.post("/lti/login", data=platform.login_parameters(user_id="learner-1",
                                                                         context_id=COURSE))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "lti1p3-new-tab-link" in page and "lti1p3_new_window" in page
-    assert "Open certify in a new window" in page
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginState)) == 0
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert 'id="lti-login"' in page and 'data-check-cookie="certify_lti_cookies"' in page
+    assert 'name="lti1p3_new_window" value="1"' in page and 'target="_blank"' in page
+    assert "Open certify in a new window" in page and "Allow and continue" in page
+    assert "js/lti.js" in page and "<script>" not in page  # no inline script (CSP)
+    login = db.session.scalar(sa.select(LoginState))
+    assert f"{platform.auth_login_url}?" in page and login.state in page
+    set_cookies = response.headers.getlist("Set-Cookie")
+    assert any(cookie.startswith("certify_lti_cookies=1") for cookie in set_cookies)
+    assert any(cookie.startswith("certify_lti_state_") for cookie in set_cookies)
 
 
 def test_login_refuses_unknown_platforms_deployments_and_targets(client, platform, registered,
@@ -55,7 +62,11 @@ def test_login_refuses_unknown_platforms_deployments_and_targets(client, platfor
     deployment = login(lti_deployment_id="deployment-99")
     assert deployment.status_code == 403 and "deployment-99" in deployment.text
     target = login(target_link_uri="https://phishing.example/lti/launch")
-    assert target.status_code == 400 and "which is not certify" in target.text
+    assert target.status_code == 400
+    assert "launch address https://certify.test/lti/launch" in target.text
+    assert login(target_link_uri="https://certify.test/admin").status_code == 400
+    missing = login(target_link_uri="")
+    assert missing.status_code == 400 and "no target_link_uri" in missing.text
     assert login(login_hint="").status_code == 400
     assert login(iss="").status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginState)) == 0
