@@ -38,6 +38,7 @@ LINEITEM_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly
 RESULT_READ = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
 MEMBERSHIP = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 AGS_SCOPES = [LINEITEM, LINEITEM_READ, RESULT_READ, SCORE]
+STORAGE_FRAME = "post_message_forwarding"  # the name of the platform's storage frame
 
 
 def new_key():
@@ -114,9 +115,10 @@ class TestPlatform:
         self.deep_link_returns: list[dict] = []
         self._ids = itertools.count(1)
 
-    def start(self) -> TestPlatform:
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+    def start(self, *, host: str = "127.0.0.1", ssl_context=None) -> TestPlatform:
+        self.server = make_server(host, 0, self.app, threaded=True, ssl_context=ssl_context)
+        scheme = "https" if ssl_context is not None else "http"
+        self.url = f"{scheme}://{host}:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -265,14 +267,18 @@ class TestPlatform:
 
     def login_parameters(self, *, user_id: str, context_id: str | None = None,
                          link_id: str | None = None,
-                         message_type: str = "LtiResourceLinkRequest") -> dict:
+                         message_type: str = "LtiResourceLinkRequest",
+                         storage_target: str | None = None) -> dict:
         """What the platform posts to certify's login URL to start a launch."""
         hint = json.dumps({"context_id": context_id, "link_id": link_id,
                            "message_type": message_type})
-        return {"iss": self.issuer, "login_hint": user_id, "client_id": self.client_id,
-                "lti_deployment_id": self.deployment_id, "lti_message_hint": hint,
-                "target_link_uri": self.tool_redirect_uris[0] if self.tool_redirect_uris
-                else "https://certify.test/lti/launch"}
+        params = {"iss": self.issuer, "login_hint": user_id, "client_id": self.client_id,
+                  "lti_deployment_id": self.deployment_id, "lti_message_hint": hint,
+                  "target_link_uri": self.tool_redirect_uris[0] if self.tool_redirect_uris
+                  else "https://certify.test/lti/launch"}
+        if storage_target:
+            params["lti_storage_target"] = storage_target
+        return params
 
     # --- services: who may call them ----------------------------------------------------------
 
@@ -361,10 +367,49 @@ class TestPlatform:
 
         @app.get("/deep-link/<context_id>")
         def start_deep_link(context_id):
-            params = platform.login_parameters(user_id=request.args["user"],
-                                               context_id=context_id,
-                                               message_type="LtiDeepLinkingRequest")
+            params = platform.login_parameters(
+                user_id=request.args["user"], context_id=context_id,
+                message_type="LtiDeepLinkingRequest",
+                storage_target=STORAGE_FRAME if request.args.get("storage") else None)
             return auto_post(platform.tool_login_url, params)
+
+        @app.get("/course/<context_id>/add-activity")
+        def add_activity_page(context_id):
+            # As Moodle's "Select content": the picker inside an iframe of the course page;
+            # with ?storage=1 the page also offers its client-side storage frame.
+            user = escape(request.args["user"])
+            storage = bool(request.args.get("storage"))
+            forwarding = (f'<iframe name="{STORAGE_FRAME}" src="/storage-frame" hidden>'
+                          f'</iframe>' if storage else "")
+            return (f"<!doctype html><h1>{escape(platform.courses[context_id].title)}</h1>"
+                    f"{forwarding}"
+                    f'<iframe id="tool" title="certify" style="width:100%;height:700px" '
+                    f'src="/deep-link/{escape(context_id)}?user={user}'
+                    f'{"&storage=1" if storage else ""}"></iframe>')
+
+        @app.get("/tool-registration")
+        def tool_registration():
+            # As Moodle's "Add LTI Advantage" panel: the tool's registration page in a frame;
+            # the panel closes when the tool posts org.imsglobal.lti.close.
+            return (f'<!doctype html><p id="closed">open</p>'
+                    f'<iframe id="tool" src="{escape(request.args["url"])}"></iframe>'
+                    "<script>window.addEventListener('message', function (event) {"
+                    " if ((event.data || {}).subject === 'org.imsglobal.lti.close') {"
+                    "  document.getElementById('closed').textContent = 'closed'; } });</script>")
+
+        @app.get("/storage-frame")
+        def storage_frame():
+            # LTI Client Side postMessages: keeps the tool's values in the browser, answers
+            # lti.put_data and lti.get_data from the tool's frame.
+            return ("<!doctype html><script>var kept = {};"
+                    "window.addEventListener('message', function (event) {"
+                    " var data = event.data || {}; var answer = {message_id: data.message_id,"
+                    " key: data.key, subject: data.subject + '.response'};"
+                    " if (data.subject === 'lti.put_data') { kept[data.key] = data.value;"
+                    "  answer.value = data.value; }"
+                    " else if (data.subject === 'lti.get_data') { answer.value = kept[data.key]; }"
+                    " else { return; }"
+                    " event.source.postMessage(answer, event.origin); });</script>")
 
         @app.post("/deep-link-return/<context_id>")
         def deep_link_return(context_id):
