@@ -31,7 +31,6 @@ from certify.accounts.models import Person
 from certify.core.clock import utcnow
 from certify.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from certify.core.i18n import current_language
-from certify.core.security_headers import allow_inline_code_of
 from certify.extensions import csrf, db
 from certify.lti import deep_linking, services, settings
 from certify.lti.browser import (
@@ -113,8 +112,6 @@ def login():
     remember_login_in_browser(response, login_state.state, secure=_secure(),
                               max_age=int(settings.setting("LOGIN_MINUTES")) * 60)
     response.headers["Cache-Control"] = "no-store"
-    if response.mimetype == "text/html":  # pylti1p3's page that checks cookies work
-        allow_inline_code_of(response.get_data(as_text=True))
     return response
 
 
@@ -280,7 +277,8 @@ def deep_link(launch_id: str):
     response = make_response(render_template(
         "lti/deep_link.html", form=form, programme=programme,
         multiple=deep_linking.accepts_multiple(message_launch)), status)
-    response.headers["Referrer-Policy"] = "no-referrer"  # the address carries the token
+    # The address carries the token: never cached; core's Referrer-Policy
+    # (strict-origin-when-cross-origin) never sends it to another site.
     response.headers["Cache-Control"] = "no-store"
     return response
 

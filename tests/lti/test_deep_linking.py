@@ -104,7 +104,8 @@ def test_the_picker_opens_with_its_launch_token_even_without_any_cookie(app, lau
     picker = open_picker(launcher)
     cookieless = app.test_client(use_cookies=False)  # a frame whose browser keeps no cookie
     page = cookieless.get(picker)
-    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"  # token stays
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text).group(1)
     path = picker.partition("?")[0]
     response = cookieless.post(path, data={"targets": ["project"], "token": token})
