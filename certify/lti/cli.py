@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from certify.cohorts.models import Cohort
 from certify.core import audit
@@ -20,6 +24,17 @@ from certify.lti.services import sole_programme
 from certify.programmes.models import Programme
 
 lti_cli = click.Group("lti", help="Moodle and other LTI 1.3 platforms.")
+# The commands' own lines are English; labels, reports and errors from the services follow,
+# so an operator never reads English lines with Spanish labels (the site's default).
+OPERATOR_LOCALE = "en"
+
+
+def in_operator_language(command: Callable) -> Callable:
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        with force_locale(OPERATOR_LOCALE):
+            return command(*args, **kwargs)
+    return wrapped
 
 
 def echo_tool_values() -> None:
@@ -43,6 +58,7 @@ def echo_tool_values() -> None:
 
 @lti_cli.command("tool-values")
 @with_appcontext
+@in_operator_language
 def tool_values_command():
     """Print what a platform administrator pastes into the platform to add certify by hand."""
     echo_tool_values()
@@ -75,10 +91,11 @@ def _programme(code: str | None) -> Programme | None:
 @click.option("--trusted-for-email/--not-trusted-for-email", default=False, show_default=True,
               help="Link launches to existing accounts with the same e-mail.")
 @with_appcontext
+@in_operator_language
 @transactional_command
 def register_platform(client_id, deployment_ids, moodle_url, issuer, auth_login_url, token_url,
                       key_set_url, audience, name, programme_code, trusted_for_email):
-    """Register a platform (or update it: same issuer and client id), then print the values to
+    """Register a platform (or update the one with this issuer), then print the values to
     paste into it. Exit code 2 names every missing or invalid value."""
     values = platforms.moodle_endpoints(moodle_url) if moodle_url else {}
     given = {"issuer": issuer, "auth_login_url": auth_login_url, "auth_token_url": token_url,
@@ -89,8 +106,7 @@ def register_platform(client_id, deployment_ids, moodle_url, issuer, auth_login_
     existing = None
     if values.get("issuer"):
         existing = db.session.scalar(sa.select(LtiPlatform).where(
-            LtiPlatform.issuer == values["issuer"].rstrip("/"),
-            LtiPlatform.client_id == client_id))
+            LtiPlatform.issuer == values["issuer"].rstrip("/")))
     values["name"] = name or (existing.name if existing else
                               (values.get("issuer") or "").split("//")[-1][:120])
     values["programme"] = (_programme(programme_code)
@@ -109,6 +125,7 @@ def register_platform(client_id, deployment_ids, moodle_url, issuer, auth_login_
 
 @lti_cli.command("invite")
 @with_appcontext
+@in_operator_language
 @transactional_command
 def invite_command():
     """Print a single-use registration link for a platform's Dynamic Registration
@@ -120,6 +137,7 @@ def invite_command():
 
 @lti_cli.command("rotate-keys")
 @with_appcontext
+@in_operator_language
 @transactional_command
 def rotate_keys_command():
     """Make a new signing key; the previous ones stay published at /lti/jwks for a while."""
@@ -142,6 +160,7 @@ def _cohort(value: str) -> Cohort:
 @lti_cli.command("sync-roster")
 @click.argument("cohort")
 @with_appcontext
+@in_operator_language
 @transactional_command
 def sync_roster_command(cohort: str):
     """Enrol the members of the platform course(s) linked to COHORT (id or name), and mark
@@ -163,6 +182,7 @@ def sync_roster_command(cohort: str):
 @lti_cli.command("push-grades")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
+@in_operator_language
 def push_grades_command(limit: int):
     """Send the scores that are due now (the jobs do this; run it from cron as a safety net).
     Exits with 1 if some are still waiting or failed."""

@@ -9,6 +9,8 @@ for a while, so a platform that cached the key set still verifies what was signe
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import threading
@@ -18,7 +20,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import current_app
-from jwcrypto.jwk import JWK
+from jwt.algorithms import RSAAlgorithm
 
 FOLDER = "lti_keys"
 CURRENT = "current"
@@ -34,14 +36,21 @@ class ToolKey:
     public_jwk: dict
 
 
+def thumbprint(public_jwk: dict) -> str:
+    """The RFC 7638 SHA-256 thumbprint of an RSA public JWK (its required members only)."""
+    members = json.dumps({name: public_jwk[name] for name in ("e", "kty", "n")},
+                         separators=(",", ":"), sort_keys=True)
+    digest = hashlib.sha256(members.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def _load(path: Path) -> ToolKey:
     private_pem = path.read_text()
     private = serialization.load_pem_private_key(private_pem.encode(), password=None)
     public_pem = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    jwk = JWK.from_pem(public_pem.encode())
-    public_jwk = json.loads(jwk.export_public())
-    public_jwk.update(kid=jwk.thumbprint(), alg="RS256", use="sig")
+    public_jwk = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
+    public_jwk.update(kid=thumbprint(public_jwk), alg="RS256", use="sig")
     return ToolKey(public_jwk["kid"], private_pem, public_pem, public_jwk)
 
 

@@ -19,6 +19,7 @@ from certify.accounts import services as accounts
 from certify.accounts.models import Person, Role
 from certify.config import LOCALES
 from certify.core.errors import Conflict, ValidationError
+from certify.core.i18n import DEFAULT_LANGUAGE
 from certify.extensions import db
 from certify.lti.models import LtiPlatform, LtiUser
 
@@ -75,10 +76,34 @@ def is_staff(roles: set[Role]) -> bool:
 
 # --- people ------------------------------------------------------------------------------------
 
-def _locale(claims: Mapping) -> str:
-    tag = str((claims.get(PRESENTATION_CLAIM) or {}).get("locale") or claims.get("locale") or "")
+def claimed_locale(claims: Mapping) -> str | None:
+    """certify's locale for the language the claims ask for (a launch's ``locale`` or
+    ``launch_presentation.locale``, a roster member's ``locale``); None if they ask none."""
+    presentation = claims.get(PRESENTATION_CLAIM)
+    tag = str((presentation.get("locale") if isinstance(presentation, Mapping) else None)
+              or claims.get("locale") or "")
     language = tag.replace("-", "_").split("_")[0].lower()
-    return next((locale for locale in LOCALES if locale.split("_")[0] == language), "es")
+    if not language:
+        return None
+    return next((locale for locale in LOCALES if locale.split("_")[0] == language), None)
+
+
+def follow_platform_locale(link: LtiUser, locale: str | None) -> None:
+    """The person's language follows the platform's, unless they chose another in certify.
+
+    They chose one when their preference is no longer the one the platform last gave
+    (``LtiUser.platform_locale``); an account that existed before the platform linked it
+    keeps its own until the platform has given one.
+    """
+    if locale is None or link.platform_locale == locale:
+        return
+    person = link.person
+    platform_set_it = (person.preferred_locale == link.platform_locale
+                       if link.platform_locale is not None else link.created_person)
+    if platform_set_it and person.preferred_locale != locale:
+        person.preferred_locale = locale
+    if platform_set_it:
+        link.platform_locale = locale
 
 
 def _names(claims: Mapping, subject: str) -> tuple[str, str]:
@@ -117,20 +142,26 @@ def find_lti_users(issuer: str, subjects: Iterable[str]) -> dict[str, LtiUser]:
 
 
 def link_person(platform: LtiPlatform, subject: str, claims: Mapping, *,
-                now: datetime, existing: LtiUser | None = None) -> LtiUser:
+                now: datetime, existing: LtiUser | None = None,
+                launched: bool = True) -> LtiUser:
     """The ``LtiUser`` of this platform user, creating the person on first sight.
 
-    A new person gets the name, e-mail and language of the claims. When someone already
-    has that e-mail, the account is linked only if the platform is trusted for e-mail;
-    otherwise certify creates a separate account with a placeholder e-mail rather than
-    hand an existing account to whoever the platform says has that address.
+    A new person gets the name, e-mail and language of the claims (else the language of
+    the platform's launches). When someone already has that e-mail, the account is linked
+    only if the platform is trusted for e-mail; otherwise certify creates a separate account
+    with a placeholder e-mail rather than hand an existing account to whoever the platform
+    says has that address. ``launched``: the claims are a launch's (not a roster's).
     """
     link = existing or find_lti_users(platform.issuer, [subject]).get(subject)
+    locale = claimed_locale(claims)
     if link is not None:
+        follow_platform_locale(link, locale)
         # Minutes are precision enough, and most launches then write nothing here.
-        if link.last_launch_at is None or now - link.last_launch_at > LAUNCH_TIME_PRECISION:
+        if launched and (link.last_launch_at is None
+                         or now - link.last_launch_at > LAUNCH_TIME_PRECISION):
             link.last_launch_at = now
         return link
+    locale = locale or platform.locale or DEFAULT_LANGUAGE
     email = _usable_email(claims.get("email"))
     try:
         # One savepoint for the person and the link: the first launch of a user may run twice
@@ -144,11 +175,13 @@ def link_person(platform: LtiPlatform, subject: str, claims: Mapping, *,
                 person = accounts.create_person(
                     email=email if email and owner is None
                     else placeholder_email(platform.issuer, subject),
-                    given_names=given, family_names=family, preferred_locale=_locale(claims),
+                    given_names=given, family_names=family, preferred_locale=locale,
                     roles=())
                 created = True
             link = LtiUser(issuer=platform.issuer, subject=subject, person=person,
-                           created_person=created, created_at=now, last_launch_at=now)
+                           created_person=created, created_at=now,
+                           last_launch_at=now if launched else None,
+                           platform_locale=locale if created else None)
             db.session.add(link)
     except (IntegrityError, Conflict):
         concurrent = find_lti_users(platform.issuer, [subject]).get(subject)

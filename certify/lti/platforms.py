@@ -140,16 +140,17 @@ def platforms_query() -> sa.Select:
             .order_by(LtiPlatform.name, LtiPlatform.id))
 
 
-def _check_unique(issuer: str, client_id: str, *, except_id: int | None = None) -> None:
-    query = sa.select(LtiPlatform.id).where(LtiPlatform.issuer == issuer,
-                                            LtiPlatform.client_id == client_id)
+def _check_unique(issuer: str, *, except_id: int | None = None) -> None:
+    """One platform per issuer: a second would split its courses into two cohorts each."""
+    query = sa.select(LtiPlatform).where(LtiPlatform.issuer == issuer)
     if except_id is not None:
         query = query.where(LtiPlatform.id != except_id)
-    if db.session.scalar(query.limit(1)) is not None:
-        message = _("already registered for this issuer")
-        raise Conflict(_("The platform %(issuer)s already has client id %(client_id)s "
-                         "registered.", issuer=issuer, client_id=client_id),
-                       errors={"client_id": [message]})
+    other = db.session.scalar(query.limit(1))
+    if other is not None:
+        message = _("already registered as %(name)s", name=other.name)
+        raise Conflict(_("The platform %(issuer)s is already registered in certify as "
+                         "%(name)s: change that one instead.", issuer=issuer,
+                         name=other.name), errors={"issuer": [message]})
 
 
 def _checked(values: dict) -> dict:
@@ -192,12 +193,11 @@ def save_platform(platform: LtiPlatform | None = None, *, actor: Person | None =
 
     ``values``: name, issuer, client_id, auth_login_url, auth_token_url, key_set_url,
     auth_audience (optional), deployment_ids (a list), programme, trusted_for_email,
-    active. Raises ``ValidationError`` naming each bad field, ``Conflict`` when the issuer
-    already has this client id.
+    active. Raises ``ValidationError`` naming each bad field, ``Conflict`` when another
+    platform has this issuer.
     """
     checked = _checked(values)
-    _check_unique(checked["issuer"], checked["client_id"],
-                  except_id=platform.id if platform else None)
+    _check_unique(checked["issuer"], except_id=platform.id if platform else None)
     action = "lti_platform.created" if platform is None else "lti_platform.changed"
     if platform is None:
         platform = LtiPlatform(registered_by="hand")

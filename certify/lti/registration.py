@@ -132,7 +132,7 @@ def register_with_platform(configuration_url: str, registration_token: str | Non
                            now: datetime | None = None) -> LtiPlatform:
     """Register certify with the platform whose configuration is at ``configuration_url``.
 
-    Returns the stored platform (updated if this issuer and client id were known). Raises
+    Returns the stored platform (updated if this issuer was known). Raises
     ``PlatformError`` with the platform's answer when anything fails; nothing is stored then.
     """
     now = now or utcnow()
@@ -165,9 +165,13 @@ def register_with_platform(configuration_url: str, registration_token: str | Non
     deployment_id = tool_configuration.get("deployment_id") \
         if isinstance(tool_configuration, Mapping) else None
 
+    # One platform per issuer: registering again from the same Moodle (its "Update" of the
+    # tool) updates that platform, client id included, so its courses keep their cohorts.
     platform = db.session.scalar(sa.select(LtiPlatform).where(
-        LtiPlatform.issuer == checked["issuer"], LtiPlatform.client_id == client_id))
-    if platform is None:
+        LtiPlatform.issuer == checked["issuer"]).order_by(LtiPlatform.id).limit(1))
+    if platform is not None:
+        platform.client_id = client_id
+    else:
         host = urlsplit(checked["issuer"]).netloc
         platform = LtiPlatform(name=f"{checked['product'] or 'LTI'} · {host}"[:120],
                                issuer=checked["issuer"], client_id=client_id,

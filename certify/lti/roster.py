@@ -101,7 +101,8 @@ def sync_roster(context: LtiContext, *, now: datetime | None = None) -> RosterRe
     known = find_lti_users(platform.issuer, active)
     learners, tutors = [], []
     for subject, (member, roles) in active.items():
-        user = link_person(platform, subject, member, now=now, existing=known.get(subject))
+        user = link_person(platform, subject, member, now=now, existing=known.get(subject),
+                           launched=False)
         if subject not in known and user.created_person:
             report.people_created += 1
         person = user.person

@@ -27,7 +27,14 @@ from certify.core.i18n import DEFAULT_LANGUAGE, localized
 from certify.extensions import db
 from certify.lti.errors import LaunchRefused
 from certify.lti.models import LtiContext, LtiLineItem, LtiPlatform, LtiResourceLink, TargetKind
-from certify.lti.people import grant_roles, is_staff, link_person, map_roles, role_name
+from certify.lti.people import (
+    claimed_locale,
+    grant_roles,
+    is_staff,
+    link_person,
+    map_roles,
+    role_name,
+)
 from certify.lti.targets import TARGET_PARAMETER, Target, TargetError, landing, parse_target
 from certify.programmes.models import Programme
 
@@ -246,6 +253,9 @@ def accept_launch(platform: LtiPlatform, claims: Mapping, *, now: datetime,
     except TargetError as error:
         raise LaunchRefused(error.message, check="target", status=400) from error
 
+    locale = claimed_locale(claims)
+    if locale is not None and platform.locale != locale:
+        platform.locale = locale  # people the roster sync creates get it
     person = link_person(platform, claims["sub"], claims, now=now).person
     if not person.active:
         raise LaunchRefused(_("Your certify account is deactivated; ask the programme's "

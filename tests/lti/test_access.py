@@ -28,7 +28,8 @@ ROLES = ("anonymous", "official", "tutor", "manager")
 
 def platform_body(world) -> dict:
     platform = world.platform
-    return {"name": "Moodle", "issuer": platform.issuer, "client_id": "another-client",
+    return {"name": "Moodle", "issuer": f"{platform.issuer}/another-site",
+            "client_id": "another-client",
             "deployment_ids": "1", "auth_login_url": platform.auth_login_url,
             "auth_token_url": platform.token_url, "key_set_url": platform.key_set_url,
             "programme_id": world.programme.id, "active": "y"}
@@ -55,7 +56,8 @@ MATRIX = [
     ("POST", "/lti/platforms/new", platform_body, (LOGIN, 403, 403, 302)),
     ("GET", "/lti/platforms/{platform}", None, (LOGIN, 403, 403, 200)),
     ("POST", "/lti/platforms/{platform}",
-     lambda w: {**platform_body(w), "client_id": w.platform.client_id},
+     lambda w: {**platform_body(w), "issuer": w.platform.issuer,
+                "client_id": w.platform.client_id},
      (LOGIN, 403, 403, 302)),
     ("POST", "/lti/contexts/{context}/cohort", lambda w: {"cohort_id": w.context.cohort_id},
      (LOGIN, 403, 403, 302)),

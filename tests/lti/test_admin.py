@@ -58,11 +58,13 @@ def test_bad_details_are_shown_on_their_field_and_nothing_is_saved(client, login
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LtiPlatform)) == 0
 
 
-def test_a_client_id_registered_twice_is_refused(client, login_as, manager):
+def test_a_second_platform_with_the_same_issuer_is_refused(client, login_as, manager):
+    # Even with another client id: one Moodle is one platform, its courses one cohort each.
     login_as(manager)
     assert client.post("/lti/platforms/new", data=form()).status_code == 302
-    response = client.post("/lti/platforms/new", data=form(name="Otra"))
-    assert response.status_code == 422 and "already registered for this issuer" in response.text
+    response = client.post("/lti/platforms/new", data=form(name="Otra", client_id="Other1"))
+    assert response.status_code == 422
+    assert "already registered as Moodle Municipal" in response.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LtiPlatform)) == 1
 
 

@@ -81,3 +81,21 @@ def test_push_grades_sends_what_is_due(app, launcher, platform, registered, cour
     assert first.exit_code == 1 and "0 sent, 1 to retry later" in first.output
     nothing_due = app.test_cli_runner().invoke(args=["lti", "push-grades"])
     assert "0 sent, 0 to retry later" in nothing_due.output
+
+
+def test_the_commands_speak_one_language_whatever_the_sites_default(app, launcher, registered,
+                                                                    course, monkeypatch):
+    # The site's pages default to Spanish; the operator's terminal gets English throughout,
+    # labels, reports and errors included (never English lines with Spanish labels).
+    assert launcher.launch("teacher-1", link_id="link-plain").status_code == 302
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "es")
+    shown = app.test_cli_runner().invoke(args=["lti", "tool-values"])
+    assert "Initiate login URL: https://certify.test/lti/login" in shown.output
+    assert "URL de inicio" not in shown.output and "Nombre" not in shown.output
+    cohort = db.session.scalar(sa.select(LtiContext)).cohort
+    synced = app.test_cli_runner().invoke(args=["lti", "sync-roster", str(cohort.id)])
+    assert "members read in" in synced.output and "miembros" not in synced.output
+    refused = app.test_cli_runner().invoke(args=[
+        "lti", "register-platform", "--issuer", "http://moodle.example.org",
+        "--client-id", "XyZ", "--deployment-id", "1"])
+    assert refused.exit_code == 2 and "not valid" in refused.output

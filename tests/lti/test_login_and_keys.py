@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import jwt
 import sqlalchemy as sa
 
@@ -93,3 +95,15 @@ def test_rotating_keys_keeps_the_previous_ones_published_for_a_while(app, client
     assert first.kid not in published
     folder = keys.key_ring().folder
     assert oct((folder / f"{rotated[-1].kid}.pem").stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_kid_is_the_rfc_7638_thumbprint_an_independent_library_computes(app):
+    # certify signs with PyJWT; jwcrypto (pylti1p3's own dependency) checks the thumbprint.
+    from jwcrypto.jwk import JWK
+
+    published = keys.public_key_set()["keys"][0]
+    independent = JWK.from_pem(keys.signing_key().public_pem.encode())
+    assert published["kid"] == independent.thumbprint()
+    assert {name: published[name] for name in ("kty", "n", "e")} == {
+        name: value for name, value in json.loads(independent.export_public()).items()
+        if name in ("kty", "n", "e")}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from certify.core.errors import Conflict
 from certify.extensions import db
-from certify.lti.models import LtiPlatform, RegistrationInvite
-from certify.lti.platforms import create_invite
+from certify.lti.models import LtiContext, LtiPlatform, RegistrationInvite
+from certify.lti.platforms import create_invite, save_platform
 from tests.lti.conftest import COURSE
 
 
@@ -96,3 +97,34 @@ def test_a_configuration_that_cannot_be_read_is_explained(client, platform, invi
     assert response.status_code == 400 and "HTTP 404" in response.text
     response = register(client, platform, invite_token, openid_configuration="ftp://x")
     assert response.status_code == 400 and "https://" in response.text
+
+
+def test_registering_again_from_the_same_moodle_updates_the_platform(client, launcher, platform,
+                                                                     manager, invite_token):
+    assert register(client, platform, invite_token).status_code == 200
+    platform.add_user("learner-1", ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"])
+    platform.add_course(COURSE, "Curso registrado", members=["learner-1"])
+    platform.add_link(COURSE, "link-1", custom={"certify_target": "module:M2"})
+    assert launcher.launch("learner-1", link_id="link-1").status_code == 302
+    cohort_id = db.session.scalar(sa.select(LtiContext.cohort_id))
+
+    # Moodle's "Update" registers the tool again and hands out a new client id.
+    platform.client_id = "certify-client-2"
+    _invite, url = create_invite(by=manager)
+    db.session.commit()
+    assert register(client, platform, url.split("invite=", 1)[1]).status_code == 200
+    [stored] = db.session.scalars(sa.select(LtiPlatform)).all()
+    assert stored.client_id == "certify-client-2"
+    assert launcher.launch("learner-1", link_id="link-1").status_code == 302
+    assert db.session.scalars(sa.select(LtiContext.cohort_id)).all() == [cohort_id]
+
+
+def test_a_second_platform_with_the_same_issuer_is_refused(platform, registered, programme):
+    with pytest.raises(Conflict) as refused:
+        save_platform(name="Otra vez", issuer=platform.issuer, client_id="another-client",
+                      auth_login_url=platform.auth_login_url,
+                      auth_token_url=platform.token_url, key_set_url=platform.key_set_url,
+                      deployment_ids=["1"], programme=programme, trusted_for_email=False,
+                      active=True)
+    assert "already registered in certify as Moodle de prueba" in refused.value.message
+    assert refused.value.errors == {"issuer": ["already registered as Moodle de prueba"]}
