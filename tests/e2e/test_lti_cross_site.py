@@ -179,9 +179,10 @@ def test_a_learner_stays_signed_in_across_pages_inside_the_iframe(page, moodle, 
     expect(frame.locator("h1")).to_contain_text("Ideación y prototipado")
     expect(frame.locator(".site-nav")).to_contain_text("Luz")
     # A second page, inside the same iframe: still signed in (the partitioned session).
-    frame.locator(".site-nav a", has_text="Luz").click()
-    expect(frame.locator("input[name=prefs-preferred_locale], select")).not_to_have_count(0)
-    expect(frame.locator(".site-nav")).to_contain_text("Luz")
+    frame.locator(".nav-account summary").click()
+    frame.locator(".nav-account a[href='/account']").click()
+    expect(frame.locator("select[name=prefs-preferred_locale]")).to_have_count(1)  # my account
+    expect(frame.locator(".nav-account summary")).to_have_text("Luz")
     expect(frame.locator(".site-nav")).not_to_contain_text("Iniciar sesión")
     session = [cookie for cookie in page.context.cookies(certify_site)
                if cookie["name"] == "session"]
