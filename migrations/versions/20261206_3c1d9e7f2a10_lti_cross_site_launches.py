@@ -2,7 +2,7 @@
 the launch's language
 
 Revision ID: 3c1d9e7f2a10
-Revises: c3d5e7f9a1b2
+Revises: 8e4a1c7b3f25
 Create Date: 2026-12-06 15:30:00
 
 A login remembers the target_link_uri it was asked for (the launch's claim must match) and
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3c1d9e7f2a10'
-down_revision = 'c3d5e7f9a1b2'
+down_revision = '8e4a1c7b3f25'
 branch_labels = None
 depends_on = None
 
