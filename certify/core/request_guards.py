@@ -25,7 +25,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from certify.core.http import error_response
@@ -66,12 +65,13 @@ def _limit_for_this_request() -> int:
     return current_app.config.get("MAX_BODY_BYTES", DEFAULT_BODY_LIMIT)
 
 
-def _limit_body() -> None:
+def _limit_body():
     limit = _limit_for_this_request()
     request.max_content_length = limit  # enforced while reading a body of unknown length
     if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge(
-            _("The request is too large (at most %(size)s KB).", size=limit // 1024))
+        return error_response(413, _("The request is too large (at most %(size)s KB).",
+                                     size=limit // 1024))
+    return None
 
 
 def json_depth(raw: bytes) -> int:
@@ -101,13 +101,14 @@ def _escaped_here(raw: bytes, index: int) -> bool:
     return run % 2 == 1
 
 
-def _limit_json_depth() -> None:
+def _limit_json_depth():
     if not request.is_json:
-        return
+        return None
     raw = request.get_data(cache=True)
     if raw and json_depth(raw) > MAX_JSON_DEPTH:
-        raise BadRequest(_("The JSON is nested too deeply (at most %(depth)s levels).",
-                           depth=MAX_JSON_DEPTH))
+        return error_response(400, _("The JSON is nested too deeply (at most %(depth)s levels).",
+                                     depth=MAX_JSON_DEPTH))
+    return None
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -144,9 +145,9 @@ def _refuse_unacceptable_text() -> None:
         check_text(text, field or "_schema", storable_only="password" in field)
 
 
-def _guard_body() -> None:
-    _limit_body()
-    _limit_json_depth()
+def _guard_body():
+    """A refusal (returned, so the view never runs), or None to go on."""
+    return _limit_body() or _limit_json_depth()
 
 
 def number_out_of_range(error: Exception):
