@@ -7,7 +7,7 @@ address; the rest needs a Bearer token or a session.
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response, current_app, jsonify
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
@@ -38,6 +38,7 @@ from certify.certificates.models import Certificate
 from certify.certificates.openbadges import MEDIA_TYPE, open_badge_credential, signed_open_badge
 from certify.certificates.register import can_see_certificate, certificates_query
 from certify.certificates.schemas import (
+    CertificateFactsSchema,
     CertificateFilterSchema,
     CertificateSchema,
     CredentialQuerySchema,
@@ -117,12 +118,19 @@ def _visible(serial: str) -> Certificate:
 
 # --- public verification -----------------------------------------------------------------------
 
-def _verdict_body(verdict: Verification) -> dict:
+_FACTS_SCHEMA = CertificateFactsSchema()
+
+
+def _verdict_response(verdict: Verification) -> Response:
+    """The answer VerificationSchema documents, built by hand: the certificate's part is
+    serialised once per certificate, language and state (certificates.facts_cache)."""
     certificate = verdict.certificate
-    return {"state": verdict.state, "valid": verdict.valid, "serial": verdict.serial,
-            "token_checked": verdict.token_checked, "checked_at": verdict.checked_at,
-            "certificate": cached_answer(certificate, "json", lambda: facts(certificate))
-            if certificate is not None else None}
+    return jsonify({
+        "state": verdict.state.value, "valid": verdict.valid, "serial": verdict.serial,
+        "token_checked": verdict.token_checked, "checked_at": verdict.checked_at.isoformat(),
+        "certificate": cached_answer(certificate, "json",
+                                     lambda: _FACTS_SCHEMA.dump(facts(certificate)))
+        if certificate is not None else None})
 
 
 @blp.route("/verify/<serial>", methods=["GET"], tags=["verification"])
@@ -149,7 +157,7 @@ def verify_certificate(args: dict, serial: str):
     if (rejection := _rejection(verdict)) is not None:
         # Answered rather than raised: the count of a rejected token is committed too.
         return handle_domain_error(rejection)
-    return _verdict_body(verdict)
+    return _verdict_response(verdict)
 
 
 def _rejection(verdict: Verification) -> DomainError | None:

@@ -48,13 +48,14 @@ class _LeastRecentlyUsed:
 _cache = _LeastRecentlyUsed(SIZE)
 
 
-def answer_key(certificate: Certificate, purpose: str) -> tuple:
-    """``purpose`` (which answer: page, JSON) and what makes the certificate's answer differ."""
+def answer_key(certificate: Certificate, purpose: Hashable) -> tuple:
+    """``purpose`` (which answer: page, JSON, and what else it depends on) and what makes the
+    certificate's answer differ."""
     return (purpose, certificate.id, str(get_locale()), certificate.revoked_at,
             certificate.revocation_reason, certificate.replaced_by_id)
 
 
-def cached_answer(certificate: Certificate, purpose: str, make: Callable[[], T]) -> T:
+def cached_answer(certificate: Certificate, purpose: Hashable, make: Callable[[], T]) -> T:
     """``make()``, or what it gave for this certificate, language and state before. Callers
     must not change what they get: it is shared."""
     return _cache.get_or_make(answer_key(certificate, purpose), make)

@@ -45,6 +45,8 @@ from certify.programmes.services import get_programme_by_code
 PAGE_STATUS = {VerificationState.NOT_FOUND: 404, VerificationState.UNREGISTERED: 404,
                VerificationState.MALFORMED: 400, VerificationState.INVALID_SIGNATURE: 400}
 PUBLIC_CACHE = "public, max-age=300"
+# Verdicts whose page depends only on the certificate's row, its address and the minute.
+ANSWERS_KEPT = {VerificationState.VALID, VerificationState.REVOKED, VerificationState.EXPIRED}
 
 
 @blp.get("/v")
@@ -87,13 +89,16 @@ def verify_page(serial: str):
         arguments = {"t": token} if token else {}
         return redirect(url_for("certificates.verify_page", serial=canonical, **arguments), 301)
     verdict = verify(serial, token)
-    form = VerifyForm(formdata=None, serial=verdict.serial or serial)
-    if verdict.state is VerificationState.MALFORMED:
-        form.serial.errors = [verdict.message]
-    response = Response(render_template("certificates/verify.html", verdict=verdict, form=form,
-                                        State=VerificationState,
-                                        facts_html=_facts_html(verdict)),
-                        PAGE_STATUS.get(verdict.state, 200))
+    if verdict.state in ANSWERS_KEPT:
+        # The whole page, per address and minute (its "checked on" says the minute): a crowd
+        # scanning the same certificates is served without laying the page out again.
+        minute = verdict.checked_at.replace(second=0, microsecond=0)
+        html = cached_answer(verdict.certificate,
+                             ("page", request.full_path, verdict.state, minute),
+                             lambda: _render_verdict(verdict, serial))
+    else:
+        html = _render_verdict(verdict, serial)
+    response = Response(html, PAGE_STATUS.get(verdict.state, 200))
     response.headers["Cache-Control"] = "no-store"  # a revocation must show at once
     response.headers["Referrer-Policy"] = "no-referrer"  # the token stays on this page
     return response
@@ -105,6 +110,14 @@ def _write_counts_once_sent(response: Response) -> Response:
     if pending_count():
         response.call_on_close(partial(flush_if_due, current_app._get_current_object()))
     return response
+
+
+def _render_verdict(verdict, serial: str | None) -> str:
+    form = VerifyForm(formdata=None, serial=verdict.serial or serial)
+    if verdict.state is VerificationState.MALFORMED:
+        form.serial.errors = [verdict.message]
+    return render_template("certificates/verify.html", verdict=verdict, form=form,
+                           State=VerificationState, facts_html=_facts_html(verdict))
 
 
 def _facts_html(verdict) -> Markup | None:
