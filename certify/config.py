@@ -103,6 +103,8 @@ def build_config(instance_path: str) -> dict:
         # reloads; answers that find nothing (mistyped or guessed serials) have their own,
         # tight limit (certificates.links.verify_miss_limit).
         "VERIFY_RATE_LIMIT": _env("VERIFY_RATE_LIMIT", "600 per minute"),
+        # Seconds between writes of the verification counts a worker keeps (certificates.counting).
+        "COUNT_FLUSH_SECONDS": float(_env("COUNT_FLUSH_SECONDS", "1")),
         "VERIFY_MISS_RATE_LIMIT": _env("VERIFY_MISS_RATE_LIMIT", "60 per minute"),
         # Without an SMTP server, e-mails are written to the log (development).
         "SMTP_URL": _env("SMTP_URL"),

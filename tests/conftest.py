@@ -107,6 +107,7 @@ def make_app(url: str, instance_path: str, **extra) -> Flask:
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
         "BASE_URL": "https://certify.test",
+        "COUNT_FLUSH_SECONDS": 0,  # verification counts written when a test says so
     }
     config.update(extra)
     from certify.config import normalise_database_url

@@ -181,6 +181,9 @@ def bench_database(label: str, database_url: str, args) -> dict[str, list[Run]]:
     finally:
         for server in servers:
             server.stop()
+            if args.logs:
+                args.logs.mkdir(parents=True, exist_ok=True)
+                shutil.copy(server.log, args.logs / f"{label}-{server.log.name}")
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -217,6 +220,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--certificates", type=int, default=50)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--logs", type=Path, help="copy the servers' logs into this folder")
     parser.add_argument("--memory-limits", action="store_true",
                         help="in-process rate limit counters even if "
                              "CERTIFY_RATELIMIT_STORAGE_URL is set")

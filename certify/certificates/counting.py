@@ -3,11 +3,13 @@
 A verification only reads. Writing its count in the request would make every
 scan a write transaction, and on SQLite write transactions take turns (each
 waiting writer sleeps in steps of milliseconds), which a crowd scanning at
-once turns into queues. Each worker process keeps the counts and writes them
-all in one transaction at most once a second (or after ``FLUSH_AFTER`` scans),
-after a response has been sent, and when it exits. A worker killed outright
-loses at most its last second of counts; the certificates' verdicts never
-depend on them.
+once turns into queues. Each worker process keeps the counts, and one thread
+of its own (started with the first count, not per request) writes them all in
+one transaction every ``COUNT_FLUSH_SECONDS`` (default 1), and again when the
+process exits. A worker killed outright loses at most its last second of
+counts; the certificates' verdicts never depend on them. With
+``COUNT_FLUSH_SECONDS = 0`` nothing is written until
+:func:`flush_verification_counts` is called (tests do).
 """
 
 from __future__ import annotations
@@ -28,23 +30,39 @@ from certify.extensions import db
 
 log = logging.getLogger(__name__)
 
-FLUSH_EVERY_SECONDS = 1.0
-FLUSH_AFTER = 500  # counts pending: written sooner under a heavy crowd
-
 _lock = threading.Lock()
 _pending: Counter[int] = Counter()
-_last_flush = time.monotonic()
-_apps_flushed_at_exit: set[int] = set()
+_writers: dict[int, threading.Thread] = {}  # per app, in this process
 
 
 def count_verification(certificate_id: int) -> None:
     """Count one verification of the certificate; written by :func:`flush_verification_counts`."""
     with _lock:
         _pending[certificate_id] += 1
-    app = current_app._get_current_object()
-    if id(app) not in _apps_flushed_at_exit:
-        _apps_flushed_at_exit.add(id(app))
+        app = current_app._get_current_object()
+        writer = _writers.get(id(app))
+        if writer is None or (writer.ident is not None and not writer.is_alive()):
+            # First count in this process (a forked worker inherits no threads).
+            _writers[id(app)] = _start_writer(app)
+
+
+def _start_writer(app: Flask) -> threading.Thread:
+    seconds = float(app.config.get("COUNT_FLUSH_SECONDS", 1.0) or 0)
+    if not _writers:
         atexit.register(_flush_at_exit, app)
+    writer = threading.Thread(target=_write_every, args=(app, seconds), daemon=True,
+                              name="certify-verification-counts")
+    if seconds > 0:
+        writer.start()
+    return writer
+
+
+def _write_every(app: Flask, seconds: float) -> None:
+    while True:
+        time.sleep(seconds)
+        if pending_count():
+            with app.app_context():
+                flush_verification_counts()
 
 
 def pending_count() -> int:
@@ -57,11 +75,9 @@ def flush_verification_counts() -> int:
 
     Counts that could not be written (the database busy or away) are kept for the next time.
     """
-    global _last_flush
     with _lock:
         counts = dict(_pending)
         _pending.clear()
-        _last_flush = time.monotonic()
     if not counts:
         return 0
     try:
@@ -80,17 +96,6 @@ def flush_verification_counts() -> int:
             _pending.update(counts)
         return 0
     return sum(counts.values())
-
-
-def flush_if_due(app: Flask) -> None:
-    """After a response was sent: write the pending counts if a second has passed (or many
-    are waiting)."""
-    with _lock:
-        due = _pending and (time.monotonic() - _last_flush >= FLUSH_EVERY_SECONDS
-                            or sum(_pending.values()) >= FLUSH_AFTER)
-    if due:
-        with app.app_context():
-            flush_verification_counts()
 
 
 def _flush_at_exit(app: Flask) -> None:

@@ -5,12 +5,9 @@ Registered on the area's blueprint (``certificates.views.blp``).
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import (
     Response,
     abort,
-    current_app,
     get_template_attribute,
     jsonify,
     redirect,
@@ -21,7 +18,6 @@ from flask import (
 from markupsafe import Markup
 
 from certify.accounts.access import public
-from certify.certificates.counting import flush_if_due, pending_count
 from certify.certificates.facts_cache import cached_answer
 from certify.certificates.forms import VerifyForm
 from certify.certificates.issuers import issuer_profile_document
@@ -101,14 +97,6 @@ def verify_page(serial: str):
     response = Response(html, PAGE_STATUS.get(verdict.state, 200))
     response.headers["Cache-Control"] = "no-store"  # a revocation must show at once
     response.headers["Referrer-Policy"] = "no-referrer"  # the token stays on this page
-    return response
-
-
-@blp.after_app_request
-def _write_counts_once_sent(response: Response) -> Response:
-    """Verification counts are written after a response has gone (certificates.counting)."""
-    if pending_count():
-        response.call_on_close(partial(flush_if_due, current_app._get_current_object()))
     return response
 
 

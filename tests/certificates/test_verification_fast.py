@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from certify.certificates.counting import flush_if_due, pending_count
+from certify.certificates.counting import count_verification, pending_count
 from certify.certificates.issuing import reissue, revoke
 from certify.certificates.models import Certificate
 from certify.core.ratelimit import ProcessMemoryStorage
@@ -44,19 +44,37 @@ def test_a_verification_reads_once_and_writes_nothing(app, client, issued):
     assert pending_count() == 2
 
 
-def test_counts_are_written_once_the_response_is_sent(app, client, issued):
-    from certify.certificates import counting
+def test_a_workers_thread_writes_the_counts_every_second(app, tmp_path):
+    """On a database file, as a worker would: the request threads only count."""
+    worker = make_app(f"sqlite:///{tmp_path / 'counts.db'}", str(tmp_path),
+                      COUNT_FLUSH_SECONDS=0.05)
+    with worker.app_context():
+        db.create_all()
+        db.session.execute(sa.insert(Certificate.__table__), [_row()])
+        db.session.commit()
+        certificate_id = db.session.scalar(sa.select(Certificate.id))
+        for _ in range(3):
+            count_verification(certificate_id)
+        threads = [thread.name for thread in threading.enumerate()]
+        assert threads.count("certify-verification-counts") == 1  # one, not one per count
+        deadline = time.monotonic() + 10
+        while pending_count() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        db.session.expire_all()
+        assert db.session.get(Certificate, certificate_id).verification_count == 3
+        db.session.remove()
+        db.engine.dispose()
 
-    counting._last_flush = time.monotonic()
-    response = client.get(f"/v/{issued.qr_token}")
-    assert pending_count() == 1
-    flush_if_due(app)  # within the second: not yet
-    assert pending_count() == 1
-    counting._last_flush -= counting.FLUSH_EVERY_SECONDS  # a second later
-    response.close()  # what the server does once the bytes are sent
-    assert pending_count() == 0
-    db.session.expire_all()
-    assert db.session.get(Certificate, issued.id).verification_count == 1
+
+def _row() -> dict:
+    from datetime import UTC, datetime
+    return {"serial": "0000-0000-0000", "kind": "programme", "holder_name": "Ana",
+            "holder_locale": "es", "programme_code": "P", "programme_title": {},
+            "programme_description": {}, "certificate_title": {}, "modules": [], "hours": 1,
+            "issuer_name": "I", "authorities": [], "place": "", "criteria": {},
+            "issued_at": datetime(2026, 1, 1, tzinfo=UTC), "token": "t", "kid": "k",
+            "status_list_index": 1, "verification_count": 0,
+            "created_at": datetime(2026, 1, 1, tzinfo=UTC)}
 
 
 def test_revoking_and_reissuing_change_the_cached_answers(client, world, issued):
