@@ -17,7 +17,6 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-import time
 from collections import Counter
 
 import sqlalchemy as sa
@@ -32,7 +31,7 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _pending: Counter[int] = Counter()
-_writers: dict[int, threading.Thread] = {}  # per app, in this process
+_writers: dict[int, tuple[threading.Thread, threading.Event]] = {}  # per app, in this process
 
 
 def count_verification(certificate_id: int) -> None:
@@ -41,28 +40,38 @@ def count_verification(certificate_id: int) -> None:
         _pending[certificate_id] += 1
         app = current_app._get_current_object()
         writer = _writers.get(id(app))
-        if writer is None or (writer.ident is not None and not writer.is_alive()):
+        if writer is None or (writer[0].ident is not None and not writer[0].is_alive()):
             # First count in this process (a forked worker inherits no threads).
             _writers[id(app)] = _start_writer(app)
 
 
-def _start_writer(app: Flask) -> threading.Thread:
+def _start_writer(app: Flask) -> tuple[threading.Thread, threading.Event]:
     seconds = float(app.config.get("COUNT_FLUSH_SECONDS", 1.0) or 0)
     if not _writers:
         atexit.register(_flush_at_exit, app)
-    writer = threading.Thread(target=_write_every, args=(app, seconds), daemon=True,
+    stop = threading.Event()
+    writer = threading.Thread(target=_write_every, args=(app, seconds, stop), daemon=True,
                               name="certify-verification-counts")
     if seconds > 0:
         writer.start()
-    return writer
+    return writer, stop
 
 
-def _write_every(app: Flask, seconds: float) -> None:
-    while True:
-        time.sleep(seconds)
+def _write_every(app: Flask, seconds: float, stop: threading.Event) -> None:
+    while not stop.wait(seconds):
         if pending_count():
             with app.app_context():
                 flush_verification_counts()
+
+
+def stop_writing_counts(app: Flask) -> None:
+    """Stop ``app``'s writer thread in this process (an app that goes away before it does)."""
+    with _lock:
+        writer = _writers.pop(id(app), None)
+    if writer is not None:
+        writer[1].set()
+        if writer[0].ident is not None:
+            writer[0].join(timeout=10)
 
 
 def pending_count() -> int:

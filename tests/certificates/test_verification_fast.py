@@ -13,7 +13,11 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from certify.certificates.counting import count_verification, pending_count
+from certify.certificates.counting import (
+    count_verification,
+    pending_count,
+    stop_writing_counts,
+)
 from certify.certificates.issuing import reissue, revoke
 from certify.certificates.models import Certificate
 from certify.core.ratelimit import ProcessMemoryStorage
@@ -62,6 +66,7 @@ def test_a_workers_thread_writes_the_counts_every_second(app, tmp_path):
             time.sleep(0.05)
         db.session.expire_all()
         assert db.session.get(Certificate, certificate_id).verification_count == 3
+        stop_writing_counts(worker)
         db.session.remove()
         db.engine.dispose()
 
