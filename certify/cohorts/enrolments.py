@@ -93,16 +93,20 @@ def enrolments_query(cohort: Cohort, status: EnrolmentStatus | str | None = None
 
 def visible_enrolments_query(*, visible_to: Person, cohort_id: int | None = None,
                              person_id: int | None = None,
-                             status: EnrolmentStatus | str | None = None) -> sa.Select:
-    """A select of the enrolments ``visible_to`` may see, optionally filtered.
+                             status: EnrolmentStatus | str | None = None,
+                             q: str | None = None) -> sa.Select:
+    """A select of the enrolments ``visible_to`` may see, optionally filtered (``q``: the
+    person's name however typed, or e-mail), by cohort and then as readers sort names.
 
     Managers see all; tutors those of the cohorts they tutor; everyone their own.
     """
     query = (
-        sa.select(Enrolment)
-        .options(selectinload(Enrolment.person))
-        .order_by(Enrolment.cohort_id, Enrolment.id)
+        sa.select(Enrolment).join(Enrolment.person)
+        .options(contains_eager(Enrolment.person))
+        .order_by(Enrolment.cohort_id, Person.name_sort_key, Enrolment.id)
     )
+    if q and q.strip():
+        query = query.where(Person.name_or_email_contains(q))
     if not sees_every_cohort(visible_to):
         visible = [Enrolment.person_id == visible_to.id]
         if Role.TUTOR in visible_to.roles:

@@ -161,3 +161,5 @@ class EnrolmentQuerySchema(Schema):
     cohort_id = fields.Integer(validate=Range(min=1))
     person_id = fields.Integer(validate=Range(min=1))
     status = fields.Enum(EnrolmentStatus, by_value=True)
+    q = fields.String(validate=Length(max=200), metadata={
+        "description": "Name (accents and case aside, every word) or e-mail contains this."})

@@ -90,3 +90,14 @@ def test_the_keys_are_stored_not_computed_by_the_database(people):
                              .where(Person.family_names == "Ñancupil")).one()
     assert row.search_name == "maria jose nancupil"
     assert row.name_sort_key == "n~ancupil\x01maria jose"
+
+
+def test_the_enrolments_api_filters_by_name_however_typed(client, bearer, manager, people,
+                                                          programme):
+    cohort = make_cohort(programme, "Cohorte API")
+    for person in people.values():
+        enrol(cohort, person)
+    body = client.get("/api/v1/enrolments", query_string={"cohort_id": cohort.id, "q": "ÑANCUPIL"},
+                      headers=bearer(manager)).json
+    items = body["items"] if isinstance(body, dict) else body
+    assert sorted(item["person"]["family_names"] for item in items) == ["Nancupil", "Ñancupil"]
