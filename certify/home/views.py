@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -80,6 +88,14 @@ def _navigation():
         return Locale.parse(current_language()).territories.get(country.code, country.name)
 
     return {"nav_items": nav_items, "role_label": role_label, "country_name": country_name}
+
+
+@blp.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico on every site, whatever the page links; answer it."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @blp.get("/")

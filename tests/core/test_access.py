@@ -19,6 +19,8 @@ PUBLIC_ENDPOINTS = {
     "lti.login", "lti.launch", "lti.jwks", "lti.register",
     # Load balancers and orchestrators probe these without an account (issue 17).
     "ops.healthz", "ops.readyz", "ops.metrics",
+    # Browsers ask for it on every site (issue 15).
+    "home.favicon",
 }
 
 
