@@ -29,6 +29,19 @@ from certify.extensions import db
 PROJECT = Path(__file__).resolve().parents[2]
 
 
+def status_once_sent(app, address: str, *, timeout: float) -> OutboxStatus:
+    """The status of the message to ``address`` once sent, or when ``timeout`` ran out."""
+    deadline = time.monotonic() + timeout
+    with app.app_context():
+        while True:
+            message = db.session.scalar(sa.select(OutboxMessage).where(
+                OutboxMessage.to_address == address).execution_options(populate_existing=True))
+            db.session.commit()  # end the read: the next poll sees the other process's commit
+            if message.status is OutboxStatus.SENT or time.monotonic() > deadline:
+                return message.status
+            time.sleep(0.3)
+
+
 def test_the_schedule_covers_the_unattended_work():
     tasks = schedule()
     assert set(tasks) >= {"deliver_mail", "close_expired_attempts", "refresh_reports",
@@ -121,18 +134,8 @@ def test_the_scheduler_sends_a_queued_email_without_anyone_running_a_command(app
         [sys.executable, "-c", "from certify.cli import main; main()", "scheduler"],
         cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        with app.app_context():
-            deadline = time.monotonic() + 60
-            while True:
-                message = db.session.scalar(sa.select(OutboxMessage).where(
-                    OutboxMessage.to_address == address).execution_options(
-                    populate_existing=True))
-                db.session.commit()
-                if message.status is OutboxStatus.SENT or time.monotonic() > deadline:
-                    break
-                time.sleep(0.3)
-            assert message.status is OutboxStatus.SENT
-            assert scheduler.poll() is None  # still running, waiting for the next tick
+        assert status_once_sent(app, address, timeout=60) is OutboxStatus.SENT
+        assert scheduler.poll() is None  # still running, waiting for the next tick
     finally:
         scheduler.send_signal(signal.SIGTERM)
         try:
@@ -179,17 +182,7 @@ def test_with_a_broker_beat_sends_the_schedule_to_a_worker_which_sends_the_email
                  for arguments in (["worker", "--pool", "solo", "--loglevel", "WARNING"],
                                    ["beat", "--loglevel", "WARNING"])]
     try:
-        with app.app_context():
-            deadline = time.monotonic() + 90
-            while True:
-                message = db.session.scalar(sa.select(OutboxMessage).where(
-                    OutboxMessage.to_address == address).execution_options(
-                    populate_existing=True))
-                db.session.commit()
-                if message.status is OutboxStatus.SENT or time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
-            assert message.status is OutboxStatus.SENT
+        assert status_once_sent(app, address, timeout=90) is OutboxStatus.SENT
     finally:
         for process in processes:
             process.terminate()
