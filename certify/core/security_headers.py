@@ -112,6 +112,12 @@ def allow_inline_code_of(html: str) -> None:
                                  + re.findall(r'\sstyle="([^"]*)"', html, re.I))
 
 
+def permit_framing_by(url: str) -> None:
+    """Let the site of ``url`` frame this response too (a platform not registered yet)."""
+    if origin := origin_of(url):
+        g.csp_extra_framers = (*g.get("csp_extra_framers", ()), origin)
+
+
 def permit_camera() -> None:
     """Let the page being rendered use the camera (the check-in scanner)."""
     g.permit_camera = True
@@ -144,7 +150,7 @@ def permissions_policy(camera: bool) -> str:
 
 
 def _protect(response):
-    framers = _safe_frame_ancestors()
+    framers = tuple(dict.fromkeys((*_safe_frame_ancestors(), *g.get("csp_extra_framers", ()))))
     headers = response.headers
     headers["Content-Security-Policy"] = content_security_policy(
         g.get("csp_nonce"), framers, script_hashes=g.get("csp_script_hashes", ()),

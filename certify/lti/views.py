@@ -31,6 +31,7 @@ from certify.accounts.models import Person
 from certify.core.clock import utcnow
 from certify.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from certify.core.i18n import current_language
+from certify.core.security_headers import permit_framing_by
 from certify.extensions import csrf, db
 from certify.lti import deep_linking, services, settings
 from certify.lti.browser import (
@@ -225,6 +226,8 @@ def register():
         return render_template("lti/registered.html", platform=None, error=_(
             "The platform did not send the address of its configuration "
             "(openid_configuration). Start the registration from the platform.")), 400
+    # Moodle shows this page in a frame before the platform exists in certify.
+    permit_framing_by(configuration_url)
     try:
         platform = register_with_platform(configuration_url,
                                           request.args.get("registration_token"), invite=invite)
