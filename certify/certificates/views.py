@@ -316,4 +316,4 @@ def _issue_from_form(live: Callable[[Person], Certificate | None],
 
 
 # More routes on this blueprint: the public pages, and bulk issuance with its job status.
-from certify.certificates import jobs_views, public_views  # noqa: E402,F401
+from certify.certificates import jobs_views, offline_views, public_views  # noqa: E402,F401
