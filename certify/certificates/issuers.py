@@ -9,7 +9,8 @@ names. docs/jose.md explains how a ministry serves it from its own domain.
 
 from __future__ import annotations
 
-from certify.certificates.links import issuer_profile_url, jwks_url
+from certify.certificates.design import design_snapshot
+from certify.certificates.links import image_url, issuer_profile_url, jwks_url
 from certify.certificates.status_list import VC_CONTEXT
 from certify.core.keyring import jwks
 from certify.programmes.models import Programme
@@ -40,4 +41,7 @@ def issuer_profile_document(programme: Programme) -> dict:
     }
     if programme.issuer_url:
         document["url"] = programme.issuer_url
+    logo = design_snapshot(programme).get("logo")
+    if logo:
+        document["image"] = {"id": image_url(logo), "type": "Image"}
     return document

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from certify.accounts.models import Person
 from certify.attendance.models import ATTENDED, CheckIn, InPersonSession, Registration
+from certify.certificates.design import design_snapshot
 from certify.certificates.emails import queue_issued_email
 from certify.certificates.links import ensure_public_base_url, verification_url
 from certify.certificates.models import Certificate, CertificateKind
@@ -107,6 +108,7 @@ def prepare_certificate(*, kind: CertificateKind, person: Person, programme: Pro
         modules=[_module_entry(module) for module in modules],
         hours=sum((module.hours for module in modules), start=0),
         issuer_name=programme.issuer_name or "", issuer_url=programme.issuer_url,
+        issuer_names=dict(programme.issuer_names or {}), design=design_snapshot(programme),
         authorities=[dict(authority) for authority in programme.authorities or []],
         place=place or "", criteria=dict(rules or {}),
         programme_id=programme.id, cohort_id=cohort.id if cohort else None,

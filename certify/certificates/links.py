@@ -101,6 +101,11 @@ def issuer_profile_url(programme_code: str) -> str:
     return f"{base_url()}/issuers/{programme_code}"
 
 
+def image_url(sha256: str) -> str:
+    """A design image's public address (``/images/<sha256>``), e.g. the badge a wallet shows."""
+    return f"{base_url()}/images/{sha256}"
+
+
 def linkedin_url(certificate: Certificate, *, name: str) -> str:
     """LinkedIn's "Add licence or certification" form, filled in for ``certificate``."""
     issued = certificate.issued_at

@@ -67,7 +67,12 @@ class Certificate(Base):
     modules: Mapped[list[dict]] = mapped_column(sa.JSON)
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 1))
     issuer_name: Mapped[str] = mapped_column(sa.String(200))
+    # The issuer's name per language, when the programme gives it ({} for older certificates).
+    issuer_names: Mapped[Translated] = mapped_column(sa.JSON, default=dict)
     issuer_url: Mapped[str | None] = mapped_column(sa.String(300))
+    # How the page looks (certificates.design.design_snapshot): colours and the SHA-256 of the
+    # logo, emblem, seal and signature images, which are kept for good (DesignImage).
+    design: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # [{"name": str, "title": {...}}]: who signs, as printed on the PDF
     authorities: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     place: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -131,5 +136,43 @@ class Certificate(Base):
     def programme_title_in(self, locale: object | None = None) -> str:
         return localized(self.programme_title, locale)
 
+    def issuer_name_in(self, locale: object | None = None) -> str:
+        """The issuer's name in ``locale``, or the one name it was issued under."""
+        return localized(self.issuer_names, locale) or self.issuer_name
+
     def __repr__(self) -> str:
         return f"<Certificate {self.serial} {self.kind}{' revoked' if self.revoked_at else ''}>"
+
+
+class DesignImage(Base):
+    """An image a certificate shows (logo, emblem, seal, signature), kept by its SHA-256.
+
+    Never changed nor deleted: certificates refer to their images by hash, so a
+    page renders the same years later whatever course_content/ holds by then.
+    """
+
+    __tablename__ = "design_image"
+
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(sa.String(40))  # image/png or image/svg+xml
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    width: Mapped[int]  # pixels (PNG) or the SVG's viewBox units
+    height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CertificateDesign(Base):
+    """A programme's certificate design from course_content/: colours and images by hash."""
+
+    __tablename__ = "certificate_design"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme.id", ondelete="CASCADE"), unique=True)
+    # {"primary": "#0b5cab", "accent": "#c9a227"}
+    colours: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    logo_sha256: Mapped[str | None] = mapped_column(sa.ForeignKey("design_image.sha256"))
+    emblem_sha256: Mapped[str | None] = mapped_column(sa.ForeignKey("design_image.sha256"))
+    seal_sha256: Mapped[str | None] = mapped_column(sa.ForeignKey("design_image.sha256"))
+    # One per authority, in the programme's order; null where an authority has none.
+    signatures: Mapped[list] = mapped_column(sa.JSON, default=list)

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from certify.certificates.issuers import OB_CONTEXT
 from certify.certificates.links import (
     base_url,
+    image_url,
     issuer_profile_url,
     jwks_url,
     verification_page_url,
@@ -49,7 +50,10 @@ def issuer_profile(certificate: Certificate) -> dict:
     """The issuer as an Open Badges ``Profile``: its ``id`` resolves to the full Profile,
     which names the keys that sign for it."""
     profile = {"id": issuer_profile_url(certificate.programme_code), "type": ["Profile"],
-               "name": certificate.issuer_name or base_url()}
+               "name": certificate.issuer_name_in() or base_url()}
+    logo = (certificate.design or {}).get("logo")
+    if logo:
+        profile["image"] = {"id": image_url(logo), "type": "Image"}
     if certificate.issuer_url:
         profile["url"] = certificate.issuer_url
     return profile
@@ -100,7 +104,7 @@ def open_badge_credential(certificate: Certificate) -> dict:
             "name": f"{title} · {programme}",
             "description": _("%(title)s awarded to %(name)s by %(issuer)s (code %(serial)s).",
                              title=title, name=certificate.holder_name,
-                             issuer=certificate.issuer_name, serial=certificate.serial),
+                             issuer=certificate.issuer_name_in(), serial=certificate.serial),
             "issuer": issuer_profile(certificate),
             "validFrom": _timestamp(certificate.issued_at),
             "credentialSubject": {
@@ -124,6 +128,11 @@ def open_badge_credential(certificate: Certificate) -> dict:
             "credentialStatus": status_entry(certificate),
             "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
         }
+    emblem = (certificate.design or {}).get("emblem")
+    if emblem:
+        # What wallets show as the badge: the programme's emblem.
+        credential["credentialSubject"]["achievement"]["image"] = {
+            "id": image_url(emblem), "type": "Image", "caption": credential["name"]}
     if certificate.expires_at is not None:
         credential["validUntil"] = _timestamp(certificate.expires_at)
     return credential

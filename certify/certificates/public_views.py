@@ -18,6 +18,7 @@ from flask import (
 from markupsafe import Markup
 
 from certify.accounts.access import public
+from certify.certificates.design import design_image
 from certify.certificates.facts_cache import cached_answer
 from certify.certificates.forms import VerifyForm
 from certify.certificates.issuers import issuer_profile_document
@@ -145,6 +146,25 @@ def public_key(kid: str):
     if key is None:
         abort(404)
     return _public_json(public_jwk(kid, key))
+
+
+@blp.get("/images/<sha256>")
+@public
+def design_image_file(sha256: str):
+    """A certificate image (logo, emblem, seal) by its hash: what credentials point wallets to.
+
+    Its address names its content, so it never changes and may be cached for good.
+    """
+    image = design_image(sha256)
+    if image is None:
+        abort(404)
+    response = Response(image.data, mimetype=image.media_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    # An SVG opened on its own shows in our origin: the site's policy (no inline script) and
+    # the loader's checks (no script, nothing fetched) keep it an image.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @blp.get("/issuers/<code>")

@@ -40,6 +40,7 @@ from flask_babel import force_locale, format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from certify.certificates.design import DEFAULT_COLOURS, image_data_url
 from certify.certificates.links import base_url, verification_qr_data
 from certify.certificates.models import Certificate, CertificateKind
 from certify.core.i18n import language_of, localized
@@ -72,6 +73,7 @@ BACKGROUNDS_KEPT = 32  # per process: programmes × languages × kinds in use at
 GLYPHS = "".join(map(chr, [*range(0x20, 0x7F), *range(0xA0, 0x180)])) + "‐–—‘’“”•… fi fl ff ffi ffl"
 _WITHIN_GLYPHS = frozenset(GLYPHS + "\n")
 PAGE_MARGIN_MM, AUTHORITIES_WIDTH_MM, AUTHORITIES_GAP_MM = 24, 249, 14
+SEAL_GAP_MM = 60  # between two signatures, where the seal goes
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class PrintedAuthority:
     title: str
     left: str  # millimetres from the page's left edge
     width: str
+    signature_src: str = ""  # a data: URL, or "" for a line to sign by hand
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,12 @@ class PrintedCertificate:
 
     lang: str
     issuer: str
+    # The programme's design (certificates.design): colours, and data: URLs ("" = none).
+    primary: str
+    accent: str
+    logo_src: str
+    emblem_src: str
+    seal_src: str
     title: str
     title_class: str
     holder_name: str
@@ -208,9 +217,15 @@ def printed_certificate(certificate: Certificate, *, qr_src: str) -> PrintedCert
     else:
         achievement = _("has completed the programme")
     name, title = certificate.holder_name, certificate.title_in(locale)
+    design = certificate.design or {}
+    colours = {**DEFAULT_COLOURS, **(design.get("colours") or {})}
     return PrintedCertificate(
         lang=locale.replace("_", "-"),
-        issuer=certificate.issuer_name,
+        issuer=certificate.issuer_name_in(locale),
+        primary=colours["primary"], accent=colours["accent"],
+        logo_src=image_data_url(design.get("logo")),
+        emblem_src=image_data_url(design.get("emblem")),
+        seal_src=image_data_url(design.get("seal")),
         title=title,
         title_class=_length_class(title, LONG_TITLE, VERY_LONG_TITLE),
         holder_name=name,
@@ -253,12 +268,17 @@ def _authorities(certificate: Certificate, locale: str) -> tuple[PrintedAuthorit
     people = certificate.authorities or ()
     if not people:
         return ()
-    width = (AUTHORITIES_WIDTH_MM - AUTHORITIES_GAP_MM * (len(people) - 1)) / len(people)
+    signatures = list((certificate.design or {}).get("signatures") or [])
+    signatures += [None] * (len(people) - len(signatures))
+    # With a seal, the middle of the line of signatures is left to it.
+    gap = SEAL_GAP_MM if (certificate.design or {}).get("seal") and len(people) == 2 \
+        else AUTHORITIES_GAP_MM
+    width = (AUTHORITIES_WIDTH_MM - gap * (len(people) - 1)) / len(people)
     return tuple(
         PrintedAuthority(person.get("name", ""), localized(person.get("title"), locale),
-                         left=f"{PAGE_MARGIN_MM + n * (width + AUTHORITIES_GAP_MM):.1f}",
-                         width=f"{width:.1f}")
-        for n, person in enumerate(people))
+                         left=f"{PAGE_MARGIN_MM + n * (width + gap):.1f}",
+                         width=f"{width:.1f}", signature_src=image_data_url(signature))
+        for n, (person, signature) in enumerate(zip(people, signatures, strict=False)))
 
 
 def _metadata(certificate: Certificate, printed: PrintedCertificate) -> PdfMetadata:

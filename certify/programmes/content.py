@@ -150,9 +150,10 @@ def parse_programme(root: Path) -> tuple[ProgrammeSource | None, list[Problem]]:
 
 
 def _issuer(checker: Checker, data: LineDict) -> dict:
+    """The issuer: ``name`` is one name, or one per language (es required, pt and en)."""
     issuer = data.get("issuer")
     if issuer is None:
-        return {"issuer_name": "", "issuer_url": None}
+        return {"issuer_name": "", "issuer_names": {}, "issuer_url": None}
     issuer = checker.mapping(issuer, checker.line_of(data, "issuer"), "issuer")
     if issuer is None:
         return {}
@@ -160,7 +161,15 @@ def _issuer(checker: Checker, data: LineDict) -> dict:
     url = checker.text(issuer, "url", required=False, max_length=300)
     if url and not url.startswith(("https://", "http://")):
         checker.problem(checker.line_of(issuer, "url"), "issuer url must start with https://")
-    return {"issuer_name": checker.text(issuer, "name", max_length=200) or "", "issuer_url": url}
+    if isinstance(issuer.get("name"), dict):
+        names = checker.translated(issuer, "name", what="issuer")
+        for language, name in names.items():
+            if len(name) > 200:
+                checker.problem(checker.line_of(issuer, "name"),
+                                f"issuer name ({language}) is longer than 200 characters")
+        return {"issuer_name": names.get("es", ""), "issuer_names": names, "issuer_url": url}
+    return {"issuer_name": checker.text(issuer, "name", max_length=200) or "",
+            "issuer_names": {}, "issuer_url": url}
 
 
 def _authorities(checker: Checker, data: LineDict) -> list[dict]:

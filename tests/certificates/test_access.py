@@ -14,6 +14,7 @@ import pytest
 from certify.accounts.models import Role
 from certify.attendance import services as attendance
 from certify.certificates.issuing import issue_programme_certificate
+from certify.certificates.models import DesignImage
 from certify.core.clock import utcnow
 from certify.extensions import db
 from tests.access_matrix import LOGIN, assert_access, matrix_ids, request_as
@@ -40,6 +41,7 @@ MATRIX = [
     ("GET", "/.well-known/jwks.json", None, EVERYONE),
     ("GET", "/keys/{kid}", None, EVERYONE),
     ("GET", "/issuers/CRT", None, EVERYONE),
+    ("GET", "/images/{image}", None, EVERYONE),
     ("GET", "/status/1", None, EVERYONE),
     ("GET", "/my-certificates", None, (LOGIN, 200, 200, 403, 403, 200)),
     ("GET", "/certificates/{serial}.pdf", None, HOLDER_OR_MANAGER),
@@ -77,10 +79,14 @@ def access_world(world, tutor, admin):
     registration = attendance.register(session, world.holder, now=start - timedelta(days=3))
     attendance.set_attendance(registration, "present", by=world.manager)
     certificate = issue_programme_certificate(world.holder, world.cohort, actor=world.manager)
+    image = DesignImage(sha256="ab" * 32, media_type="image/svg+xml", width=1, height=1,
+                        data=b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
+    db.session.add(image)
     db.session.commit()
     other = enrolled(world.cohort)
     return SimpleNamespace(
         holder=world.holder, cohort=world.cohort, session=session, certificate=certificate,
+        image=image.sha256,
         people={"holder": world.holder, "other_official": other, "tutor": tutor,
                 "manager": world.manager, "admin": admin})
 
@@ -90,7 +96,7 @@ def access_world(world, tutor, admin):
 def test_access(client, login_as, bearer, access_world, role, method, url, body, expected):
     world = access_world
     target = url.format(serial=world.certificate.serial, kid=world.certificate.kid,
-                        cohort=world.cohort.id, session=world.session.id)
+                        cohort=world.cohort.id, session=world.session.id, image=world.image)
     payload = body(world) if callable(body) else body
     response = request_as(client, login_as, bearer, world.people.get(role), method, target,
                           payload)
@@ -100,7 +106,8 @@ def test_access(client, login_as, bearer, access_world, role, method, url, body,
 def test_the_matrix_covers_every_certificate_endpoint(app):
     adapter = app.url_map.bind("certify.test")
     covered = {(adapter.match(url.format(serial="K7QM-3XDA-9PFT", kid="20260101-AAAAAAAA",
-                                         cohort=1, session=1), method=method)[0], method)
+                                         cohort=1, session=1, image="ab" * 32),
+                              method=method)[0], method)
                for method, url, _body, _expected in MATRIX}
     # Bulk issuance and the job pages (certificates.jobs_views) are tested with the jobs
     # (tests/certificates/test_jobs.py).

@@ -14,7 +14,7 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify_form", "certificates.verify_page", "certificates.jwks_document",
     "certificates.public_key", "certificates.status_list", "certificates_api.verify_certificate",
     # The issuer's Open Badges Profile, which names its keys, for verifiers (issue 12).
-    "certificates.issuer_profile",
+    "certificates.issuer_profile", "certificates.design_image_file",
     # Platforms reach these without an account; each verifies what it receives (issue 5).
     "lti.login", "lti.launch", "lti.jwks", "lti.register",
     # Load balancers and orchestrators probe these without an account (issue 17).
