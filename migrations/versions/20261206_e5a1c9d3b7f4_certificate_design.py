@@ -2,7 +2,7 @@
 issuer's name per language
 
 Revision ID: e5a1c9d3b7f4
-Revises: c3d5e7f9a1b2
+Revises: 3c1d9e7f2a10
 Create Date: 2026-12-06 16:20:00
 
 Images are kept by SHA-256 in ``design_image`` and never changed, so a
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5a1c9d3b7f4'
-down_revision = 'c3d5e7f9a1b2'
+down_revision = '3c1d9e7f2a10'
 branch_labels = None
 depends_on = None
 
