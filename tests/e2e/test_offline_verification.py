@@ -6,6 +6,8 @@ list from what the page saved; the browser's own Ed25519 checks the signatures.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -43,7 +45,12 @@ def test_verifies_valid_and_tampered_tokens_with_the_network_off(browser, live_s
     language = "es" if locale.startswith("es") else "en"
     page.goto(f"/v/offline?lang={language}")
     page.wait_for_selector("#offline-verifier[data-ready='true']")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Polled from here: a waiting predicate would be evaluated as a string, which the page's
+    # Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    deadline = time.monotonic() + 15
+    while not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        assert time.monotonic() < deadline, "the service worker never took the page"
+        page.wait_for_timeout(100)
     assert page.evaluate("JSON.parse(localStorage.getItem('certify-offline')).jwks.keys.length")
 
     context.set_offline(True)
