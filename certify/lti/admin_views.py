@@ -18,7 +18,7 @@ from certify.cohorts.services import get_cohort
 from certify.core.errors import DomainError
 from certify.core.forms import attach_or_flash
 from certify.extensions import db
-from certify.lti import grades, platforms, roster
+from certify.lti import grades, health, platforms, roster
 from certify.lti.errors import PlatformError
 from certify.lti.forms import ButtonForm, CohortLinkForm, PlatformForm
 from certify.lti.jobs import schedule_push
@@ -38,7 +38,12 @@ def _render_platforms(*, invite_url: str | None = None):
     rows = db.session.scalars(platforms.platforms_query()).all()
     return render_template("lti/platforms.html", platforms=rows, invite_url=invite_url,
                            counts=grades.grade_sync_counts(),
-                           tool=platforms.tool_values())
+                           tool=platforms.tool_values(),
+                           warnings=platforms.certify_address_warnings(),
+                           platform_warnings={platform.id:
+                                              platforms.platform_address_warnings(platform)
+                                              for platform in rows},
+                           health=health.platforms_health(rows))
 
 
 @blp.get("/platforms")
@@ -66,7 +71,10 @@ def _render_platform(platform: LtiPlatform | None, form: PlatformForm, status: i
             Cohort.programme_id == platform.programme_id).order_by(Cohort.name)).all()
     return render_template("lti/platform_form.html", platform=platform, form=form,
                            contexts=contexts, cohorts=cohorts,
-                           tool=platforms.tool_values()), status
+                           tool=platforms.tool_values(),
+                           warnings=platforms.certify_address_warnings() + (
+                               platforms.platform_address_warnings(platform) if platform
+                               else [])), status
 
 
 def _save(platform: LtiPlatform | None, form: PlatformForm):
@@ -107,6 +115,19 @@ def platform(platform_id: int):
         flash(_("The changes were saved."), "success")
         return redirect(url_for("lti.platform", platform_id=platform.id))
     return _render_platform(platform, form, 422 if form.errors else 200)
+
+
+@blp.post("/platforms/<int:platform_id>/check")
+@require_role(Role.MANAGER)
+def check_platform(platform_id: int):
+    """"Test this platform": its keys and its token endpoint, said in plain words."""
+    platform = platforms.get_platform(platform_id)
+    if not ButtonForm().validate_on_submit():
+        return redirect(url_for("lti.platform", platform_id=platform.id))
+    for finding in health.check_platform(platform):
+        flash(finding.message, "success" if finding.ok else "error")
+    db.session.commit()  # the key set and the token fetched are kept, as a launch keeps them
+    return redirect(url_for("lti.platform", platform_id=platform.id))
 
 
 @blp.post("/contexts/<int:context_id>/cohort")

@@ -72,34 +72,37 @@ class Score:
 
 # --- recording ---------------------------------------------------------------------------------
 
-def record_scores(cohort_ids: Iterable[int], resource_id: str,
-                  scores: Iterable[Score]) -> list[GradeSync]:
-    """Queue ``scores`` for the gradebooks of the courses linked to ``cohort_ids``.
-
-    Only people who came from that course's platform get a row (the platform needs their
-    user id). A column not seen yet is recorded without its URL, to be found or created
-    when sent. Returns the rows now pending. A fixed number of queries, whatever the
-    number of people.
-    """
-    scores = {score.person_id: score for score in scores}
-    cohort_ids = list(dict.fromkeys(cohort_ids))
-    if not scores or not cohort_ids:
-        return []
-    contexts = db.session.scalars(
+def _linked_contexts(cohort_ids: list[int]) -> list[LtiContext]:
+    """The courses of active platforms linked to these cohorts, with what the rows need."""
+    return list(db.session.scalars(
         sa.select(LtiContext).join(LtiContext.platform)
         .where(LtiContext.cohort_id.in_(cohort_ids), LtiPlatform.active)
         .options(contains_eager(LtiContext.platform),
-                 selectinload(LtiContext.cohort).selectinload(Cohort.programme))).all()
-    if not contexts:
-        return []
-    users: dict[tuple[str, int], LtiUser] = {
-        (user.issuer, user.person_id): user
-        for user in db.session.scalars(sa.select(LtiUser).where(
-            LtiUser.person_id.in_(scores),
+                 selectinload(LtiContext.cohort).selectinload(Cohort.programme))))
+
+
+def _platform_users(contexts: list[LtiContext],
+                    person_ids: Iterable[int]) -> dict[tuple[str, int], LtiUser]:
+    """``{(issuer, person id): LtiUser}``: who each platform knows these people as."""
+    return {(user.issuer, user.person_id): user for user in db.session.scalars(
+        sa.select(LtiUser).where(
+            LtiUser.person_id.in_(list(person_ids)),
             LtiUser.issuer.in_({context.platform.issuer for context in contexts})))}
-    items = {item.context_id: item for item in db.session.scalars(sa.select(LtiLineItem).where(
+
+
+def _columns(contexts: list[LtiContext], resource_id: str) -> dict[int, LtiLineItem]:
+    """``{context id: LtiLineItem}`` of the gradebook column for ``resource_id`` known so far."""
+    return {item.context_id: item for item in db.session.scalars(sa.select(LtiLineItem).where(
         LtiLineItem.context_id.in_([context.id for context in contexts]),
         LtiLineItem.resource_id == resource_id))}
+
+
+def _rows_wanted(contexts: list[LtiContext], resource_id: str, scores: dict[int, Score]
+                 ) -> list[tuple[LtiLineItem, LtiUser, Score]]:
+    """(column, platform user, score) for each person each course's platform knows; a
+    column not seen yet is recorded without its URL, to be found or created when sent."""
+    users = _platform_users(contexts, scores)
+    items = _columns(contexts, resource_id)
     wanted: list[tuple[LtiLineItem, LtiUser, Score]] = []
     for context in contexts:
         for person_id, score in scores.items():
@@ -114,13 +117,16 @@ def record_scores(cohort_ids: Iterable[int], resource_id: str,
                 db.session.add(item)
                 items[context.id] = item
             wanted.append((item, user, score))
-    if not wanted:
-        return []
-    db.session.flush()
+    return wanted
+
+
+def _write_rows(wanted: list[tuple[LtiLineItem, LtiUser, Score]],
+                person_ids: Iterable[int]) -> list[GradeSync]:
+    """Create or update the ``GradeSync`` rows, newest score winning; the rows now pending."""
     existing = {(sync.line_item_id, sync.person_id): sync for sync in db.session.scalars(
         sa.select(GradeSync).where(
             GradeSync.line_item_id.in_({item.id for item, _user, _score in wanted}),
-            GradeSync.person_id.in_(scores)))}
+            GradeSync.person_id.in_(list(person_ids))))}
     now = utcnow()
     created, changed, pending = [], [], []
     for item, user, score in wanted:
@@ -143,6 +149,28 @@ def record_scores(cohort_ids: Iterable[int], resource_id: str,
     if created:
         pending += db.session.scalars(sa.insert(GradeSync).returning(GradeSync), created).all()
     return pending
+
+
+def record_scores(cohort_ids: Iterable[int], resource_id: str,
+                  scores: Iterable[Score]) -> list[GradeSync]:
+    """Queue ``scores`` for the gradebooks of the courses linked to ``cohort_ids``.
+
+    Only people who came from that course's platform get a row (the platform needs their
+    user id). Returns the rows now pending. A fixed number of queries, whatever the number
+    of people.
+    """
+    scores = {score.person_id: score for score in scores}
+    cohort_ids = list(dict.fromkeys(cohort_ids))
+    if not scores or not cohort_ids:
+        return []
+    contexts = _linked_contexts(cohort_ids)
+    if not contexts:
+        return []
+    wanted = _rows_wanted(contexts, resource_id, scores)
+    if not wanted:
+        return []
+    db.session.flush()
+    return _write_rows(wanted, scores)
 
 
 def record_quiz_result(quiz: Quiz, person: Person, *, at: datetime) -> list[GradeSync]:

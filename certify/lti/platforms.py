@@ -78,6 +78,37 @@ def tool_values() -> ToolValues:
                       public_key=key.public_pem, kid=key.kid)
 
 
+# --- what will go wrong, said before it does ---------------------------------------------------
+
+def certify_address_warnings() -> list[str]:
+    """Problems of certify's own address that would otherwise show later as failed
+    registrations and launches, or people signed out inside Moodle."""
+    warnings = []
+    base = current_app.config["BASE_URL"]
+    parts = urlsplit(base)
+    if _is_loopback(parts.hostname or ""):
+        warnings.append(_("certify's address (CERTIFY_BASE_URL) is %(url)s, which only this "
+                          "machine can reach: Moodle and the officials' browsers cannot. Set "
+                          "certify's public https address before registering it in Moodle.",
+                          url=base))
+    elif parts.scheme != "https":
+        warnings.append(_("certify's address (CERTIFY_BASE_URL) %(url)s is not https: browsers "
+                          "do not keep certify's session inside Moodle's page over http.",
+                          url=base))
+    return warnings
+
+
+def platform_address_warnings(platform: LtiPlatform) -> list[str]:
+    """The same for a platform's address: Moodle on http (allowed on this machine only)."""
+    plain = next((url for url in (platform.issuer, platform.auth_login_url)
+                  if urlsplit(url).scheme != "https"), None)
+    if plain is None:
+        return []
+    return [_("The platform's address %(url)s is http, not https: browsers refuse certify's "
+              "cookies inside its pages, so launches fail or people are signed out. Register "
+              "Moodle by its https address.", url=plain)]
+
+
 # --- checking what people type -----------------------------------------------------------------
 
 def _is_loopback(host: str) -> bool:

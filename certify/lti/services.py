@@ -221,6 +221,51 @@ class LaunchOutcome:
         return is_staff(set(self.roles))
 
 
+def _roles_with_access(claims: Mapping, *, deep_linking: bool) -> set[Role]:
+    """certify's roles for the launch's course roles; refused if none, or if a learner asks to
+    add activities."""
+    roles = map_roles(claims.get(ROLES_CLAIM) or [])
+    if not roles:
+        shown = ", ".join(role_name(str(role)) for role in claims.get(ROLES_CLAIM) or []) or "-"
+        raise LaunchRefused(_("Your role in this course (%(roles)s) gives no access to certify.",
+                              roles=shown[:200]), check="roles")
+    if deep_linking and not is_staff(roles):
+        raise LaunchRefused(_("Only the course's instructors can add certify activities."),
+                            check="roles")
+    return roles
+
+
+def _course_claim(claims: Mapping) -> Mapping | None:
+    claim = claims.get(CONTEXT_CLAIM)
+    return claim if isinstance(claim, Mapping) and claim.get("id") else None
+
+
+def _target_of(claims: Mapping, programme: Programme | None, *, deep_linking: bool) -> Target:
+    """What the activity opens (its ``certify_target``); the programme when deep linking."""
+    if deep_linking:
+        return Target(TargetKind.PROGRAMME)
+    custom = claims.get(CUSTOM_CLAIM)
+    try:
+        return parse_target(custom.get(TARGET_PARAMETER) if isinstance(custom, Mapping) else None,
+                            programme)
+    except TargetError as error:
+        raise LaunchRefused(error.message, check="target", status=400) from error
+
+
+def _launched_person(platform: LtiPlatform, claims: Mapping, roles: set[Role], *,
+                     now: datetime) -> Person:
+    """The person launching (created on first sight) with the platform's roles granted."""
+    locale = claimed_locale(claims)
+    if locale is not None and platform.locale != locale:
+        platform.locale = locale  # people the roster sync creates get it
+    person = link_person(platform, claims["sub"], claims, now=now).person
+    if not person.active:
+        raise LaunchRefused(_("Your certify account is deactivated; ask the programme's "
+                              "managers."), check="person")
+    grant_roles(person, roles)
+    return person
+
+
 def accept_launch(platform: LtiPlatform, claims: Mapping, *, now: datetime,
                   deep_linking: bool = False) -> LaunchOutcome:
     """Map a validated launch to certify: the person (created on first sight), their roles,
@@ -231,39 +276,17 @@ def accept_launch(platform: LtiPlatform, claims: Mapping, *, now: datetime,
     programme does not have. Callers roll back on any error, so a refused launch leaves
     nothing behind.
     """
-    roles = map_roles(claims.get(ROLES_CLAIM) or [])
-    if not roles:
-        shown = ", ".join(role_name(str(role)) for role in claims.get(ROLES_CLAIM) or []) or "-"
-        raise LaunchRefused(_("Your role in this course (%(roles)s) gives no access to certify.",
-                              roles=shown[:200]), check="roles")
-    if deep_linking and not is_staff(roles):
-        raise LaunchRefused(_("Only the course's instructors can add certify activities."),
-                            check="roles")
-    context_claim = claims.get(CONTEXT_CLAIM)
-    if not (isinstance(context_claim, Mapping) and context_claim.get("id")):
-        context_claim = None
+    roles = _roles_with_access(claims, deep_linking=deep_linking)
+    course = _course_claim(claims)
     programme = programme_of(platform)
-    if context_claim is not None and programme is None:
+    if course is not None and programme is None:
         raise LaunchRefused(_("The platform %(name)s is not linked to a programme in certify: a "
                               "manager must choose one.", name=platform.name), check="programme")
-    custom = claims.get(CUSTOM_CLAIM)
-    try:
-        target = Target(TargetKind.PROGRAMME) if deep_linking else parse_target(
-            custom.get(TARGET_PARAMETER) if isinstance(custom, Mapping) else None, programme)
-    except TargetError as error:
-        raise LaunchRefused(error.message, check="target", status=400) from error
-
-    locale = claimed_locale(claims)
-    if locale is not None and platform.locale != locale:
-        platform.locale = locale  # people the roster sync creates get it
-    person = link_person(platform, claims["sub"], claims, now=now).person
-    if not person.active:
-        raise LaunchRefused(_("Your certify account is deactivated; ask the programme's "
-                              "managers."), check="person")
-    grant_roles(person, roles)
+    target = _target_of(claims, programme, deep_linking=deep_linking)
+    person = _launched_person(platform, claims, roles, now=now)
     context = link = None
-    if context_claim is not None:
-        context = link_context(platform, context_claim, programme)
+    if course is not None:
+        context = link_context(platform, course, programme)
         remember_services(context, claims)
         place_in_cohort(context, person, roles)
         resource_claim = claims.get(RESOURCE_LINK_CLAIM)

@@ -49,7 +49,12 @@ from certify.lti.jobs import schedule_roster_sync
 from certify.lti.keys import public_key_set
 from certify.lti.launch import CertifyMessageLaunch, CertifyOIDCLogin, lti_request, restore_launch
 from certify.lti.launch_data import purge_expired
-from certify.lti.platforms import find_invite, tool_url
+from certify.lti.platforms import (
+    certify_address_warnings,
+    find_invite,
+    platform_address_warnings,
+    tool_url,
+)
 from certify.lti.registration import register_with_platform
 from certify.lti.tool_conf import DatabaseToolConf
 
@@ -236,7 +241,9 @@ def register():
         log.warning("Dynamic registration with %s failed: %s", configuration_url, error.message)
         return render_template("lti/registered.html", platform=None, error=error.message), 400
     db.session.commit()
-    return render_template("lti/registered.html", platform=platform, error=None)
+    return render_template("lti/registered.html", platform=platform, error=None,
+                           warnings=certify_address_warnings()
+                           + platform_address_warnings(platform))
 
 
 # --- the activity picker (deep linking) --------------------------------------------------------

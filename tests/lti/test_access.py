@@ -59,6 +59,7 @@ MATRIX = [
      lambda w: {**platform_body(w), "issuer": w.platform.issuer,
                 "client_id": w.platform.client_id},
      (LOGIN, 403, 403, 302)),
+    ("POST", "/lti/platforms/{platform}/check", lambda w: {}, (LOGIN, 403, 403, 302)),
     ("POST", "/lti/contexts/{context}/cohort", lambda w: {"cohort_id": w.context.cohort_id},
      (LOGIN, 403, 403, 302)),
     ("POST", "/lti/contexts/{context}/roster", lambda w: {}, (LOGIN, 403, 403, 302)),

@@ -93,3 +93,18 @@ def test_a_course_is_linked_to_another_cohort_of_the_programme(client, login_as,
     response = client.post(f"/lti/contexts/{context.id}/cohort", data={"cohort_id": 999999},
                            follow_redirects=True)
     assert "Choose one of the programme" in response.text
+
+
+def test_addresses_that_will_fail_are_warned_about_before(app, client, login_as, manager,
+                                                          registered, monkeypatch):
+    # The test platform is on http://127.0.0.1 (allowed on this machine only).
+    login_as(manager)
+    page = client.get("/lti/platforms").text
+    assert "is http, not https" in page and registered.issuer in page
+    assert "CERTIFY_BASE_URL" not in page  # certify's own address is https://certify.test
+    assert "is http, not https" in client.get(f"/lti/platforms/{registered.id}").text
+    monkeypatch.setitem(app.config, "BASE_URL", "http://127.0.0.1:5000")
+    page = client.get("/lti/platforms").text
+    assert "http://127.0.0.1:5000, which only this machine can reach" in page
+    monkeypatch.setitem(app.config, "BASE_URL", "http://certify.example.org")
+    assert "is not https" in client.get("/lti/platforms").text

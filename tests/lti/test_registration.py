@@ -128,3 +128,8 @@ def test_a_second_platform_with_the_same_issuer_is_refused(platform, registered,
                       active=True)
     assert "already registered in certify as Moodle de prueba" in refused.value.message
     assert refused.value.errors == {"issuer": ["already registered as Moodle de prueba"]}
+
+
+def test_the_registration_page_warns_about_an_http_moodle(client, platform, invite_token):
+    page = register(client, platform, invite_token).text
+    assert f"The platform&#39;s address {platform.issuer} is http, not https" in page
