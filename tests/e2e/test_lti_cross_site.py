@@ -262,3 +262,20 @@ def test_dynamic_registration_tells_moodle_it_is_done_without_a_click(page, live
         expect(page.locator("#closed")).to_have_text("closed")
     finally:
         registering.stop()
+
+
+def test_with_every_cookie_refused_a_learner_launch_is_handed_to_a_new_window(
+        page, moodle, certify_site):
+    # The state is checked through Moodle's storage, but the frame would lose the session on
+    # the next page: certify says so and hands the launch to a window of its own, once.
+    moodle.add_link(COURSE, "xs-m4", title="Módulo 4", custom={"certify_target": "module:M4"})
+    refuse_every_cookie_in_frames(page, certify_site)
+    page.goto(f"{moodle.url}/course/{COURSE}/xs-m4?user=learner-xs&storage=1")
+    frame = page.frame_locator("#tool")
+    expect(frame.locator("#lti-keep-signed-in")).to_be_visible()
+    with page.context.expect_page() as opened:
+        frame.locator("#lti-new-window button").click()
+    window = opened.value
+    window.set_default_timeout(15_000)
+    expect(window).to_have_url(re.compile(r"/modules/M4"))
+    expect(window.locator(".site-nav")).to_contain_text("Luz")

@@ -353,17 +353,24 @@ class TestPlatform:
 
         @app.get("/launch/<context_id>/<link_id>")
         def start_launch(context_id, link_id):
-            params = platform.login_parameters(user_id=request.args["user"],
-                                               context_id=context_id, link_id=link_id)
+            params = platform.login_parameters(
+                user_id=request.args["user"], context_id=context_id, link_id=link_id,
+                storage_target=STORAGE_FRAME if request.args.get("storage") else None)
             return auto_post(platform.tool_login_url, params)
 
         @app.get("/course/<context_id>/<link_id>")
         def course_page(context_id, link_id):
-            # As Moodle shows an activity: certify inside an iframe of the course page.
+            # As Moodle shows an activity: certify inside an iframe of the course page; with
+            # ?storage=1 the page also offers its client-side storage frame.
             user = escape(request.args["user"])
+            storage = bool(request.args.get("storage"))
+            forwarding = (f'<iframe name="{STORAGE_FRAME}" src="/storage-frame" hidden>'
+                          f'</iframe>' if storage else "")
             return (f"<!doctype html><h1>{escape(platform.courses[context_id].title)}</h1>"
+                    f"{forwarding}"
                     f'<iframe id="tool" title="certify" style="width:100%;height:700px" '
-                    f'src="/launch/{escape(context_id)}/{escape(link_id)}?user={user}"></iframe>')
+                    f'src="/launch/{escape(context_id)}/{escape(link_id)}?user={user}'
+                    f'{"&storage=1" if storage else ""}"></iframe>')
 
         @app.get("/deep-link/<context_id>")
         def start_deep_link(context_id):
