@@ -1,4 +1,5 @@
-"""The e-mail a holder gets when a certificate is issued, in their language, via the outbox."""
+"""The e-mails a holder gets when a certificate is issued, revoked or reissued, in their
+language, via the outbox."""
 
 from __future__ import annotations
 
@@ -24,3 +25,34 @@ def queue_issued_email(certificate: Certificate, holder: Person) -> OutboxMessag
         verification_url=verification_url(certificate),
         holder_page_url=external_url("certificates.my_certificates"),
         pdf_url=external_url("certificates.pdf", serial=certificate.serial))
+
+
+def _locale_of(certificate: Certificate, holder: Person) -> str:
+    return holder.preferred_locale or certificate.holder_locale or "es"
+
+
+def queue_revoked_email(certificate: Certificate, holder: Person) -> OutboxMessage:
+    """Queue "your certificate was revoked" (with the reason) to ``holder``."""
+    locale = _locale_of(certificate, holder)
+    return queue_templated_email(
+        holder.email, "certificate_revoked", locale=locale, time_zone=holder.zone_name,
+        person=holder, certificate=certificate,
+        title=localized(certificate.certificate_title, locale),
+        programme=localized(certificate.programme_title, locale),
+        reason=certificate.revocation_reason or "",
+        verification_url=verification_url(certificate))
+
+
+def queue_reissued_email(old: Certificate, new: Certificate, holder: Person) -> OutboxMessage:
+    """Queue "your certificate was reissued" to ``holder``: the new one's links, the old
+    one's code, and why (one message instead of a revocation and an issue)."""
+    locale = _locale_of(new, holder)
+    return queue_templated_email(
+        holder.email, "certificate_reissued", locale=locale, time_zone=holder.zone_name,
+        person=holder, certificate=new, old=old,
+        title=localized(new.certificate_title, locale),
+        programme=localized(new.programme_title, locale),
+        reason=old.revocation_reason or "",
+        verification_url=verification_url(new),
+        holder_page_url=external_url("certificates.my_certificates"),
+        pdf_url=external_url("certificates.pdf", serial=new.serial))

@@ -26,7 +26,11 @@ from sqlalchemy.exc import IntegrityError
 from certify.accounts.models import Person
 from certify.attendance.models import ATTENDED, CheckIn, InPersonSession, Registration
 from certify.certificates.design import design_snapshot
-from certify.certificates.emails import queue_issued_email
+from certify.certificates.emails import (
+    queue_issued_email,
+    queue_reissued_email,
+    queue_revoked_email,
+)
 from certify.certificates.links import ensure_public_base_url, verification_url
 from certify.certificates.models import Certificate, CertificateKind
 from certify.certificates.serials import generate_serial
@@ -288,10 +292,11 @@ def _clean_reason(reason: str | None) -> str:
 
 
 def revoke(certificate: Certificate, *, reason: str, actor: Person | None,
-           now: datetime | None = None) -> Certificate:
+           now: datetime | None = None, notify: bool = True) -> Certificate:
     """Revoke ``certificate`` for ``reason`` (shown on the verification page); audit-logged.
 
-    Its bit in the status list turns to 1. ``Conflict`` if it was already revoked.
+    Its bit in the status list turns to 1, and the holder is told by e-mail (``notify``;
+    reissuing tells them once, about both). ``Conflict`` if it was already revoked.
     """
     reason = _clean_reason(reason)
     # Never before the issue date (a database check insists), even with a clock set back.
@@ -308,6 +313,9 @@ def revoke(certificate: Certificate, *, reason: str, actor: Person | None,
     db.session.refresh(certificate)
     audit.record("certificate_revoked", certificate, actor=actor, reason=reason,
                  serial=certificate.serial)
+    holder = db.session.get(Person, certificate.person_id) if certificate.person_id else None
+    if notify and holder is not None:
+        queue_revoked_email(certificate, holder)
     return certificate
 
 
@@ -322,7 +330,7 @@ def reissue(certificate: Certificate, *, actor: Person | None, reason: str,
     if certificate.is_revoked:
         raise Conflict(_("Certificate %(serial)s is revoked; reissue the certificate that "
                          "replaced it, or issue a new one.", serial=certificate.serial))
-    revoke(certificate, reason=reason, actor=actor, now=now)
+    revoke(certificate, reason=reason, actor=actor, now=now, notify=False)
     person = db.session.get(Person, certificate.person_id) if certificate.person_id else None
     columns = {column.key: getattr(certificate, column.key)
                for column in Certificate.__table__.columns}
@@ -337,9 +345,11 @@ def reissue(certificate: Certificate, *, actor: Person | None, reason: str,
                        holder_locale=person.preferred_locale or certificate.holder_locale)
     replacement = Certificate(**columns)
     _draw_identity(replacement)
-    recorded = _record(replacement, actor=actor, holder=person)
+    recorded = _record(replacement, actor=actor, holder=None)
     certificate.replaced_by_id = recorded.id
     db.session.flush()
+    if person is not None:
+        queue_reissued_email(certificate, recorded, person)
     audit.record("certificate_reissued", certificate, actor=actor, reason=reason.strip(),
                  serial=certificate.serial, replaced_by=recorded.serial)
     return recorded

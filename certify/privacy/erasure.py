@@ -57,8 +57,9 @@ def erase_person(person: Person, *, actor: Person | None, revoke_certificates: b
     if revoke_certificates:
         for certificate in certificates:
             if not certificate.is_revoked:
+                # No e-mail: the address is being forgotten, and the holder asked for it.
                 revoke(certificate, reason=_("The holder's personal data was erased."),
-                       actor=actor)
+                       actor=actor, notify=False)
                 revoked.append(certificate.serial)
     old_email = person.email
     _forget_identity(person)

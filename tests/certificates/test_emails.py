@@ -1,0 +1,48 @@
+"""The holder is told by e-mail, in their language, when a certificate is revoked or reissued."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from certify.certificates.issuing import issue_programme_certificate, reissue, revoke
+from certify.core.mail import OutboxMessage
+from certify.extensions import db
+from tests.certificates.conftest import T0, enrolled
+
+
+def mails_to(person) -> list[OutboxMessage]:
+    return db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.to_address == person.email).order_by(OutboxMessage.id)).all()
+
+
+def test_revoking_tells_the_holder_why_in_their_language(world):
+    holder = enrolled(world.cohort, given_names="João", family_names="Araújo",
+                      preferred_locale="pt_BR")
+    certificate = issue_programme_certificate(holder, world.cohort, actor=world.manager, now=T0)
+    revoke(certificate, reason="Emitido por engano", actor=world.manager)
+    db.session.commit()
+    issued, revoked = mails_to(holder)
+    assert revoked.locale == "pt_BR"
+    assert revoked.subject == f"Seu certificado {certificate.serial} foi revogado"
+    assert "Motivo: Emitido por engano" in revoked.text_body
+    assert "Olá, João" in revoked.text_body and "não é mais válido" in revoked.text_body
+    assert f"https://certify.test/v/{certificate.qr_token}" in revoked.text_body
+
+
+def test_reissuing_sends_one_message_with_the_new_link(world, issued):
+    replacement = reissue(issued, actor=world.manager, reason="Nombre mal escrito")
+    db.session.commit()
+    issued_mail, reissued = mails_to(world.holder)
+    assert reissued.locale == "es" and replacement.serial in reissued.subject + reissued.text_body
+    assert issued.serial in reissued.text_body and "Motivo: Nombre mal escrito" in reissued.text_body
+    assert f"https://certify.test/v/{replacement.qr_token}" in reissued.text_body
+    assert f"/certificates/{replacement.serial}.pdf" in reissued.text_body
+    assert "revocado" not in reissued.subject
+
+
+def test_no_message_when_the_holder_has_no_account_any_more(world, issued):
+    issued.person_id = None
+    db.session.commit()
+    revoke(issued, reason="Registro duplicado", actor=world.manager)
+    db.session.commit()
+    assert len(mails_to(world.holder)) == 1  # the one that said it was issued
