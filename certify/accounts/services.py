@@ -29,7 +29,7 @@ from certify.accounts.passwords import check_password
 from certify.config import LOCALES
 from certify.core import audit
 from certify.core.clock import utcnow
-from certify.core.errors import Conflict, NotFound, ValidationError
+from certify.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from certify.core.text import check_text
 from certify.core.timezones import is_known_zone
 from certify.extensions import db
@@ -149,6 +149,9 @@ def update_person(person: Person, *, actor: Person | None = None, **changes) -> 
     if changes.get("gender"):
         changes["gender"] = Gender(changes["gender"])
     if changes.get("active") is False and person.active:
+        if actor is not None and actor.id == person.id:
+            # Nobody locks themselves out: another manager or an administrator must do it.
+            raise PermissionDenied(_("You cannot deactivate your own account."))
         end_sessions(person)
     for name, value in changes.items():
         setattr(person, name, value)

@@ -30,6 +30,7 @@ from certify.accounts.forms import (
 )
 from certify.accounts.importing import TEMPLATE_CSV, import_people
 from certify.accounts.models import ApiToken, Country, Municipality, Person, Role
+from certify.core.confirmation import Confirmation, confirmation_page, is_confirmed
 from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import DomainError, NotFound, PermissionDenied
 from certify.core.forms import attach_or_flash
@@ -200,9 +201,7 @@ def new_person():
 @blp.route("/people/<int:person_id>", methods=["GET", "POST"])
 @require_role(Role.MANAGER)
 def person(person_id: int):
-    person = services.get_person(person_id)
-    if Role.ADMIN in person.roles and Role.ADMIN not in current_person().roles:
-        raise PermissionDenied(_("Only administrators may change an administrator's account."))
+    person = _person_to_change(person_id)
     form = PersonForm(obj=person, roles=[grant.role.value for grant in person.role_grants])
     form.municipality_id.choices = _municipality_choices()
     if request.method == "GET":
@@ -228,14 +227,55 @@ def person(person_id: int):
     return render_template("accounts/person_form.html", form=form, person=person), status
 
 
-@blp.post("/people/<int:person_id>/sign-out-everywhere")
-@require_role(Role.MANAGER)
-def sign_out_everywhere(person_id: int):
+def _person_to_change(person_id: int) -> Person:
+    """The person a manager may act on: only administrators act on an administrator."""
     person = services.get_person(person_id)
     if Role.ADMIN in person.roles and Role.ADMIN not in current_person().roles:
         raise PermissionDenied(_("Only administrators may change an administrator's account."))
+    return person
+
+
+@blp.post("/people/<int:person_id>/sign-out-everywhere")
+@require_role(Role.MANAGER)
+def sign_out_everywhere(person_id: int):
+    person = _person_to_change(person_id)
     services.end_sessions(person)
     flash(_("%(name)s was signed out on every device.", name=person.full_name), "success")
+    return redirect(url_for("accounts.person", person_id=person.id))
+
+
+@blp.post("/people/<int:person_id>/deactivate")
+@require_role(Role.MANAGER)
+def deactivate_person(person_id: int):
+    """First post: a page saying what happens; the confirmed post deactivates (audit-logged
+    and every session ended by the service)."""
+    person = _person_to_change(person_id)
+    if not is_confirmed():
+        return confirmation_page(Confirmation(
+            title=_("Deactivate the account of %(name)s?", name=person.full_name),
+            consequences=[
+                _("%(name)s can no longer sign in, with a password, an LTI launch or an API "
+                  "token.", name=person.full_name),
+                _("Every session and “remember me” of %(name)s ends now, on every device.",
+                  name=person.full_name),
+                _("Their records and certificates stay as they are."),
+            ],
+            people=1, reversible=True,
+            undo=_("A manager can reactivate the account from this person's page."),
+            action=url_for("accounts.deactivate_person", person_id=person.id),
+            confirm_label=_("Yes, deactivate the account"),
+            cancel_url=url_for("accounts.person", person_id=person.id), danger=True))
+    services.update_person(person, actor=current_person(), active=False)
+    flash(_("The account of %(name)s was deactivated.", name=person.full_name), "success")
+    return redirect(url_for("accounts.person", person_id=person.id))
+
+
+@blp.post("/people/<int:person_id>/reactivate")
+@require_role(Role.MANAGER)
+def reactivate_person(person_id: int):
+    person = _person_to_change(person_id)
+    services.update_person(person, actor=current_person(), active=True)
+    flash(_("The account of %(name)s was reactivated.", name=person.full_name), "success")
     return redirect(url_for("accounts.person", person_id=person.id))
 
 
