@@ -9,8 +9,6 @@ imports a higher area.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 import secrets
 import threading
@@ -96,22 +94,6 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def allow_inline_code_of(html: str) -> None:
-    """Let the inline scripts and styles of ``html`` run, by their hashes.
-
-    For pages a library writes (pylti1p3's cookie check), which cannot carry a nonce:
-    exactly that code is allowed, nothing an attacker could add to the page.
-    """
-    def digests(blocks):
-        return [f"'sha256-{base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()}'"
-                for block in blocks]
-
-    g.csp_script_hashes = digests(re.findall(r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script>",
-                                             html, re.S | re.I))
-    g.csp_style_hashes = digests(re.findall(r"<style\b[^>]*>(.*?)</style>", html, re.S | re.I)
-                                 + re.findall(r'\sstyle="([^"]*)"', html, re.I))
-
-
 def permit_framing_by(url: str) -> None:
     """Let the site of ``url`` frame this response too (a platform not registered yet)."""
     if origin := origin_of(url):
@@ -123,16 +105,12 @@ def permit_camera() -> None:
     g.permit_camera = True
 
 
-def content_security_policy(nonce: str | None, framers: Iterable[str], *,
-                            script_hashes: Iterable[str] = (),
-                            style_hashes: Iterable[str] = ()) -> str:
-    scripts = " ".join(["'self'", *([f"'nonce-{nonce}'"] if nonce else []), *script_hashes])
-    # Hashes of style attributes count only with 'unsafe-hashes' (and only those hashes).
-    styles = " ".join(["'self'", *(["'unsafe-hashes'", *style_hashes] if style_hashes else [])])
+def content_security_policy(nonce: str | None, framers: Iterable[str]) -> str:
+    scripts = " ".join(["'self'", *([f"'nonce-{nonce}'"] if nonce else [])])
     directives = {
         "default-src": "'self'",
         "script-src": scripts,
-        "style-src": styles,
+        "style-src": "'self'",
         "img-src": "'self' data:",
         "font-src": "'self'",
         "connect-src": "'self'",
@@ -152,9 +130,7 @@ def permissions_policy(camera: bool) -> str:
 def _protect(response):
     framers = tuple(dict.fromkeys((*_safe_frame_ancestors(), *g.get("csp_extra_framers", ()))))
     headers = response.headers
-    headers["Content-Security-Policy"] = content_security_policy(
-        g.get("csp_nonce"), framers, script_hashes=g.get("csp_script_hashes", ()),
-        style_hashes=g.get("csp_style_hashes", ()))
+    headers["Content-Security-Policy"] = content_security_policy(g.get("csp_nonce"), framers)
     if not framers:  # browsers that predate frame-ancestors; it cannot name other sites
         headers["X-Frame-Options"] = "SAMEORIGIN"
     headers["X-Content-Type-Options"] = "nosniff"
