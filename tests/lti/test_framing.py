@@ -69,12 +69,12 @@ def test_the_registration_page_is_frameable_by_the_platform_registering(client, 
     _invite, url = create_invite(by=manager)
     db.session.commit()
     token = url.split("invite=", 1)[1]
-    moodle_site = "https://moodle.example.edu:8443/lms/mod/lti/openid-configuration.php"
+    moodle_site = "https://moodle.campus.invalid:8443/lms/mod/lti/openid-configuration.php"
     # The platform's configuration cannot be fetched here: the error page Moodle frames.
     response = client.get("/lti/register", query_string={
         "invite": token, "openid_configuration": moodle_site})
     assert response.status_code == 400
-    assert frame_ancestors(response) == ["'self'", "https://moodle.example.edu:8443"]
+    assert frame_ancestors(response) == ["'self'", "https://moodle.campus.invalid:8443"]
     # Without a valid registration link no other site may frame it.
     refused = client.get("/lti/register", query_string={
         "invite": "made-up", "openid_configuration": moodle_site})
