@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Person, Role
 from certify.attendance.services import get_session
+from certify.certificates.baking import baked_badge
 from certify.certificates.forms import IssueForm, ReissueForm, RevokeForm
 from certify.certificates.issuing import (
     get_by_serial,
@@ -106,6 +107,16 @@ def pdf(serial: str):
     db.session.commit()  # rendering may have stored the file and its hash
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename={pdf_filename(certificate)}"})
+
+
+@blp.get("/certificates/<serial>/badge")
+@require_role()
+def badge(serial: str):
+    """The baked badge: the programme's emblem carrying the signed credential."""
+    certificate = _certificate(serial)
+    image, media_type, extension = baked_badge(certificate)
+    return Response(image, mimetype=media_type, headers={
+        "Content-Disposition": f"attachment; filename=badge-{certificate.serial}.{extension}"})
 
 
 # --- the register (managers) -------------------------------------------------------------------

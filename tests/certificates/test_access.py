@@ -45,6 +45,7 @@ MATRIX = [
     ("GET", "/status/1", None, EVERYONE),
     ("GET", "/my-certificates", None, (LOGIN, 200, 200, 403, 403, 200)),
     ("GET", "/certificates/{serial}.pdf", None, HOLDER_OR_MANAGER),
+    ("GET", "/certificates/{serial}/badge", None, HOLDER_OR_MANAGER),
     ("GET", "/certificates", None, MANAGERS),
     ("GET", "/certificates/{serial}", None, MANAGERS),
     ("POST", "/certificates/{serial}/revoke", REASON, MANAGERS),  # asks to confirm
@@ -82,6 +83,7 @@ def access_world(world, tutor, admin):
     image = DesignImage(sha256="ab" * 32, media_type="image/svg+xml", width=1, height=1,
                         data=b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
     db.session.add(image)
+    certificate.design = {"emblem": image.sha256}  # so that it has a badge to bake
     db.session.commit()
     other = enrolled(world.cohort)
     return SimpleNamespace(

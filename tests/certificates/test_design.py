@@ -154,3 +154,40 @@ def test_the_credential_names_the_badge_and_logo_images_and_they_resolve(client,
     assert profile["image"] == credential["issuer"]["image"]
     assert client.get("/images/" + "0" * 64).status_code == 404
     assert client.get("/images/not-a-hash").status_code == 404
+
+
+def test_the_baked_badge_carries_a_credential_that_verifies(client, login_as, designed):
+    from xml.etree import ElementTree
+
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    from certify.accounts.models import Person
+    from certify.certificates.baking import OB_NAMESPACE, PNG_KEYWORD, bake_png
+
+    login_as(db.session.get(Person, designed.person_id))
+    response = client.get(f"/certificates/{designed.serial}/badge")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert f"badge-{designed.serial}.svg" in response.headers["Content-Disposition"]
+    root = ElementTree.fromstring(response.data)
+    assert root[0].tag == f"{{{OB_NAMESPACE}}}credential"  # right after the opening tag
+    keys = KeySet.import_key_set(client.get("/.well-known/jwks.json").get_json())
+    claims = jwt.decode(root[0].text.strip(), keys, algorithms=["RS256"]).claims
+    assert claims["id"] == f"https://certify.test/v/{designed.serial}"
+    # A PNG emblem carries it in an iTXt chunk.
+    with Image.open(io.BytesIO(bake_png(png(400, 400), "a.b.c"))) as baked:
+        assert baked.text[PNG_KEYWORD] == "a.b.c"
+
+
+def test_no_badge_without_an_emblem(client, login_as, world, issued):
+    login_as(world.holder)
+    assert client.get(f"/certificates/{issued.serial}/badge").status_code == 404
+
+
+def test_the_holders_page_offers_the_badge_when_there_is_one(client, login_as, designed):
+    from certify.accounts.models import Person
+
+    login_as(db.session.get(Person, designed.person_id))
+    html = client.get("/my-certificates?lang=en").text
+    assert f"/certificates/{designed.serial}/badge" in html
+    assert "Badge image with the credential" in html

@@ -93,7 +93,12 @@ def test_issue_scan_on_a_phone_revoke(page, phone, live_server, certificate_worl
     with mine.expect_download() as download:
         card.locator("a[href$='/credential']").click()
     assert download.value.suggested_filename == f"open-badge-{serial}.jwt"
+    with mine.expect_download() as download:  # the baked badge: the emblem with the credential
+        card.locator("a[href$='/badge']").click()
+    assert download.value.suggested_filename == f"badge-{serial}.svg"
     mine.screenshot(path="test-results/certificates-mine.png", full_page=True)
+    mine.set_viewport_size({"width": 390, "height": 844})
+    mine.screenshot(path="test-results/certificates-mine-phone.png", full_page=True)
     holder.close()
 
     # Scanned with a phone: the page says VALID, in big letters, with the holder's name.
