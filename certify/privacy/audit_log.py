@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "grade.reopened": _l("Grade reopened"),
     "project_group.created": _l("Project group created"),
     "audit.exported": _l("Audit log exported"),
+    "cohort.overview_exported": _l("Cohort overview exported (CSV)"),
 }
 PER_PAGE = 50
 

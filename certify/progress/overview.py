@@ -6,6 +6,8 @@ import io
 
 from flask_babel import gettext as _
 
+from certify.cohorts.models import Cohort
+from certify.core import audit
 from certify.core.csv_export import csv_writer
 from certify.programmes.models import Programme
 from certify.progress.eligibility import Step
@@ -17,6 +19,12 @@ def _quiz_cell(row: ProgressRow, module_id: int) -> str:
     if result is None or result.percent is None:
         return ""
     return f"{result.percent:.0f}"
+
+
+def export_overview(cohort: Cohort, rows: list[ProgressRow], *, actor: object) -> str:
+    """The overview CSV handed to ``actor``, recorded in the audit log: it names people."""
+    audit.record("cohort.overview_exported", cohort, actor=actor, rows=len(rows))
+    return overview_csv(cohort.programme, rows)
 
 
 def overview_csv(programme: Programme, rows: list[ProgressRow]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, url_for
 from flask_babel import gettext as _
 
 from certify.accounts.access import current_person, require_role
@@ -14,7 +14,7 @@ from certify.cohorts.services import can_view_cohort, get_cohort
 from certify.core.errors import NotFound, PermissionDenied
 from certify.extensions import db
 from certify.programmes.services import get_module_by_code
-from certify.progress.overview import funnel, overview_csv
+from certify.progress.overview import export_overview, funnel
 from certify.progress.services import (
     active_enrolments,
     cohort_progress,
@@ -89,8 +89,21 @@ def person_page(cohort_id: int, person_id: int):
 
 @blp.get("/cohorts/<int:cohort_id>/overview.csv")
 @require_role(Role.MANAGER, Role.TUTOR)
-def overview_export(cohort_id: int):
+def overview_export_offer(cohort_id: int):
+    """An old or shared link lands on a page with the button: a GET never records anything."""
     cohort = _visible_cohort(cohort_id)
-    body = overview_csv(cohort.programme, cohort_progress(cohort))
+    return render_template("export_offer.html", title=_("Export the cohort overview"),
+                           description=_("One line per member of %(cohort)s with their name, "
+                                         "e-mail and progress.", cohort=cohort.name),
+                           action=url_for("progress.overview_export", cohort_id=cohort.id),
+                           back=url_for("progress.overview", cohort_id=cohort.id))
+
+
+@blp.post("/cohorts/<int:cohort_id>/overview.csv")
+@require_role(Role.MANAGER, Role.TUTOR)
+def overview_export(cohort_id: int):
+    """The CSV names people, so the download is a POST that records it in the audit log."""
+    cohort = _visible_cohort(cohort_id)
+    body = export_overview(cohort, cohort_progress(cohort), actor=current_person())
     return Response("\ufeff" + body, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=cohort-{cohort.id}-overview.csv"})

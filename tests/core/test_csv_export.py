@@ -43,7 +43,7 @@ def test_the_cohort_overview_defuses_a_moodle_users_own_name(client, login_as, p
                            family_names="@Pérez")
     enrol(cohort, attacker)
     login_as(manager)
-    export = client.get(f"/cohorts/{cohort.id}/overview.csv")
+    export = client.post(f"/cohorts/{cohort.id}/overview.csv")
     assert export.status_code == 200
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     family, given = rows[1][0], rows[1][1]

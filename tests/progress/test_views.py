@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from certify.accounts.models import Person, Role, RoleGrant
 from certify.cohorts.models import Enrolment
+from certify.core.audit import AuditEvent
 from certify.extensions import db
 from certify.progress.services import cohort_progress
 from tests.factories import make_person
@@ -50,7 +51,7 @@ def test_the_overview_and_its_csv(client, login_as, demo):
     login_as(person("gestora@demo.certify.example"))
     page = client.get(f"/cohorts/{demo.cohort.id}/overview")
     assert page.status_code == 200 and "Encuentro presencial en Santiago" in page.text
-    export = client.get(f"/cohorts/{demo.cohort.id}/overview.csv?lang=en")
+    export = client.post(f"/cohorts/{demo.cohort.id}/overview.csv?lang=en")
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["Family names", "Given names", "E-mail"]
     assert len(rows) == 61
@@ -89,6 +90,22 @@ def test_overview_access(client, login_as, demo, role, status):
                               "manager": Role.MANAGER}[role]))
     for suffix in ("overview", "overview.csv"):
         assert client.get(f"/cohorts/{demo.cohort.id}/{suffix}").status_code == status
+    assert client.post(f"/cohorts/{demo.cohort.id}/overview.csv").status_code == status
+
+
+def test_the_overview_export_is_a_post_recorded_in_the_audit_log(client, login_as, demo):
+    tutor = login_as(person("tutora@demo.certify.example"))
+    exports = sa.select(AuditEvent).where(AuditEvent.action == "cohort.overview_exported")
+    offer = client.get(f"/cohorts/{demo.cohort.id}/overview.csv?lang=en")
+    assert offer.status_code == 200 and offer.mimetype == "text/html"
+    assert f'<form method="post" action="/cohorts/{demo.cohort.id}/overview.csv"' in offer.text
+    assert "recorded in the audit log" in offer.text
+    assert db.session.scalars(exports).all() == []  # a GET records nothing
+    assert client.post(f"/cohorts/{demo.cohort.id}/overview.csv").mimetype == "text/csv"
+    [event] = db.session.scalars(exports).all()
+    assert (event.actor_id, event.subject_type, event.subject_id) == (
+        tutor.id, "Cohort", demo.cohort.id)
+    assert event.details == {"rows": 60}
 
 
 def test_overview_names_open_the_persons_progress_and_missing_says_what(client, login_as, demo):
