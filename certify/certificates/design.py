@@ -33,7 +33,12 @@ from sqlalchemy.orm import Session
 
 from certify.certificates.models import CertificateDesign, DesignImage
 from certify.extensions import db
-from certify.programmes.content import LoadReport, ProgrammeSource, register_content_part
+from certify.programmes.content import (
+    LoadReport,
+    ProgrammeSource,
+    assign_changed,
+    register_content_part,
+)
 from certify.programmes.content_files import Checker, LineDict, Problem
 from certify.programmes.models import Programme
 
@@ -162,20 +167,14 @@ class DesignContent:
             db.session.add(CertificateDesign(programme_id=programme.id, **values))
             report.count("certificate design", "created")
             return
-        changed = [name for name, value in values.items() if getattr(existing, name) != value]
-        for name in changed:
-            setattr(existing, name, values[name])
+        changed = assign_changed(existing, values)
         report.count("certificate design", "updated" if changed else "unchanged")
 
 
 def _colours(checker: Checker, design: LineDict) -> dict:
-    colours = design.get("colours")
+    colours = checker.settings(design, "colours", DEFAULT_COLOURS)
     if colours is None:
         return dict(DEFAULT_COLOURS)
-    colours = checker.mapping(colours, checker.line_of(design, "colours"), "design colours")
-    if colours is None:
-        return dict(DEFAULT_COLOURS)
-    checker.keys(colours, required=set(), optional=set(DEFAULT_COLOURS), what="design colours")
     result = dict(DEFAULT_COLOURS)
     for name, value in colours.items():
         if not isinstance(value, str) or not COLOUR.match(value):

@@ -192,13 +192,9 @@ RULE_DEFAULTS = {"virtual_quizzes": "all", "in_person_statuses": ["present", "la
 
 
 def _rules(checker: Checker, data: LineDict) -> dict:
-    rules = data.get("certification_rules")
+    rules = checker.settings(data, "certification_rules", RULE_DEFAULTS)
     if rules is None:
         return dict(RULE_DEFAULTS)
-    rules = checker.mapping(rules, checker.line_of(data, "certification_rules"), "certification_rules")
-    if rules is None:
-        return dict(RULE_DEFAULTS)
-    checker.keys(rules, required=set(), optional=set(RULE_DEFAULTS), what="certification_rules")
     statuses = rules.get("in_person_statuses", RULE_DEFAULTS["in_person_statuses"])
     allowed = {"present", "late", "excused"}
     if not isinstance(statuses, list) or not set(statuses) <= allowed or not statuses:

@@ -121,6 +121,17 @@ class Checker:
                 allowed = ", ".join(sorted(required | set(optional)))
                 self.problem(self.line_of(mapping, key), f"{prefix}unknown key '{key}' (allowed: {allowed})")
 
+    def settings(self, data: LineDict, key: str, defaults: dict) -> LineDict | None:
+        """The optional mapping under ``key`` whose keys are those of ``defaults``; None when
+        it is absent or not a mapping (the caller then uses the defaults)."""
+        value = data.get(key)
+        if value is None:
+            return None
+        value = self.mapping(value, self.line_of(data, key), key)
+        if value is not None:
+            self.keys(value, required=set(), optional=set(defaults), what=key)
+        return value
+
     def text(self, mapping: LineDict, key: str, *, required: bool = True, max_length: int = 10_000
              ) -> str | None:
         value = mapping.get(key)
