@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from certify.core.clock import utcnow
 from certify.core.names import fold, sort_key
-from certify.core.timezones import zone_for_place
+from certify.core.timezones import municipality_zone
 from certify.db import Base, TimestampMixin, str_enum
 
 
@@ -153,12 +153,7 @@ class Person(UserMixin, TimestampMixin, Base):
     @property
     def zone_name(self) -> str | None:
         """The zone this person reads dates and times in: their choice, else their place's."""
-        if self.time_zone:
-            return self.time_zone
-        municipality = self.municipality
-        if municipality is None:
-            return None
-        return zone_for_place(municipality.region.country.code, municipality.region.name)
+        return self.time_zone or municipality_zone(self.municipality)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

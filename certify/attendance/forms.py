@@ -40,6 +40,9 @@ class SessionForm(Form):
                                    validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends"), format=DATETIME_FORMAT, validators=[DataRequired()])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=VENUE_MAX_LENGTH)])
+    venue_municipality_id = SelectField(_l("Venue municipality"), coerce=int, default=0)
+    # Empty: the zone of the venue's municipality (see services.venue_time_zone).
+    time_zone = SelectField(_l("Venue time zone"), validate_choice=True, default="")
     capacity = IntegerField(_l("Seats"), validators=[DataRequired(),
                                                      NumberRange(1, MAX_CAPACITY)])
     registration_open = BooleanField(_l("Registration is open"), default=True)

@@ -8,9 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from certify.accounts.models import Person
+from certify.accounts.models import Municipality, Person
 from certify.cohorts.models import Cohort
 from certify.core.clock import utcnow
+from certify.core.timezones import programme_zone_name
 from certify.db import Base, TimestampMixin, str_enum
 from certify.programmes.models import Module
 
@@ -60,6 +61,11 @@ class InPersonSession(TimestampMixin, Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     venue: Mapped[str] = mapped_column(sa.String(300))
+    # Where the venue is; its country (or region) gives the session's clock unless staff chose one.
+    venue_municipality_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("municipality.id", ondelete="SET NULL"))
+    # IANA name: the session's times are shown, and typed by staff, at the venue's local time.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default=lambda: programme_zone_name())
     capacity: Mapped[int]
     registration_open: Mapped[bool] = mapped_column(default=True)
     closed_at: Mapped[datetime | None]
@@ -69,6 +75,7 @@ class InPersonSession(TimestampMixin, Base):
     cohort: Mapped[Cohort] = relationship()
     module: Mapped[Module] = relationship()
     closed_by: Mapped[Person | None] = relationship()
+    venue_municipality: Mapped[Municipality | None] = relationship()
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="session", cascade="all, delete-orphan", passive_deletes=True)
 

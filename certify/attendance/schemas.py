@@ -37,6 +37,8 @@ class SessionSchema(Schema):
     starts_at = fields.DateTime(dump_only=True)
     ends_at = fields.DateTime(dump_only=True)
     venue = fields.String(dump_only=True)
+    time_zone = fields.String(dump_only=True, metadata={
+        "description": "IANA zone of the venue; pages show the times in it."})
     capacity = fields.Integer(dump_only=True)
     registration_open = fields.Boolean(dump_only=True)
     closed_at = fields.DateTime(dump_only=True, allow_none=True)
@@ -106,6 +108,9 @@ class SessionCreateSchema(Schema):
     starts_at = fields.AwareDateTime(required=True, metadata={"description": "With a time zone."})
     ends_at = fields.AwareDateTime(required=True)
     venue = fields.String(required=True, validate=Length(min=1, max=VENUE_MAX_LENGTH))
+    time_zone = fields.String(validate=Length(min=1, max=64), metadata={
+        "description": "IANA zone of the venue, e.g. America/Asuncion; the programme's if "
+                       "not given."})
     capacity = fields.Integer(required=True, strict=True, validate=Range(1, MAX_CAPACITY))
     registration_open = fields.Boolean(load_default=True)
 
@@ -121,6 +126,8 @@ class SessionUpdateSchema(Schema):
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
     venue = fields.String(validate=Length(min=1, max=VENUE_MAX_LENGTH))
+    time_zone = fields.String(validate=Length(min=1, max=64), metadata={
+        "description": "IANA zone of the venue, e.g. America/Asuncion."})
     capacity = fields.Integer(strict=True, validate=Range(1, MAX_CAPACITY),
                               metadata={"description": "Not below the seats taken; more seats "
                                                        "go to the waitlist at once."})

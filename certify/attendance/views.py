@@ -24,6 +24,7 @@ from certify.core.clock import utcnow
 from certify.core.errors import Conflict, DomainError, NotFound
 from certify.core.forms import attach_domain_error
 from certify.core.security_headers import permit_camera
+from certify.core.timezones import zone_choices
 from certify.extensions import db
 from certify.programmes.services import get_module
 
@@ -84,10 +85,23 @@ def _module_choices() -> list[tuple[int, str]]:
                          for m in services.in_person_modules()]
 
 
+def _offer_places(form: SessionForm, session: InPersonSession | None = None) -> None:
+    form.venue_municipality_id.choices = _municipality_choices()
+    zones = zone_choices()
+    if session is not None and session.time_zone not in dict(zones):  # one set through the API
+        zones.append((session.time_zone, session.time_zone))
+    form.time_zone.choices = [("", _("The venue municipality's"))] + zones
+
+
 def _session_values(form: SessionForm) -> dict:
-    return {"title": form.title.data, "starts_at": local_to_aware(form.starts_at.data),
-            "ends_at": local_to_aware(form.ends_at.data), "venue": form.venue.data,
-            "capacity": form.capacity.data, "registration_open": form.registration_open.data}
+    """The form's details; the times are typed at the venue's clock, so in its zone."""
+    municipality = (db.session.get(Municipality, form.venue_municipality_id.data)
+                    if form.venue_municipality_id.data else None)
+    zone = services.venue_time_zone(form.time_zone.data, municipality)
+    return {"title": form.title.data, "starts_at": local_to_aware(form.starts_at.data, zone),
+            "ends_at": local_to_aware(form.ends_at.data, zone), "venue": form.venue.data,
+            "capacity": form.capacity.data, "registration_open": form.registration_open.data,
+            "venue_municipality": municipality, "time_zone": form.time_zone.data or None}
 
 
 @blp.route("/sessions/new", methods=["GET", "POST"])
@@ -96,6 +110,7 @@ def new():
     form = NewSessionForm()
     form.cohort_id.choices = _cohort_choices()
     form.module_id.choices = _module_choices()
+    _offer_places(form)
     if request.method == "GET" and len(form.module_id.choices) == 2:
         form.module_id.data = form.module_id.choices[1][0]  # the usual case: one such module
     if form.validate_on_submit():
@@ -119,9 +134,12 @@ def new():
 def edit(session_id: int):
     session = services.get_session(session_id)
     form = SessionForm(obj=session)
+    _offer_places(form, session)
+    if form.venue_municipality_id.data is None:  # none yet: the select's "—", kept if not sent
+        form.venue_municipality_id.data = 0
     if request.method == "GET":
-        form.starts_at.data = aware_to_local(session.starts_at)
-        form.ends_at.data = aware_to_local(session.ends_at)
+        form.starts_at.data = aware_to_local(session.starts_at, session.time_zone)
+        form.ends_at.data = aware_to_local(session.ends_at, session.time_zone)
     if form.validate_on_submit():
         try:
             services.update_session(session, **_session_values(form))

@@ -246,11 +246,12 @@ def _sessions(copier: Copier, cohorts, module_id: int, now: datetime) -> dict[in
     for cid, starts in cohorts:
         at = datetime.combine(starts + timedelta(days=120), datetime.min.time(), tzinfo=UTC)
         rows.append((cid, cid, module_id, "Encuentro presencial", at + timedelta(hours=12),
-                     at + timedelta(hours=40), "Santiago, Chile", 5000, False,
-                     at + timedelta(hours=41), now, now))
+                     at + timedelta(hours=40), "Santiago, Chile", "America/Santiago",
+                     5000, False, at + timedelta(hours=41), now, now))
         sessions[cid] = cid
     copier.copy("in_person_session", ("id", "cohort_id", "module_id", "title", "starts_at",
-                                      "ends_at", "venue", "capacity", "registration_open",
+                                      "ends_at", "venue", "time_zone", "capacity",
+                                      "registration_open",
                                       "closed_at", "created_at", "updated_at"), rows)
     return sessions
 

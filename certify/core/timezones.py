@@ -38,6 +38,18 @@ def zone_for_place(country_code: str | None, region_name: str | None = None) -> 
     return REGION_ZONES.get((code, region_name or "")) or COUNTRY_ZONES.get(code)
 
 
+def municipality_zone(municipality) -> str | None:
+    """The zone of a municipality (a person's workplace, a session's venue), if it has one."""
+    if municipality is None:
+        return None
+    return zone_for_place(municipality.region.country.code, municipality.region.name)
+
+
+def programme_zone_name() -> str:
+    """The programme's own zone (``BABEL_DEFAULT_TIMEZONE``): the default when nothing says more."""
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
 def is_known_zone(name: str | None) -> bool:
     return bool(name) and name in available_timezones()
 
@@ -54,7 +66,7 @@ def zone_title(zone: str, locale: object | None = None) -> str:
 
 def venue_zone() -> ZoneInfo:
     """Where the programme's in-person sessions take place (``BABEL_DEFAULT_TIMEZONE``)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return ZoneInfo(programme_zone_name())
 
 
 def reader_zone() -> ZoneInfo:

@@ -73,10 +73,10 @@ def test_a_session_shows_the_venue_time_and_the_readers_own(app, tutor):
     with app.test_request_context(), force_locale("en"):
         with force_timezone("America/Santiago"):
             assert plain(session_when(session)) == \
-                "Tuesday, October 6, 2026, 9:00 AM – 5:00 PM (Chile Time)"
+                "Tuesday, October 6, 2026, 9:00 AM – 5:00 PM in Santiago (Chile Time)"
         with force_timezone("America/Manaus"):
             assert plain(session_when(session)) == (
-                "Tuesday, October 6, 2026, 9:00 AM – 5:00 PM (Chile Time); "
+                "Tuesday, October 6, 2026, 9:00 AM – 5:00 PM in Santiago (Chile Time); "
                 "October 6, 2026, 8:00 AM – 4:00 PM your time (Amazon Time)")
     assert in_person(cohort.programme).code
 

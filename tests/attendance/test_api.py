@@ -47,7 +47,8 @@ def test_sessions_are_listed_to_those_who_may_see_them(client, bearer, manager, 
         "id": session.id, "cohort_id": cohort.id, "cohort_name": cohort.name,
         "module_id": session.module_id, "module_code": "M5", "title": session.title,
         "starts_at": first["starts_at"], "ends_at": first["ends_at"],
-        "venue": session.venue, "capacity": 30, "registration_open": True, "closed_at": None,
+        "venue": session.venue, "time_zone": "America/Santiago", "capacity": 30,
+        "registration_open": True, "closed_at": None,
     }
     assert [s["id"] for s in client.get("/api/v1/sessions", headers=bearer(tutor)).json] == [
         session.id]

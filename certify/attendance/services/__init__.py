@@ -55,6 +55,7 @@ from certify.attendance.services.sessions import (
     sessions_of_cohort,
     sessions_query,
     update_session,
+    venue_time_zone,
 )
 from certify.attendance.services.tickets import (
     TicketRejected,
@@ -73,6 +74,6 @@ __all__ = [
     "is_actively_enrolled", "lock_session", "promote_waitlisted", "queue_ticket_email",
     "read_ticket", "record_check_in", "register", "registrations_of", "registrations_query",
     "seats_taken", "session_figures", "sessions_of_cohort", "sessions_query", "set_attendance",
-    "status_label", "ticket_svg", "ticket_token", "update_session", "waitlist_position",
-    "waitlist_positions", "walk_in_candidates",
+    "status_label", "ticket_svg", "ticket_token", "update_session", "venue_time_zone",
+    "waitlist_position", "waitlist_positions", "walk_in_candidates",
 ]

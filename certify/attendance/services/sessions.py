@@ -8,13 +8,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from certify.accounts.models import Person, Role
+from certify.accounts.models import Municipality, Person, Role
 from certify.attendance.models import InPersonSession
 from certify.attendance.services.seats import lock_session, promote_waitlisted, seats_taken
 from certify.cohorts.enrolments import find_enrolment
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus, cohort_tutor
 from certify.cohorts.services import is_tutor_of
 from certify.core.errors import NotFound, PermissionDenied, ValidationError
+from certify.core.timezones import is_known_zone, municipality_zone, programme_zone_name
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
 
@@ -124,10 +125,20 @@ def _clean_text(value: str | None, field: str, max_length: int, errors: dict) ->
     return value
 
 
+def venue_time_zone(chosen: str | None, venue_municipality: Municipality | None) -> str:
+    """The zone a session's times are in: the one staff chose, else that of the venue's
+    municipality (its country, or its region where the country has several, as for people),
+    else the programme's."""
+    return chosen or municipality_zone(venue_municipality) or programme_zone_name()
+
+
 def _check(*, cohort: Cohort, module: Module, title: str, starts_at: datetime,
-           ends_at: datetime, venue: str, capacity: int, taken: int = 0) -> dict:
+           ends_at: datetime, venue: str, capacity: int, time_zone: str,
+           taken: int = 0) -> dict:
     """Every problem with these details at once, or the cleaned values."""
     errors: dict[str, list[str]] = {}
+    if not is_known_zone(time_zone):
+        errors["time_zone"] = [_("%(zone)s is not a time zone.", zone=time_zone)]
     if module.kind is not ModuleKind.IN_PERSON:
         errors["module_id"] = [_("Sessions are only for in-person modules.")]
     elif module.programme_id != cohort.programme_id:
@@ -149,22 +160,26 @@ def _check(*, cohort: Cohort, module: Module, title: str, starts_at: datetime,
         raise ValidationError(_("The session cannot be saved: %(fields)s.",
                                 fields=", ".join(sorted(errors))), errors=errors)
     return {"title": title, "venue": venue, "starts_at": starts_at, "ends_at": ends_at,
-            "capacity": capacity}
+            "capacity": capacity, "time_zone": time_zone}
 
 
 def create_session(*, cohort: Cohort, module: Module, title: str, starts_at: datetime,
                    ends_at: datetime, venue: str, capacity: int,
-                   registration_open: bool = True) -> InPersonSession:
+                   registration_open: bool = True,
+                   venue_municipality: Municipality | None = None,
+                   time_zone: str | None = None) -> InPersonSession:
     """Schedule a session of an in-person ``module`` for ``cohort``.
 
     Raises ``ValidationError`` naming every bad field: a module that is not
     in-person or not of the cohort's programme, a blank title or venue, times
-    without a time zone or out of order, a capacity below 1.
+    without a time zone or out of order, a capacity below 1, an unknown ``time_zone``
+    (none given: see :func:`venue_time_zone`).
     """
     values = _check(cohort=cohort, module=module, title=title, starts_at=starts_at,
-                    ends_at=ends_at, venue=venue, capacity=capacity)
+                    ends_at=ends_at, venue=venue, capacity=capacity,
+                    time_zone=venue_time_zone(time_zone, venue_municipality))
     session = InPersonSession(cohort=cohort, module=module, registration_open=registration_open,
-                              **values)
+                              venue_municipality=venue_municipality, **values)
     db.session.add(session)
     db.session.flush()
     return session
@@ -172,8 +187,12 @@ def create_session(*, cohort: Cohort, module: Module, title: str, starts_at: dat
 
 def update_session(session: InPersonSession, *, title: str = _UNSET, starts_at: datetime = _UNSET,
                    ends_at: datetime = _UNSET, venue: str = _UNSET, capacity: int = _UNSET,
-                   registration_open: bool = _UNSET) -> InPersonSession:
+                   registration_open: bool = _UNSET,
+                   venue_municipality: Municipality | None = _UNSET,
+                   time_zone: str | None = _UNSET) -> InPersonSession:
     """Change the given details; everything is checked before anything changes.
+
+    A ``time_zone`` given empty is that of the venue's municipality (:func:`venue_time_zone`).
 
     The capacity cannot go below the seats already taken; when it grows, the
     first people on the waitlist get the new seats (and their tickets).
@@ -188,9 +207,13 @@ def update_session(session: InPersonSession, *, title: str = _UNSET, starts_at: 
                     title=given(title, session.title),
                     starts_at=given(starts_at, session.starts_at),
                     ends_at=given(ends_at, session.ends_at), venue=given(venue, session.venue),
-                    capacity=given(capacity, session.capacity), taken=seats_taken(session))
+                    capacity=given(capacity, session.capacity), taken=seats_taken(session),
+                    time_zone=session.time_zone if time_zone is _UNSET else venue_time_zone(
+                        time_zone, given(venue_municipality, session.venue_municipality)))
     for name, value in values.items():
         setattr(session, name, value)
+    if venue_municipality is not _UNSET:
+        session.venue_municipality = venue_municipality
     if registration_open is not _UNSET:
         session.registration_open = bool(registration_open)
     db.session.flush()
