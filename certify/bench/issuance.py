@@ -261,9 +261,12 @@ def content_programme(content: Path):
         modules.append(Module(code=front["code"], position=position,
                               kind=ModuleKind(front["kind"]), title=front["title"],
                               hours=Decimal(str(front["hours"])), venue=front.get("venue")))
+    name = data["issuer"]["name"]  # one name, or one per language
+    names = name if isinstance(name, dict) else {}
     return Programme(code="BENCH", title=data["title"], description=data["description"],
                      certificate_title=data["certificate_title"],
-                     issuer_name=data["issuer"]["name"], issuer_url=data["issuer"]["url"],
+                     issuer_name=names.get("es", name) if names else name, issuer_names=names,
+                     issuer_url=data["issuer"]["url"],
                      authorities=data["authorities"],
                      certification_rules={"virtual_quizzes": "all"}, modules=modules)
 

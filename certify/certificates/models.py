@@ -68,11 +68,11 @@ class Certificate(Base):
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 1))
     issuer_name: Mapped[str] = mapped_column(sa.String(200))
     # The issuer's name per language, when the programme gives it ({} for older certificates).
-    issuer_names: Mapped[Translated] = mapped_column(sa.JSON, default=dict)
+    issuer_names: Mapped[Translated] = mapped_column(sa.JSON, default=dict, server_default="{}")
     issuer_url: Mapped[str | None] = mapped_column(sa.String(300))
     # How the page looks (certificates.design.design_snapshot): colours and the SHA-256 of the
     # logo, emblem, seal and signature images, which are kept for good (DesignImage).
-    design: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    design: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     # [{"name": str, "title": {...}}]: who signs, as printed on the PDF
     authorities: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     place: Mapped[str] = mapped_column(sa.String(300), default="")

@@ -29,7 +29,7 @@ class Programme(TimestampMixin, Base):
     certificate_title: Mapped[Translated] = mapped_column(sa.JSON, default=dict)
     issuer_name: Mapped[str] = mapped_column(sa.String(200), default="")
     # {"es": ..., "pt": ..., "en": ...} when programme.yaml names the issuer per language.
-    issuer_names: Mapped[Translated] = mapped_column(sa.JSON, default=dict)
+    issuer_names: Mapped[Translated] = mapped_column(sa.JSON, default=dict, server_default="{}")
     issuer_url: Mapped[str | None] = mapped_column(sa.String(300))
     # [{"name": str, "title": Translated}]: who signs the certificates.
     authorities: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
