@@ -57,7 +57,9 @@ test: install system-packages
 test-fast: install
 	$(BIN)/pytest -q -x -m "not e2e" -p no:cacheprovider
 
+# The import rules (pyproject.toml's [tool.importlinter]) and ruff, as CI runs them.
 lint: install
+	$(BIN)/lint-imports
 	$(BIN)/ruff check certify tests
 
 # Refresh the message catalogues after changing user-facing strings.

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 from pathlib import Path
 
 from flask import Flask
 
+from certify.areas import AREAS, area_module  # noqa: F401 - certify.AREAS is the registry
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-# The domain areas, lowest first (see ARCHITECTURE.md). Each may have ``views`` and
-# ``api`` modules exposing a blueprint ``blp``, a ``cli`` module exposing ``commands``,
-# and ``content`` or ``subscribers`` modules that plug into lower areas (course content
-# parts, signal handlers) when imported.
-AREAS = ("core", "accounts", "programmes", "cohorts", "assessments", "attendance", "surveys",
-         "submissions", "progress", "certificates", "lti", "reports", "privacy", "home", "demo")
-
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints and CLI, nothing else."""
@@ -69,14 +61,6 @@ def _init_extensions(app: Flask) -> None:
     register_error_handlers(app)
     init_templating(app)
     init_security_headers(app)
-
-
-def area_module(area: str, name: str):
-    """``certify.<area>.<name>`` if the area has such a module, else None."""
-    qualified = f"certify.{area}.{name}"
-    if importlib.util.find_spec(f"certify.{area}") is None or importlib.util.find_spec(qualified) is None:
-        return None
-    return importlib.import_module(qualified)
 
 
 def _register_areas(app: Flask) -> None:

@@ -8,7 +8,8 @@ from certify import create_app
 
 
 def main() -> None:
-    cli = FlaskGroup(create_app=lambda: create_app(), help="certify: certification of public innovation agents.")
+    cli = FlaskGroup(create_app=lambda: create_app(),
+                     help="certify: certification of public innovation agents.")
     cli.main(prog_name="certify")
 
 

@@ -11,9 +11,18 @@ multipart when the body carries ``files``).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from certify.extensions import db
 
 LOGIN = "login"  # a redirect to the sign-in page
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT")
+TOKEN_USE = "UPDATE API_TOKEN SET LAST_USED_AT"
 
 
 def matrix_ids(matrix) -> list[str]:
@@ -36,6 +45,9 @@ def request_as(client, login_as, bearer, person, method: str, url: str, body=Non
             login_as(person)
         if body is not None:
             options["data"] = body
+    if method in {"GET", "HEAD"} and not writes_on_read(client.application, url, method):
+        with no_writes(f"{method} {url}"):
+            return client.open(url, method=method, **options)
     return client.open(url, method=method, **options)
 
 
@@ -72,6 +84,35 @@ def duplicate_ids(html: str) -> list[str]:
     parser = _Ids()
     parser.feed(html)
     return sorted(value for value, count in parser.ids.items() if count > 1)
+
+
+def writes_on_read(app, url: str, method: str) -> bool:
+    """Whether ``url`` is one of the GET views that write on purpose (``writes_on_read``)."""
+    try:
+        endpoint, _values = app.url_map.bind("certify.test").match(urlsplit(url).path,
+                                                                   method=method)
+    except Exception:  # noqa: BLE001 - a 404 or 405 row: nothing to write there
+        return False
+    return bool(getattr(app.view_functions.get(endpoint), "writes_on_read", False))
+
+
+@contextmanager
+def no_writes(what: str) -> Iterator[None]:
+    """Fail if an INSERT, UPDATE or DELETE reaches the database inside the block."""
+    written: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args):
+        text = statement.lstrip().upper()
+        # An API token's last use, noted at most hourly after the request's own transaction.
+        if text.startswith(WRITES) and not text.startswith(TOKEN_USE):
+            written.append(statement.split("\n")[0][:200])
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert written == [], f"{what} wrote to the database: {written}"
 
 
 def assert_access(response, expected) -> None:

@@ -46,7 +46,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         backend = getattr(item, "callspec", None) and item.callspec.params.get("database")
         single = item.get_closest_marker("e2e") or item.get_closest_marker("one_database")
-        if backend == "postgresql" and single or backend == "sqlite" and item.get_closest_marker("postgres_only"):
+        if (backend == "postgresql" and single
+                or backend == "sqlite" and item.get_closest_marker("postgres_only")):
             drop.append(item)
         else:
             keep.append(item)

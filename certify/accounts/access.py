@@ -21,6 +21,7 @@ from werkzeug.exceptions import Unauthorized
 from certify.accounts.models import Person, Role
 from certify.core.errors import PermissionDenied
 from certify.core.http import public, wants_json  # noqa: F401 - public is re-exported
+from certify.core.transactions import after_the_request
 from certify.extensions import csrf, db, login_manager
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -79,7 +80,6 @@ def _load_user_from_token(req: Request) -> Person | None:
     token = authenticate_api_token(header[7:].strip())
     if token is None:
         return None
-    db.session.commit()  # records last_used_at even when the request only reads
     g.api_token = token
     return token.person
 
@@ -104,8 +104,20 @@ def guard_api_request() -> None:
         csrf.protect()
 
 
+def _note_token_use(response):
+    """After the request's own transaction: when the API token was last used (hourly)."""
+    from certify.accounts.services import record_token_use, token_use_is_due
+
+    token = g.get("api_token")
+    if token is not None and token_use_is_due(token):
+        with after_the_request():
+            record_token_use(token.id)
+    return response
+
+
 def init_access(app) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     app.before_request(guard_api_request)
+    app.after_request(_note_token_use)

@@ -29,12 +29,16 @@ from certify.accounts.passwords import check_password
 from certify.config import LOCALES
 from certify.core import audit
 from certify.core.clock import utcnow
-from certify.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from certify.core.errors import Conflict, PermissionDenied, ValidationError
+from certify.core.lookups import get_or_not_found
 from certify.core.text import check_text
 from certify.core.timezones import is_known_zone
 from certify.extensions import db
 
 TOKEN_PREFIX = "cfy_"
+# How fresh an API token's last_used_at is kept: writing it on every request would turn
+# every read into a write.
+TOKEN_USE_RESOLUTION = timedelta(hours=1)
 # Checked against when the e-mail is unknown, so timing does not reveal which accounts exist.
 _DUMMY_HASH = generate_password_hash("certify-timing-equaliser")
 
@@ -81,10 +85,8 @@ def find_person_by_email(email: str) -> Person | None:
 
 
 def get_person(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound(_("There is no person with id %(id)s.", id=person_id))
-    return person
+    return get_or_not_found(
+        Person, person_id, _("There is no person with id %(id)s.", id=person_id))
 
 
 def create_person(*, email: str, given_names: str, family_names: str,
@@ -285,10 +287,9 @@ def ensure_municipality(region: Region, name: str, kind: MunicipalityKind | str,
 
 
 def get_municipality(municipality_id: int) -> Municipality:
-    municipality = db.session.get(Municipality, municipality_id)
-    if municipality is None:
-        raise NotFound(_("There is no municipality with id %(id)s.", id=municipality_id))
-    return municipality
+    return get_or_not_found(
+        Municipality, municipality_id,
+        _("There is no municipality with id %(id)s.", id=municipality_id))
 
 
 def countries() -> list[Country]:
@@ -346,14 +347,31 @@ def issue_api_token(person: Person, name: str, *, expires_in_days: int | None = 
 
 
 def authenticate_api_token(plaintext: str, *, now: datetime | None = None) -> ApiToken | None:
-    """The live token matching ``plaintext`` (its person active), or None."""
+    """The live token matching ``plaintext`` (its person active), or None. Only reads: see
+    :func:`record_token_use`."""
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(plaintext)))
     now = now or utcnow()
     if (token is None or token.revoked_at is not None or not token.person.active
             or (token.expires_at is not None and token.expires_at <= now)):
         return None
-    token.last_used_at = now
     return token
+
+
+def token_use_is_due(token: ApiToken, *, now: datetime | None = None) -> bool:
+    """Whether ``token``'s last_used_at is older than :data:`TOKEN_USE_RESOLUTION`."""
+    last = token.last_used_at
+    return last is None or last <= (now or utcnow()) - TOKEN_USE_RESOLUTION
+
+
+def record_token_use(token_id: int, *, now: datetime | None = None) -> None:
+    """Note that the token was used now, unless that was noted less than an hour ago (checked
+    in the statement, so simultaneous requests write it once)."""
+    now = now or utcnow()
+    db.session.execute(
+        sa.update(ApiToken).where(ApiToken.id == token_id, sa.or_(
+            ApiToken.last_used_at.is_(None),
+            ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION))
+        .values(last_used_at=now).execution_options(synchronize_session=False))
 
 
 def tokens_of(person: Person) -> list[ApiToken]:

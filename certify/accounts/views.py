@@ -32,8 +32,8 @@ from certify.accounts.importing import TEMPLATE_CSV, import_people
 from certify.accounts.models import ApiToken, Country, Municipality, Person, Role
 from certify.core.confirmation import Confirmation, confirmation_page, is_confirmed
 from certify.core.csv_import import import_uploaded_csv
-from certify.core.errors import DomainError, NotFound, PermissionDenied
-from certify.core.forms import attach_or_flash
+from certify.core.errors import DomainError, PermissionDenied
+from certify.core.lookups import get_or_not_found
 from certify.core.timezones import zone_choices
 from certify.core.transactions import attempt
 from certify.extensions import db, limiter
@@ -63,7 +63,6 @@ def login():
         person = services.authenticate(form.email.data, form.password.data)
         if person is not None:
             login_user(person, remember=form.remember.data)
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         flash(_("The e-mail or password is not correct."), "error")
         return render_template("accounts/login.html", form=form), 401
@@ -88,7 +87,6 @@ def set_locale():
         raise DomainError(_("Unknown language."))
     if current_user.is_authenticated:
         services.update_person(current_person(), preferred_locale=locale)
-        db.session.commit()
     response = redirect(_safe_next(request.form.get("next")))
     response.set_cookie("certify_locale", locale, max_age=365 * 86400, samesite="Lax",
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -111,7 +109,6 @@ def account():
         services.update_person(person, actor=person,
                                preferred_locale=preferences.preferred_locale.data,
                                time_zone=preferences.time_zone.data)
-        db.session.commit()
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("accounts.account"))
     if request.method == "POST" and "pw-new_password" in request.form and password.validate():
@@ -139,7 +136,6 @@ def tokens():
     if form.validate_on_submit():
         _token, new_token = services.issue_api_token(
             person, form.name.data, expires_in_days=form.expires_in_days.data)
-        db.session.commit()
         form = TokenForm(formdata=None)
     status = 422 if form.errors else 200
     return render_template("accounts/tokens.html", tokens=services.tokens_of(person), form=form,
@@ -149,11 +145,10 @@ def tokens():
 @blp.post("/account/tokens/<int:token_id>/revoke")
 @require_role()
 def revoke_token(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.person_id != current_person().id:
-        raise NotFound(_("There is no such token."))
+    token = get_or_not_found(
+        ApiToken, token_id, _("There is no such token."),
+        visible=lambda token: token.person_id == current_person().id)
     services.revoke_api_token(token, actor=current_person())
-    db.session.commit()
     flash(_("The token was revoked."), "success")
     return redirect(url_for("accounts.tokens"))
 
@@ -185,13 +180,10 @@ def new_person():
     form = PersonForm()
     form.municipality_id.choices = _municipality_choices()
     if form.validate_on_submit():
-        try:
+        with attempt(form, flash_other=True) as outcome:
             person = services.create_person(roles=_grantable_roles(form.roles.data),
                                             actor=current_person(), **_person_fields(form))
-        except DomainError as error:
-            attach_or_flash(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("%(name)s was added.", name=person.full_name), "success")
             return redirect(url_for("accounts.person", person_id=person.id))
     status = 422 if form.errors else 200
@@ -208,7 +200,7 @@ def person(person_id: int):
         form.municipality_id.data = person.municipality_id or 0
         form.gender.data = person.gender.value if person.gender else ""
     if form.validate_on_submit():
-        try:
+        with attempt(form, flash_other=True) as outcome:
             actor = current_person()
             services.update_person(person, actor=actor, **_person_fields(form))
             wanted = set(_grantable_roles(form.roles.data))
@@ -216,11 +208,7 @@ def person(person_id: int):
                 services.revoke_role(person, role, actor=actor)
             for role in wanted:
                 services.grant_role(person, role, actor=actor)
-        except DomainError as error:
-            db.session.rollback()
-            attach_or_flash(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The changes were saved."), "success")
             return redirect(url_for("accounts.person", person_id=person.id))
     status = 422 if form.errors else 200

@@ -119,7 +119,8 @@ def _parse_quiz(checker: Checker, data: LineDict, module_code: str) -> ParsedQui
             continue
         question = _parse_question(checker, item, index + 1)
         if question["key"] in keys:
-            checker.problem(line, f"question key '{question['key']}' is also used on line {keys[question['key']]}")
+            checker.problem(line, f"question key '{question['key']}' is also used on line "
+                                  f"{keys[question['key']]}")
         keys[question["key"]] = line
         parsed_questions.append(question)
     drawn = values["questions_per_attempt"]
@@ -167,7 +168,8 @@ def _parse_options(checker: Checker, item: LineDict, what: str, kind: QuestionKi
         option = checker.mapping(option, checker.line_of(options, index), f"{what}, option {index + 1}")
         if option is None:
             continue
-        checker.keys(option, required={"key", "text"}, optional={"correct"}, what=f"{what}, option {index + 1}")
+        checker.keys(option, required={"key", "text"}, optional={"correct"},
+                     what=f"{what}, option {index + 1}")
         key = str(option.get("key", ""))
         if key in keys:
             checker.problem(option.line, f"{what}: option key '{key}' is used twice")
@@ -177,7 +179,8 @@ def _parse_options(checker: Checker, item: LineDict, what: str, kind: QuestionKi
                        "correct": checker.boolean(option, "correct", False)})
     correct = sum(option["correct"] for option in parsed)
     if kind == QuestionKind.SINGLE and correct != 1:
-        checker.problem(item.line, f"{what}: a single-choice question needs exactly one correct option, not {correct}")
+        checker.problem(item.line, f"{what}: a single-choice question needs exactly one correct "
+                                   f"option, not {correct}")
     if kind == QuestionKind.MULTIPLE and correct < 2:
         checker.problem(item.line, f"{what}: a multiple-choice question needs at least two correct options")
     return parsed

@@ -35,6 +35,7 @@ from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus, cohort_tu
 from certify.cohorts.services import is_tutor_of
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from certify.core.lookups import get_or_not_found
 from certify.core.signals import attempt_scored
 from certify.extensions import db
 from certify.programmes.models import Module
@@ -46,10 +47,7 @@ SINGLE_ANSWER_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.TRUE_FALSE})
 
 def get_quiz(quiz_id: int) -> Quiz:
     """The quiz with this id, or ``NotFound``."""
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        raise NotFound(_("There is no quiz with id %(id)s.", id=quiz_id))
-    return quiz
+    return get_or_not_found(Quiz, quiz_id, _("There is no quiz with id %(id)s.", id=quiz_id))
 
 
 def quiz_of_module(module: Module) -> Quiz:
@@ -66,10 +64,9 @@ def get_attempt(attempt_id: int, *, of: Person) -> QuizAttempt:
     Nobody, staff included, sees another person's attempt: tutors and managers
     read the results tables instead.
     """
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.person_id != of.id:
-        raise NotFound(_("There is no attempt with id %(id)s.", id=attempt_id))
-    return attempt
+    return get_or_not_found(
+        QuizAttempt, attempt_id, _("There is no attempt with id %(id)s.", id=attempt_id),
+        visible=lambda attempt: attempt.person_id == of.id)
 
 
 def attempts_of(quiz: Quiz, person: Person) -> list[QuizAttempt]:

@@ -16,6 +16,7 @@ from certify.assessments.models import QuizAttempt
 from certify.cohorts.enrolments import find_enrolment
 from certify.cohorts.models import Cohort, EnrolmentStatus
 from certify.cohorts.services import get_cohort
+from certify.core import transactions
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from certify.extensions import db
@@ -49,8 +50,9 @@ def _own_attempt(attempt_id: int) -> QuizAttempt:
     attempt = services.get_attempt(attempt_id, of=person)
     if not services.can_take_quiz(person, attempt.quiz):
         raise PermissionDenied(_("You are no longer enrolled in this programme."))
-    if services.close_expired_attempts(utcnow(), quiz=attempt.quiz, person=person):
-        db.session.commit()
+    # Shown scored at once; stored by a POST's unit of work, or by the scheduled close of
+    # expired attempts (a GET only reads).
+    services.close_expired_attempts(utcnow(), quiz=attempt.quiz, person=person)
     return attempt
 
 
@@ -96,8 +98,7 @@ def quiz(cohort_id: int, code: str):
     cohort = _enrolled_cohort(cohort_id)
     module, quiz = _module_quiz(cohort, code)
     person = current_person()
-    if services.close_expired_attempts(utcnow(), quiz=quiz, person=person):
-        db.session.commit()
+    services.close_expired_attempts(utcnow(), quiz=quiz, person=person)  # see _own_attempt
     attempts = services.attempts_of(quiz, person)
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     return render_template(
@@ -114,13 +115,10 @@ def quiz(cohort_id: int, code: str):
 def start(cohort_id: int, code: str):
     cohort = _enrolled_cohort(cohort_id)
     _module, quiz = _module_quiz(cohort, code)
-    try:
+    with transactions.attempt(catch=Conflict) as outcome:
         attempt = services.start_attempt(quiz, current_person(), now=utcnow())
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.succeeded:
         return redirect(url_for("assessments.quiz", cohort_id=cohort.id, code=code), 303)
-    db.session.commit()
     return redirect(url_for("assessments.attempt", attempt_id=attempt.id), 303)
 
 
@@ -156,15 +154,13 @@ def submit(attempt_id: int):
         return _render_attempt(attempt, form, status=422, message=_(
             "This page does not belong to this attempt any more. Reload it and try again."))
     paper = papers.attempt_paper(attempt)
-    try:
+    with transactions.attempt(catch=ValidationError, on_error=lambda _error: None) as outcome:
         services.submit_attempt(attempt, answers_from_form(request.form, paper), now=utcnow())
-    except ValidationError as error:
-        db.session.rollback()
+    if not outcome.succeeded:
         errors = {field.removeprefix("answers."): messages
-                  for field, messages in error.errors.items()}
+                  for field, messages in outcome.error.errors.items()}
         return _render_attempt(attempt, form, errors=errors, status=422, message=_(
             "Some answers could not be read. Check the questions marked below."))
-    db.session.commit()
     return redirect(url_for("assessments.result", attempt_id=attempt.id), 303)
 
 

@@ -27,10 +27,9 @@ from certify.attendance.schemas import (
 )
 from certify.cohorts.models import Cohort
 from certify.core import rest
-from certify.core.errors import NotFound
 from certify.core.http import paginate_api
+from certify.core.lookups import get_or_not_found
 from certify.core.rest import referenced, unit_of_work
-from certify.extensions import db
 from certify.programmes.models import Module
 
 blp = Blueprint("attendance_api", __name__, url_prefix="/api/v1",
@@ -83,8 +82,8 @@ def create_session(data: dict):
     cohort = referenced(Cohort, data.pop("cohort_id"), "cohort_id")
     module = referenced(Module, data.pop("module_id"), "module_id")
     with unit_of_work():
-        session = services.create_session(cohort=cohort, module=module, **data)
-    return session
+        in_person = services.create_session(cohort=cohort, module=module, **data)
+    return in_person
 
 
 @blp.route("/sessions/<int:session_id>", methods=["GET"], tags=["attendance"])
@@ -103,10 +102,10 @@ def get_session(session_id: int):
 @require_role(Role.MANAGER)
 def update_session(data: dict, session_id: int):
     """Change a session (managers). A larger capacity promotes people from the waitlist."""
-    session = services.get_session(session_id)
+    in_person = services.get_session(session_id)
     with unit_of_work():
-        session = services.update_session(session, **data)
-    return session
+        in_person = services.update_session(in_person, **data)
+    return in_person
 
 
 # --- registrations -----------------------------------------------------------------------------
@@ -119,9 +118,9 @@ def update_session(data: dict, session_id: int):
 @require_role(*STAFF)
 def list_registrations(args: dict, pagination_parameters, session_id: int):
     """Who registered, with their check-ins (the cohort's tutors and managers)."""
-    session = services.get_session_to_run(current_person(), session_id)
+    in_person = services.get_session_to_run(current_person(), session_id)
     statuses = [args["status"]] if "status" in args else None
-    query = services.registrations_query(session, search=args.get("q"), statuses=statuses)
+    query = services.registrations_query(in_person, search=args.get("q"), statuses=statuses)
     return paginate_api(query, pagination_parameters)
 
 
@@ -137,12 +136,12 @@ def create_registration(session_id: int):
     With a seat left you get it and your ticket by e-mail; otherwise a place
     on the waitlist.
     """
-    session = services.get_visible_session(current_person(), session_id)
+    in_person = services.get_visible_session(current_person(), session_id)
     person = current_person()
-    existing = services.find_registration(session, person)
+    existing = services.find_registration(in_person, person)
     already = existing is not None and existing.status is not RegistrationStatus.CANCELLED
     with unit_of_work():
-        registration = services.register(session, person)
+        registration = services.register(in_person, person)
     return _own_view(registration), 200 if already else 201
 
 
@@ -152,9 +151,9 @@ def create_registration(session_id: int):
 @require_role(Role.OFFICIAL)
 def delete_registration(registration_id: int):
     """Cancel your registration; a seat you give back goes to the first on the waitlist."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.person_id != current_person().id:
-        raise NotFound(_("There is no such registration."))
+    registration = get_or_not_found(
+        Registration, registration_id, _("There is no such registration."),
+        visible=lambda registration: registration.person_id == current_person().id)
     with unit_of_work():
         services.cancel_registration(registration)
 
@@ -175,14 +174,14 @@ def create_check_in(data: dict, session_id: int):
     start) or `person_id` with `status`. A ticket scanned twice is reported,
     not counted twice; a ticket of another session is refused (422).
     """
-    session = services.get_session_to_run(current_person(), session_id)
+    in_person = services.get_session_to_run(current_person(), session_id)
     actor = current_person()
     with unit_of_work():
         if "token" in data:
-            result = services.check_in_with_ticket(session, data["token"], by=actor)
+            result = services.check_in_with_ticket(in_person, data["token"], by=actor)
         else:
             person = referenced(Person, data["person_id"], "person_id")
-            result = services.check_in_person(session, person, data["status"], by=actor)
+            result = services.check_in_person(in_person, person, data["status"], by=actor)
     check_in = result.check_in
     body = {"outcome": result.outcome, "message": result.message(),
             "registration_id": check_in.registration_id, "walk_in": result.registration.walk_in,

@@ -23,8 +23,10 @@ from certify.cohorts.services import cohorts_query, get_cohort
 from certify.core.clock import utcnow
 from certify.core.errors import Conflict, DomainError, NotFound
 from certify.core.forms import attach_domain_error
+from certify.core.lookups import get_or_not_found
 from certify.core.security_headers import permit_camera
 from certify.core.timezones import zone_choices
+from certify.core.transactions import attempt
 from certify.extensions import db
 from certify.programmes.services import get_module
 
@@ -42,10 +44,9 @@ blp.add_app_template_filter(session_when, "session_when")
 
 def _own_registration(registration_id: int) -> Registration:
     """The signed-in person's registration; anyone else's is "not found", not "forbidden"."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.person_id != current_person().id:
-        raise NotFound(_("There is no such registration."))
-    return registration
+    return get_or_not_found(
+        Registration, registration_id, _("There is no such registration."),
+        visible=lambda registration: registration.person_id == current_person().id)
 
 
 def _flash_registered(registration: Registration) -> None:
@@ -114,17 +115,13 @@ def new():
     if request.method == "GET" and len(form.module_id.choices) == 2:
         form.module_id.data = form.module_id.choices[1][0]  # the usual case: one such module
     if form.validate_on_submit():
-        try:
-            session = services.create_session(
+        with attempt(form) as outcome:
+            in_person = services.create_session(
                 cohort=get_cohort(form.cohort_id.data),
                 module=get_module(form.module_id.data), **_session_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The session %(title)s was scheduled.", title=session.title), "success")
-            return redirect(url_for("attendance.detail", session_id=session.id))
+        if outcome.succeeded:
+            flash(_("The session %(title)s was scheduled.", title=in_person.title), "success")
+            return redirect(url_for("attendance.detail", session_id=in_person.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("attendance/form.html", form=form, session=None), status
 
@@ -132,44 +129,40 @@ def new():
 @blp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @require_role(Role.MANAGER)
 def edit(session_id: int):
-    session = services.get_session(session_id)
-    form = SessionForm(obj=session)
-    _offer_places(form, session)
+    in_person = services.get_session(session_id)
+    form = SessionForm(obj=in_person)
+    _offer_places(form, in_person)
     if form.venue_municipality_id.data is None:  # none yet: the select's "—", kept if not sent
         form.venue_municipality_id.data = 0
     if request.method == "GET":
-        form.starts_at.data = aware_to_local(session.starts_at, session.time_zone)
-        form.ends_at.data = aware_to_local(session.ends_at, session.time_zone)
+        form.starts_at.data = aware_to_local(in_person.starts_at, in_person.time_zone)
+        form.ends_at.data = aware_to_local(in_person.ends_at, in_person.time_zone)
     if form.validate_on_submit():
-        try:
-            services.update_session(session, **_session_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-        else:
-            db.session.commit()
+        with attempt(form) as outcome:
+            services.update_session(in_person, **_session_values(form))
+        if outcome.succeeded:
             flash(_("The changes were saved."), "success")
-            return redirect(url_for("attendance.detail", session_id=session.id))
+            return redirect(url_for("attendance.detail", session_id=in_person.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("attendance/form.html", form=form, session=session), status
+    return render_template("attendance/form.html", form=form, session=in_person), status
 
 
-def _render_detail(session: InPersonSession, *, status: int = 200):
+def _render_detail(in_person: InPersonSession, *, status: int = 200):
     person = current_person()
-    can_run = services.can_run_session(person, session)
-    registration = services.find_registration(session, person)
+    can_run = services.can_run_session(person, in_person)
+    registration = services.find_registration(in_person, person)
     page = None
     if can_run:
         page = db.paginate(services.registrations_query(
-            session, statuses=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+            in_person, statuses=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
             per_page=REGISTRATIONS_PER_PAGE, error_out=False)
     return render_template(
-        "attendance/detail.html", session=session, registration=registration, page=page,
+        "attendance/detail.html", session=in_person, registration=registration, page=page,
         position=services.waitlist_position(registration) if registration else None,
-        figures=services.session_figures([session])[session.id], can_run=can_run,
-        can_edit=person.has_role(Role.MANAGER), has_started=utcnow() >= session.starts_at,
+        figures=services.session_figures([in_person])[in_person.id], can_run=can_run,
+        can_edit=person.has_role(Role.MANAGER), has_started=utcnow() >= in_person.starts_at,
         can_register=(person.has_role(Role.OFFICIAL)
-                      and services.is_actively_enrolled(person, session.cohort)),
+                      and services.is_actively_enrolled(person, in_person.cohort)),
     ), status
 
 
@@ -184,34 +177,28 @@ def detail(session_id: int):
 @blp.post("/sessions/<int:session_id>/register")
 @require_role(Role.OFFICIAL)
 def register(session_id: int):
-    session = services.get_visible_session(current_person(), session_id)
-    try:
-        registration = services.register(session, current_person())
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_detail(session, status=409)
-    db.session.commit()
+    in_person = services.get_visible_session(current_person(), session_id)
+    with attempt(catch=Conflict) as outcome:
+        registration = services.register(in_person, current_person())
+    if not outcome.succeeded:
+        return _render_detail(in_person, status=409)
     _flash_registered(registration)
     if registration.status is RegistrationStatus.CONFIRMED:
         return redirect(url_for("attendance.ticket", registration_id=registration.id))
-    return redirect(url_for("attendance.detail", session_id=session.id))
+    return redirect(url_for("attendance.detail", session_id=in_person.id))
 
 
 @blp.post("/registrations/<int:registration_id>/cancel")
 @require_role(Role.OFFICIAL)
 def cancel(registration_id: int):
     registration = _own_registration(registration_id)
-    session = registration.session
-    try:
+    in_person = registration.session
+    with attempt(catch=Conflict) as outcome:
         services.cancel_registration(registration)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_detail(session, status=409)
-    db.session.commit()
+    if not outcome.succeeded:
+        return _render_detail(in_person, status=409)
     flash(_("Your registration was cancelled."), "success")
-    return redirect(url_for("attendance.detail", session_id=session.id))
+    return redirect(url_for("attendance.detail", session_id=in_person.id))
 
 
 @blp.get("/registrations/<int:registration_id>/ticket")
@@ -237,21 +224,21 @@ def _municipality_choices() -> list[tuple[int, str]]:
     return [(0, "—")] + [(m.id, f"{m.name} ({m.region.country.code})") for m in rows]
 
 
-def _render_check_in(session: InPersonSession, *, new_walk_in: NewWalkInForm | None = None,
+def _render_check_in(in_person: InPersonSession, *, new_walk_in: NewWalkInForm | None = None,
                      status: int = 200):
     search = (request.values.get("q") or "").strip()
     walk_in_search = (request.values.get("walk_in_q") or "").strip()
     page = db.paginate(services.registrations_query(
-        session, search=search or None, statuses=[RegistrationStatus.CONFIRMED]),
+        in_person, search=search or None, statuses=[RegistrationStatus.CONFIRMED]),
         per_page=REGISTRATIONS_PER_PAGE, error_out=False)
     new_walk_in = new_walk_in or NewWalkInForm(formdata=None)
     new_walk_in.municipality_id.choices = _municipality_choices()
     permit_camera()  # the ticket scanner
     return render_template(
-        "attendance/check_in.html", session=session, page=page, search=search,
+        "attendance/check_in.html", session=in_person, page=page, search=search,
         walk_in_search=walk_in_search,
-        candidates=services.walk_in_candidates(session, walk_in_search),
-        figures=services.session_figures([session])[session.id],
+        candidates=services.walk_in_candidates(in_person, walk_in_search),
+        figures=services.session_figures([in_person])[in_person.id],
         statuses=services.MANUAL_STATUSES, new_walk_in=new_walk_in,
     ), status
 
@@ -262,94 +249,85 @@ def check_in(session_id: int):
     return _render_check_in(services.get_session_to_run(current_person(), session_id))
 
 
-def _back_to_check_in(session: InPersonSession, **search):
-    return redirect(url_for("attendance.check_in", session_id=session.id,
+def _back_to_check_in(in_person: InPersonSession, **search):
+    return redirect(url_for("attendance.check_in", session_id=in_person.id,
                             **{key: value for key, value in search.items() if value}))
 
 
 @blp.post("/sessions/<int:session_id>/check-in/attendance")
 @require_role(*STAFF)
 def set_attendance(session_id: int):
-    session = services.get_session_to_run(current_person(), session_id)
+    in_person = services.get_session_to_run(current_person(), session_id)
     form = AttendanceForm()
     if not form.validate_on_submit():
         flash(_("Choose present, late, absent or excused."), "error")
-        return _render_check_in(session, status=422)
-    registration = db.session.get(Registration, form.registration_id.data)
-    if registration is None or registration.session_id != session.id:
-        raise NotFound(_("This session has no such registration."))
-    try:
+        return _render_check_in(in_person, status=422)
+    registration = get_or_not_found(
+        Registration, form.registration_id.data, _("This session has no such registration."),
+        visible=lambda registration: registration.session_id == in_person.id)
+    with attempt(catch=Conflict) as outcome:
         result = services.set_attendance(registration, form.status.data, by=current_person())
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_check_in(session, status=409)
-    db.session.commit()
+    if not outcome.succeeded:
+        return _render_check_in(in_person, status=409)
     flash(result.message(), "success")
-    return _back_to_check_in(session, q=form.q.data)
+    return _back_to_check_in(in_person, q=form.q.data)
 
 
 @blp.post("/sessions/<int:session_id>/walk-ins")
 @require_role(*STAFF)
 def add_walk_in(session_id: int):
-    session = services.get_session_to_run(current_person(), session_id)
+    in_person = services.get_session_to_run(current_person(), session_id)
     form = AddWalkInForm()
     if not form.validate_on_submit():
         flash(_("Choose the person to add."), "error")
-        return _render_check_in(session, status=422)
-    person = db.session.get(Person, form.person_id.data)
-    if person is None or not person.active:
-        raise NotFound(_("There is no such person."))
-    try:
-        result = services.add_walk_in(session, person, by=current_person())
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_check_in(session, status=409)
-    db.session.commit()
+        return _render_check_in(in_person, status=422)
+    person = get_or_not_found(
+        Person, form.person_id.data, _("There is no such person."),
+        visible=lambda person: person.active)
+    with attempt(catch=Conflict) as outcome:
+        result = services.add_walk_in(in_person, person, by=current_person())
+    if not outcome.succeeded:
+        return _render_check_in(in_person, status=409)
     flash(result.message(), "success")
-    return _back_to_check_in(session)
+    return _back_to_check_in(in_person)
+
+
+def _attach_walk_in_errors(form: NewWalkInForm, error: DomainError) -> None:
+    if "email" in error.errors and isinstance(error, Conflict):
+        form.email.errors = [_("Someone is already registered with this e-mail: "
+                               "search for them above instead.")]
+    else:
+        attach_domain_error(form, error)
 
 
 @blp.post("/sessions/<int:session_id>/walk-ins/new")
 @require_role(*STAFF)
 def new_walk_in(session_id: int):
-    session = services.get_session_to_run(current_person(), session_id)
+    in_person = services.get_session_to_run(current_person(), session_id)
     form = NewWalkInForm()
     form.municipality_id.choices = _municipality_choices()
     if form.validate_on_submit():
-        try:
+        with attempt(on_error=lambda error: _attach_walk_in_errors(form, error)) as outcome:
             result = services.create_walk_in(
-                session, given_names=form.given_names.data, family_names=form.family_names.data,
+                in_person, given_names=form.given_names.data, family_names=form.family_names.data,
                 email=form.email.data,
                 municipality=db.session.get(Municipality, form.municipality_id.data),
                 by=current_person(), namesake_confirmed=form.confirm_namesake.data)
-        except DomainError as error:
-            db.session.rollback()
-            if "email" in error.errors and isinstance(error, Conflict):
-                form.email.errors = [_("Someone is already registered with this e-mail: "
-                                       "search for them above instead.")]
-            else:
-                attach_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(result.message(), "success")
-            return _back_to_check_in(session)
-    return _render_check_in(session, new_walk_in=form, status=422)
+            return _back_to_check_in(in_person)
+    return _render_check_in(in_person, new_walk_in=form, status=422)
 
 
 @blp.post("/sessions/<int:session_id>/close")
 @require_role(*STAFF)
 def close(session_id: int):
-    session = services.get_session_to_run(current_person(), session_id)
-    try:
-        no_shows = services.close_session(session, by=current_person())
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _render_check_in(session, status=409)
-    db.session.commit()
+    in_person = services.get_session_to_run(current_person(), session_id)
+    with attempt(catch=Conflict) as outcome:
+        no_shows = services.close_session(in_person, by=current_person())
+    if not outcome.succeeded:
+        return _render_check_in(in_person, status=409)
     flash(ngettext("The session was closed: %(num)d person without a check-in is now a "
                    "no-show.", "The session was closed: %(num)d people without a check-in are "
                    "now no-shows.", no_shows), "success")
-    return _back_to_check_in(session)
+    return _back_to_check_in(in_person)

@@ -1,12 +1,10 @@
 """``python -m certify.bench lti``: how long certify takes to handle an LTI launch.
 
 Runs a throw-away certify (SQLite in a temporary folder, or ``--database-url``) with the real
-programme, registers the in-process test platform of the test suite (``tests/lti/platform.py``,
-real HTTP on 127.0.0.1), and times the launch POST of many launches by learners of one course:
-signature, state and nonce, people, cohort, activity, sign-in. The platform's key set is
-fetched by the warm-up launches and cached from then on. Run it from a checkout of the
-repository (the test platform lives with the tests). Exit status 1 when the median misses
-the target.
+programme, registers the small LTI platform the tests also use (``lti_platform``, real HTTP on
+127.0.0.1), and times the launch POST of many launches by learners of one course: signature,
+state and nonce, people, cohort, activity, sign-in. The platform's key set is fetched by the
+warm-up launches and cached from then on. Exit status 1 when the median misses the target.
 """
 
 from __future__ import annotations
@@ -21,6 +19,8 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from certify.bench.lti_platform import LEARNER, TestPlatform
+
 TARGET_MEDIAN_MS = 30.0
 
 
@@ -28,18 +28,6 @@ def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
-
-
-def _test_platform():
-    root = Path(__file__).resolve().parents[2]
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    try:
-        from tests.lti.platform import LEARNER, TestPlatform
-    except ImportError as error:  # an installed certify without its tests
-        raise SystemExit(f"The benchmark needs tests/lti/platform.py from a checkout: "
-                         f"{error}") from error
-    return TestPlatform, LEARNER
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +40,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="a database to use instead of a temporary SQLite")
     args = parser.parse_args(argv)
 
-    TestPlatform, LEARNER = _test_platform()
     folder = tempfile.mkdtemp(prefix="certify-bench-lti-")
     os.environ["CERTIFY_INSTANCE_PATH"] = folder
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

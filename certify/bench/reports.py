@@ -5,7 +5,8 @@ Fills a PostgreSQL database of its own (``--database-url``, default
 history: officials in 2,000 municipalities, their cohorts, a million quiz attempts,
 in-person sessions and check-ins, project groups and graded prototypes, survey answers
 and 20,000 certificates, written with COPY. The schema is built by the migrations
-(with the indexes the reports read by); the read model is rebuilt as ``certify reports refresh`` would (its time is printed). Then it times every
+(with the indexes the reports read by); the read model is rebuilt as ``certify reports
+refresh`` would (its time is printed). Then it times every
 dashboard page and every reports API endpoint through the Flask test client and prints
 one line per endpoint: the median of ``--runs`` runs against the 300 ms target (a
 streamed download, the register, answers when its first rows arrive; the time for the

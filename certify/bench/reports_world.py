@@ -27,7 +27,6 @@ def log(message: str) -> None:
 def build_schema(app) -> None:
     """An empty database with the schema of the migrations."""
     import flask_migrate
-    import sqlalchemy as sa
 
     from certify.extensions import db
 
@@ -324,8 +323,8 @@ def _surveys(copier: Copier, rng, cohorts, people, stage, cohort_of, programme_i
 
     from certify.cohorts.models import Cohort
     from certify.extensions import db
+    from certify.surveys.giving import ensure_surveys
     from certify.surveys.models import ItemKind, Survey, SurveyItem, SurveyTemplate
-    from certify.surveys.services import ensure_surveys
 
     ensure_surveys(db.session.scalars(sa.select(Cohort)).all())
     db.session.commit()

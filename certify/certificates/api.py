@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from certify.accounts.access import current_person, public, require_role
 from certify.accounts.models import Person, Role
 from certify.attendance.models import InPersonSession
+from certify.certificates.bulk import render_later
 from certify.certificates.facts_cache import cached_answer
 from certify.certificates.issuing import (
     Verification,
@@ -238,6 +239,8 @@ def issue_certificate(data: dict):
         with unit_of_work():
             certificate = issue_participation_certificate(person, session,
                                                           actor=current_person())
+    if not existed:
+        render_later(certificate)
     return _full(certificate), 200 if existed else 201
 
 
@@ -264,6 +267,7 @@ def reissue_certificate(data: dict, serial: str):
     certificate = _visible(serial)
     with unit_of_work():
         replacement = reissue(certificate, reason=data["reason"], actor=current_person())
+        render_later(replacement)
     return _full(replacement)
 
 

@@ -44,7 +44,7 @@ from certify.certificates.register import CohortCertificateRow, cohort_certifica
 from certify.cohorts.models import Cohort
 from certify.cohorts.services import get_cohort
 from certify.core.clock import utcnow
-from certify.core.jobs import Job, job
+from certify.core.jobs import Job, enqueue, job
 from certify.extensions import db
 from certify.progress.eligibility import describe_reason
 
@@ -100,6 +100,21 @@ def issue_cohort_certificates(record: Job, cohort_id: int, actor_id: int | None 
     summary = issue_cohort(cohort, actor=actor, since=record.created_at, job=record,
                            batch_size=BATCH_SIZE)
     return summary.as_result()
+
+
+@job("render_certificates", title=_l("Laying out certificates"))
+def render_certificates(record: Job, certificate_ids: list[int]) -> dict:
+    """The job: render and store the PDFs of certificates issued one at a time."""
+    certificates = db.session.scalars(sa.select(Certificate).where(
+        Certificate.id.in_(certificate_ids), Certificate.pdf_path.is_(None))).all()
+    return {"rendered": len(record_pdf_files(render_and_store(certificates)))}
+
+
+def render_later(*certificates: Certificate) -> None:
+    """Store the PDFs of ``certificates`` as soon as the caller's transaction commits (a job):
+    issuing does not wait for WeasyPrint, and downloading never has to store anything."""
+    if certificates:
+        enqueue("render_certificates", certificate_ids=[c.id for c in certificates])
 
 
 def issue_cohort(cohort: Cohort, *, actor: Person | None, since: datetime | None = None,

@@ -60,7 +60,6 @@ def issue_cohort(cohort_id: int):
     person = current_person()
     record = enqueue("issue_cohort_certificates", started_by=person, cohort_id=cohort.id,
                      actor_id=person.id)
-    db.session.commit()
     flash(_("The certificates of %(cohort)s are being issued. This page shows how far it got.",
             cohort=cohort.name), "success")
     return redirect(url_for("certificates.job_status", job_id=record.id))

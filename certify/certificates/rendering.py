@@ -359,16 +359,13 @@ def stored_pdf(certificate: Certificate) -> bytes | None:
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
-    """The certificate's PDF: the stored file, or rendered and stored now (the caller commits).
+    """The certificate's PDF: the file stored when it was issued, or rendered now (not stored:
+    a download only reads) while that job has not run yet or the file is missing or altered.
 
-    A missing or altered file is rendered again; rendering is deterministic, so
-    the new file matches the recorded hash unless the template or fonts changed.
+    Rendering is deterministic, so the bytes match the recorded hash unless the template
+    or fonts changed.
     """
-    data = stored_pdf(certificate)
-    if data is None:
-        data = render_certificate(certificate)
-        store_pdf(certificate, data)
-    return data
+    return stored_pdf(certificate) or render_certificate(certificate)
 
 
 def pdf_filename(certificate: Certificate) -> str:

@@ -24,6 +24,7 @@ from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Person, Role
 from certify.attendance.services import get_session
 from certify.certificates.baking import baked_badge
+from certify.certificates.bulk import render_later
 from certify.certificates.forms import IssueForm, ReissueForm, RevokeForm
 from certify.certificates.issuing import (
     get_by_serial,
@@ -57,6 +58,7 @@ from certify.core.clock import utcnow
 from certify.core.confirmation import Confirmation, confirmation_page, is_confirmed
 from certify.core.errors import DomainError, NotFound
 from certify.core.qr import qr_svg
+from certify.core.transactions import attempt
 from certify.extensions import db
 
 blp = Blueprint("certificates", __name__)
@@ -104,7 +106,6 @@ def pdf(serial: str):
 
     certificate = _certificate(serial)
     body = certificate_pdf(certificate)
-    db.session.commit()  # rendering may have stored the file and its hash
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename={pdf_filename(certificate)}"})
 
@@ -218,13 +219,9 @@ def revoke_certificate(serial: str):
     if form.validate_on_submit() and not certificate.revoked_at and not is_confirmed():
         return _confirm_revocation(certificate, form.reason.data)
     if form.validate_on_submit():
-        try:
+        with attempt(on_error=lambda error: _attach(form, error)) as outcome:
             revoke(certificate, reason=form.reason.data, actor=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("Certificate %(serial)s was revoked. Its verification page now says so.",
                     serial=certificate.serial), "success")
             return redirect(url_for("certificates.detail", serial=certificate.serial))
@@ -239,13 +236,10 @@ def reissue_certificate(serial: str):
     if form.validate_on_submit() and not certificate.revoked_at and not is_confirmed():
         return _confirm_reissue(certificate, form.reason.data)
     if form.validate_on_submit():
-        try:
+        with attempt(on_error=lambda error: _attach(form, error)) as outcome:
             replacement = reissue(certificate, reason=form.reason.data, actor=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
+            render_later(replacement)
+        if outcome.succeeded:
             flash(_("Certificate %(old)s was replaced by %(new)s.", old=certificate.serial,
                     new=replacement.serial), "success")
             return redirect(url_for("certificates.detail", serial=replacement.serial))
@@ -315,13 +309,12 @@ def _issue_from_form(live: Callable[[Person], Certificate | None],
     if person is None:
         return None
     existed = live(person) is not None
-    try:
+    with attempt() as outcome:
         certificate = issue(person)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.succeeded:
         return None
-    db.session.commit()
+    if not existed:
+        render_later(certificate)
     flash(_issued_message(certificate, existed), "info" if existed else "success")
     return redirect(back)
 

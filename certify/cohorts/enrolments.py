@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from certify.accounts.importing import ImportReport, import_people
 from certify.accounts.models import Municipality, Person, Region, Role
 from certify.accounts.services import normalise_email
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from certify.cohorts.services import sees_every_cohort, tutored_cohort_ids
-from certify.core.errors import NotFound, ValidationError
+from certify.core.errors import ValidationError
+from certify.core.lookups import get_or_not_found
 from certify.core.signals import enrolment_created
 from certify.extensions import db
 
@@ -24,10 +25,8 @@ from certify.extensions import db
 
 def get_enrolment(enrolment_id: int) -> Enrolment:
     """The enrolment with this id, or ``NotFound``."""
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None:
-        raise NotFound(_("There is no enrolment with id %(id)s.", id=enrolment_id))
-    return enrolment
+    return get_or_not_found(
+        Enrolment, enrolment_id, _("There is no enrolment with id %(id)s.", id=enrolment_id))
 
 
 def find_enrolment(cohort: Cohort, person: Person) -> Enrolment | None:

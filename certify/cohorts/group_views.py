@@ -26,7 +26,8 @@ from certify.cohorts.forms import (
 )
 from certify.cohorts.models import Cohort, ProjectGroup
 from certify.cohorts.views import blp
-from certify.core.errors import DomainError, NotFound, PermissionDenied
+from certify.core.errors import DomainError, PermissionDenied
+from certify.core.lookups import get_or_not_found
 from certify.core.transactions import attempt
 from certify.extensions import db
 
@@ -45,10 +46,9 @@ def _staff_cohort(cohort_id: int) -> Cohort:
 
 
 def _group_of(cohort: Cohort, group_id: int) -> ProjectGroup:
-    group = db.session.get(ProjectGroup, group_id)
-    if group is None or group.cohort_id != cohort.id:
-        raise NotFound(_("This cohort has no such group."))
-    return group
+    return get_or_not_found(
+        ProjectGroup, group_id, _("This cohort has no such group."),
+        visible=lambda group: group.cohort_id == cohort.id)
 
 
 def _person_label(person: Person) -> str:

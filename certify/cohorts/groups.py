@@ -24,7 +24,8 @@ from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus, GroupMemb
 from certify.cohorts.services import is_tutor_of, sees_every_cohort
 from certify.core import audit
 from certify.core.clock import utcnow
-from certify.core.errors import Conflict, NotFound, ValidationError
+from certify.core.errors import Conflict, ValidationError
+from certify.core.lookups import get_or_not_found
 from certify.extensions import db
 
 GROUP_NAME_MAX_LENGTH = 80
@@ -46,10 +47,8 @@ def can_manage_groups(person: Person, cohort: Cohort) -> bool:
 
 def get_group(group_id: int) -> ProjectGroup:
     """The project group with this id, or ``NotFound``."""
-    group = db.session.get(ProjectGroup, group_id)
-    if group is None:
-        raise NotFound(_("There is no project group with id %(id)s.", id=group_id))
-    return group
+    return get_or_not_found(
+        ProjectGroup, group_id, _("There is no project group with id %(id)s.", id=group_id))
 
 
 def groups_of_cohort(cohort: Cohort) -> list[ProjectGroup]:

@@ -17,7 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from certify.accounts.models import Person, Role, RoleGrant
 from certify.cohorts.models import Cohort, Enrolment, cohort_tutor
-from certify.core.errors import Conflict, NotFound, ValidationError
+from certify.core.errors import Conflict, ValidationError
+from certify.core.lookups import get_or_not_found
+from certify.core.signals import cohort_saved
 from certify.extensions import db
 from certify.programmes.models import Programme
 
@@ -29,10 +31,8 @@ _UNSET = object()
 
 def get_cohort(cohort_id: int) -> Cohort:
     """The cohort with this id, or ``NotFound``."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound(_("There is no cohort with id %(id)s.", id=cohort_id))
-    return cohort
+    return get_or_not_found(
+        Cohort, cohort_id, _("There is no cohort with id %(id)s.", id=cohort_id))
 
 
 def contains_text(column, text: str):
@@ -195,6 +195,7 @@ def create_cohort(programme: Programme, *, name: str, starts_on: date | None = N
         cohort = Cohort(programme=programme, name=name, starts_on=starts_on, ends_on=ends_on,
                         tutors=tutors)
         db.session.add(cohort)
+    cohort_saved.send(cohort)
     return cohort
 
 
@@ -215,6 +216,7 @@ def update_cohort(cohort: Cohort, *, name: str = _UNSET, starts_on: date | None 
         cohort.name, cohort.starts_on, cohort.ends_on = new_name, new_start, new_end
         if new_tutors is not None:
             cohort.tutors = new_tutors
+    cohort_saved.send(cohort)
     return cohort
 
 

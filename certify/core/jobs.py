@@ -37,7 +37,8 @@ from flask import current_app
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from certify.core.clock import utcnow
-from certify.core.errors import DomainError, NotFound
+from certify.core.errors import DomainError
+from certify.core.lookups import get_or_not_found
 from certify.core.transactions import unit_of_work, writing
 from certify.db import Base, str_enum
 from certify.extensions import db
@@ -202,10 +203,7 @@ def get_job(job_id: int) -> Job:
     """The job with this id, or ``NotFound``."""
     from flask_babel import gettext as _
 
-    record = db.session.get(Job, job_id)
-    if record is None:
-        raise NotFound(_("There is no job with id %(id)s.", id=job_id))
-    return record
+    return get_or_not_found(Job, job_id, _("There is no job with id %(id)s.", id=job_id))
 
 
 def jobs_query(*, status: JobStatus | str | None = None) -> sa.Select:

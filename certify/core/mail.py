@@ -32,8 +32,8 @@ from jinja2 import TemplateNotFound
 from sqlalchemy.orm import Mapped, mapped_column
 
 from certify.core.clock import utcnow
-from certify.db import Base, str_enum
 from certify.core.timezones import force_timezone
+from certify.db import Base, str_enum
 from certify.extensions import db
 
 log = logging.getLogger(__name__)

@@ -56,7 +56,7 @@ def age_seconds(oldest: datetime | None) -> float:
 
 class _DatabaseCollector:
     def collect(self) -> Iterable[Metric]:
-        from certify import AREAS, area_module
+        from certify.areas import AREAS, area_module
 
         for area in AREAS:
             area_module(area, "metrics")

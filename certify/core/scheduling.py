@@ -78,7 +78,7 @@ def periodic(name: str, *, every: timedelta | None = None,
 
 def schedule() -> dict[str, PeriodicTask]:
     """Every area's periodic tasks (importing their ``scheduled`` modules)."""
-    from certify import AREAS, area_module
+    from certify.areas import AREAS, area_module
 
     for area in AREAS:
         area_module(area, "scheduled")

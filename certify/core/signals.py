@@ -20,3 +20,7 @@ grade_released = _signals.signal("grade-released")
 checked_in = _signals.signal("checked-in")
 # sender: the SurveyResponse saved (new or edited)
 survey_answered = _signals.signal("survey-answered")
+# sender: the Cohort just created, or whose details (dates) changed
+cohort_saved = _signals.signal("cohort-saved")
+# sender: the InPersonSession just scheduled
+session_scheduled = _signals.signal("session-scheduled")

@@ -6,8 +6,8 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from certify.core.i18n import localized
-from certify.core.timezones import deadline
 from certify.core.markdown import render_markdown
+from certify.core.timezones import deadline
 
 LANGUAGE_NAMES = {"es": "Español", "pt_BR": "Português", "en": "English"}
 

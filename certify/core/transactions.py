@@ -82,9 +82,23 @@ def unit_of_work() -> Iterator[UnitOfWork]:
 
 # --- the face for views ------------------------------------------------------------------------
 
+@contextmanager
+def after_the_request() -> Iterator[UnitOfWork]:
+    """A unit of work of its own, after the request's (an after_request hook's bookkeeping).
+
+    A request that may write has committed or rolled back by now; a read-only one has only
+    read, and its transaction is ended here (committing it writes nothing).
+    """
+    if extensions.db.session().in_transaction():
+        extensions.db.session.commit()
+    with unit_of_work() as work:
+        yield work
+
+
 def writes_on_read(view: Callable) -> Callable:
-    """Mark a GET view that writes on purpose, whatever its answer's status (the verification
-    count: the one exception to "GET never writes")."""
+    """Mark a GET view that writes on purpose, whatever its answer's status: the exceptions to
+    "GET never writes" are LTI's login initiation and dynamic registration, which the LTI
+    protocols send as GET requests."""
     view.writes_on_read = True
     return view
 
@@ -134,7 +148,7 @@ def init_transactions(app: Flask) -> None:
 class Attempt:
     """How a ``with attempt(...)`` block ended."""
 
-    error: DomainError | None = None
+    error: Exception | None = None  # a DomainError, or what ``catch`` named
 
     @property
     def succeeded(self) -> bool:
@@ -144,7 +158,8 @@ class Attempt:
 @contextmanager
 def attempt(form: FlaskForm | None = None, *, flash_other: bool = False,
             on_error: Callable[[DomainError], None] | None = None,
-            catch: type[DomainError] = DomainError) -> Iterator[Attempt]:
+            catch: type[Exception] | tuple[type[Exception], ...] = DomainError
+            ) -> Iterator[Attempt]:
     """Run a view's service calls; on a domain error (of type ``catch``) roll the request's
     work back and show the complaint: ``on_error(error)`` if given, else next to the form's
     fields it names (other messages above the form, or flashed with ``flash_other``), else

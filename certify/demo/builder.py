@@ -15,8 +15,8 @@ from certify.accounts.models import Municipality, Person, Role
 from certify.cohorts.enrolments import enrol_many
 from certify.cohorts.models import Cohort
 from certify.cohorts.services import create_cohort
-from certify.demo import world
 from certify.core.clock import utcnow
+from certify.demo import world
 from certify.demo.national import PILOT_SIZE, build_national_plan
 from certify.demo.progress import build_progress
 from certify.extensions import db
@@ -89,7 +89,8 @@ def _officials(municipalities: list[Municipality], count: int, *, seed: int,
         names = world.GIVEN_NAMES[locale]["female" if gender != "male" else "male"]
         given, family = rng.choice(names), rng.choice(world.FAMILY_NAMES[locale])
         people.append({
-            "email": f"{_slug(given)}.{_slug(family.split()[0])}{index + 1}@{_slug(municipality.name)}.example.org",
+            "email": f"{_slug(given)}.{_slug(family.split()[0])}{index + 1}"
+                     f"@{_slug(municipality.name)}.example.org",
             "given_names": given, "family_names": family, "municipality": municipality,
             "position": rng.choice(world.POSITIONS[locale]), "gender": gender,
             "birth_year": rng.randint(1964, 1999), "preferred_locale": locale,

@@ -29,7 +29,8 @@ from certify.cohorts.schedule import set_module_dates, set_project_deadline
 from certify.submissions.files import IncomingFile
 from certify.submissions.grading import release_grade, require_rubric, save_draft
 from certify.submissions.submitting import submit_prototype
-from certify.surveys.services import ensure_cohort_surveys, save_response
+from certify.surveys.giving import ensure_cohort_surveys
+from certify.surveys.services import save_response
 
 SESSION_START = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)  # 09:00 in Santiago
 MODULE_WEEKS = [(date(2026, 8, 3), date(2026, 8, 30)), (date(2026, 8, 31), date(2026, 9, 27)),
@@ -64,10 +65,13 @@ PACES = [Pace(4, False, "present", "released", 4, True)] * 3 + [
 
 PROTOTYPES = [
     ("Ventanilla móvil rural", "Las personas mayores de sectores rurales viajan horas para hacer trámites."),
-    ("Mesa digital de agua potable", "Los comités de agua rural no tienen información compartida sobre cortes."),
+    ("Mesa digital de agua potable",
+     "Los comités de agua rural no tienen información compartida sobre cortes."),
     ("Ruta escolar compartida", "Niñas y niños de zonas aisladas pierden clases por falta de transporte."),
-    ("Feria de emprendimientos en red", "Los pequeños productores no llegan a compradores fuera de la comuna."),
-    ("Consulta ciudadana por radio", "Los vecinos sin conectividad quedan fuera de los presupuestos participativos."),
+    ("Feria de emprendimientos en red",
+     "Los pequeños productores no llegan a compradores fuera de la comuna."),
+    ("Consulta ciudadana por radio",
+     "Los vecinos sin conectividad quedan fuera de los presupuestos participativos."),
     ("Punto de salud itinerante", "Las rondas médicas no coinciden con los horarios de las familias."),
     ("Biblioteca de herramientas", "Las juntas de vecinos compran equipos que usan una vez al año."),
     ("Mapa vivo de caminos", "Los reportes de caminos cortados llegan tarde al municipio."),

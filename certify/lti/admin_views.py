@@ -15,8 +15,7 @@ from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Role
 from certify.cohorts.models import Cohort
 from certify.cohorts.services import get_cohort
-from certify.core.errors import DomainError
-from certify.core.forms import attach_or_flash
+from certify.core.transactions import attempt
 from certify.extensions import db
 from certify.lti import grades, health, platforms, roster
 from certify.lti.errors import PlatformError
@@ -59,7 +58,6 @@ def create_invite():
     if not form.validate_on_submit():
         return _render_platforms(), 422
     _invite, url = platforms.create_invite(by=current_person())
-    db.session.commit()
     return _render_platforms(invite_url=url)
 
 
@@ -80,13 +78,10 @@ def _render_platform(platform: LtiPlatform | None, form: PlatformForm, status: i
 def _save(platform: LtiPlatform | None, form: PlatformForm):
     values = form.values()
     values["programme"] = db.session.get(Programme, form.programme_id.data or 0)
-    try:
+    with attempt(form, flash_other=True) as outcome:
         saved = platforms.save_platform(platform, actor=current_person(), **values)
-    except DomainError as error:
-        db.session.rollback()
-        attach_or_flash(form, error)
+    if not outcome.succeeded:
         return None
-    db.session.commit()
     return saved
 
 
@@ -138,13 +133,9 @@ def link_cohort(context_id: int):
     form.cohort_id.choices = [(cohort.id, cohort.name) for cohort in db.session.scalars(
         sa.select(Cohort).where(Cohort.programme_id == context.cohort.programme_id))]
     if form.validate_on_submit():
-        try:
+        with attempt() as outcome:
             platforms.link_context_to_cohort(context, get_cohort(form.cohort_id.data))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The course %(course)s is now the cohort %(cohort)s.",
                     course=context.title or context.context_id, cohort=context.cohort.name),
                   "success")
@@ -160,13 +151,10 @@ def sync_roster(context_id: int):
     if not ButtonForm().validate_on_submit():
         flash(_("The form expired. Please try again."), "error")
     else:
-        try:
+        with attempt(catch=PlatformError, on_error=lambda error: flash(
+                f"{error.message} {error.answer}".strip(), "error")) as outcome:
             report = roster.sync_roster(context)
-        except PlatformError as error:
-            db.session.rollback()
-            flash(f"{error.message} {error.answer}".strip(), "error")
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(report.summary(), "success")
     return redirect(url_for("lti.platform", platform_id=context.platform_id))
 
@@ -191,7 +179,6 @@ def retry_grade(sync_id: int):
     if ButtonForm().validate_on_submit():
         grades.retry_grade_sync(sync)
         grades.push_score(sync)  # now, so the manager sees the platform's answer at once
-        db.session.commit()
         if sync.status is SyncStatus.SENT:
             flash(_("The score of %(name)s was sent.", name=sync.person.full_name), "success")
         else:
@@ -209,7 +196,6 @@ def retry_failed_grades():
     if ButtonForm().validate_on_submit():
         ids = grades.retry_failed_grade_syncs()
         schedule_push(ids)
-        db.session.commit()
         flash(ngettext("%(num)d score will be sent again.", "%(num)d scores will be sent again.",
                        len(ids)), "success")
     else:

@@ -30,8 +30,8 @@ from certify.assessments.models import Quiz
 from certify.assessments.results import quiz_result
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from certify.core.clock import utcnow
-from certify.core.errors import NotFound
 from certify.core.jobs import retry_delay
+from certify.core.lookups import get_or_not_found
 from certify.extensions import db
 from certify.lti.connector import PlatformConnector, platform_answer
 from certify.lti.errors import PlatformError
@@ -316,10 +316,8 @@ def _failed(sync: GradeSync, now: datetime, answer: str, *, retryable: bool) -> 
 # --- what managers see and do -------------------------------------------------------------------
 
 def get_grade_sync(sync_id: int) -> GradeSync:
-    sync = db.session.get(GradeSync, sync_id)
-    if sync is None:
-        raise NotFound(_("There is no grade transfer with id %(id)s.", id=sync_id))
-    return sync
+    return get_or_not_found(
+        GradeSync, sync_id, _("There is no grade transfer with id %(id)s.", id=sync_id))
 
 
 def due_grade_syncs(now: datetime | None = None, *, limit: int = 200) -> list[int]:

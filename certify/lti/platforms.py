@@ -20,7 +20,8 @@ from certify.accounts.models import Person
 from certify.cohorts.models import Cohort
 from certify.core import audit
 from certify.core.clock import utcnow
-from certify.core.errors import Conflict, NotFound, ValidationError
+from certify.core.errors import Conflict, ValidationError
+from certify.core.lookups import get_or_not_found
 from certify.extensions import db
 from certify.lti.keys import signing_key
 from certify.lti.models import LtiContext, LtiDeployment, LtiPlatform, RegistrationInvite
@@ -159,10 +160,8 @@ def moodle_endpoints(site_url: str) -> dict[str, str]:
 # --- platforms ---------------------------------------------------------------------------------
 
 def get_platform(platform_id: int) -> LtiPlatform:
-    platform = db.session.get(LtiPlatform, platform_id)
-    if platform is None:
-        raise NotFound(_("There is no platform with id %(id)s.", id=platform_id))
-    return platform
+    return get_or_not_found(
+        LtiPlatform, platform_id, _("There is no platform with id %(id)s.", id=platform_id))
 
 
 def platforms_query() -> sa.Select:
@@ -254,10 +253,8 @@ def contexts_of(platform: LtiPlatform) -> list[LtiContext]:
 
 
 def get_context(context_id: int) -> LtiContext:
-    context = db.session.get(LtiContext, context_id)
-    if context is None:
-        raise NotFound(_("There is no linked course with id %(id)s.", id=context_id))
-    return context
+    return get_or_not_found(
+        LtiContext, context_id, _("There is no linked course with id %(id)s.", id=context_id))
 
 
 def link_context_to_cohort(context: LtiContext, cohort: Cohort) -> LtiContext:

@@ -32,6 +32,7 @@ from certify.core.clock import utcnow
 from certify.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from certify.core.i18n import current_language
 from certify.core.security_headers import permit_framing_by
+from certify.core.transactions import attempt, writes_on_read
 from certify.extensions import csrf, db
 from certify.lti import deep_linking, services, settings
 from certify.lti.browser import (
@@ -92,6 +93,7 @@ def _from_certify_itself() -> bool:
 # certify.lti.launch and certify.lti.browser).
 @blp.route("/login", methods=["GET", "POST"])
 @public
+@writes_on_read  # LTI's login initiation may come as a GET; it stores the state and nonce
 def login():
     params = request.values.to_dict()
     # In a window of its own the login has no platform frame to keep its state in.
@@ -99,13 +101,11 @@ def login():
         params.get("lti_storage_target"))
     oidc = CertifyOIDCLogin(lti_request(params, secure=request.is_secure), DatabaseToolConf(),
                             launch_url=tool_url("lti.launch"))
-    try:
+    with attempt(catch=LaunchRefused, on_error=lambda _error: None) as initiated:
         purge_expired()
         login_state, auth_url = oidc.prepare(storage_target=storage_target)
-    except LaunchRefused as refusal:
-        db.session.rollback()
-        return _refused(refusal)
-    db.session.commit()
+    if not initiated.succeeded:
+        return _refused(initiated.error)
     if params.get(NEW_WINDOW_PARAMETER):
         # Re-posted by the login page into a window of certify's own: cookies work there.
         response = redirect(auth_url)
@@ -136,30 +136,24 @@ def launch():
         lti_request(request.form.to_dict(), secure=request.is_secure), DatabaseToolConf(),
         cookies=request.cookies,
         storage_checked=request.form.get(STORAGE_CHECKED) == "1" and _from_certify_itself())
-    try:
+    with attempt(catch=(DomainError, PlatformStorageCheck),
+                 on_error=lambda _error: None) as launched:
         message_launch.validate()
         outcome = services.accept_launch(message_launch.platform, message_launch.claims,
                                          now=utcnow(),
                                          deep_linking=message_launch.is_deep_linking())
         if outcome.staff and outcome.context is not None and outcome.context.memberships_url:
             schedule_roster_sync(outcome.context)  # instructors' launches keep the roster fresh
-    except PlatformStorageCheck as check:
-        db.session.rollback()
-        return _check_platform_storage(check.login)
-    except LaunchRefused as refusal:
-        db.session.rollback()
-        return _refused(refusal)
-    except DomainError as error:
-        db.session.rollback()
-        return _refused(LaunchRefused(error.message, check=error.code,
-                                      status=403 if error.status == 403 else 400))
+    if isinstance(launched.error, PlatformStorageCheck):
+        return _check_platform_storage(launched.error.login)
+    if not launched.succeeded:
+        return _refused(_as_refusal(launched.error))
     launch_id = message_launch.get_launch_id()
     cookies_kept = bool(request.cookies.get(state_cookie_name(state)))
     if not cookies_kept and not message_launch.is_deep_linking():
         handoff = remember_handoff(launch_id, outcome)
     session[FRAME_SESSION] = True
     login_user(outcome.person)
-    db.session.commit()
     if message_launch.is_deep_linking():
         response = redirect(url_for("lti.deep_link", launch_id=launch_id,
                                     token=deep_linking.picker_token(launch_id)))
@@ -171,6 +165,13 @@ def launch():
         response = redirect(url_for(outcome.endpoint, **outcome.values))
     forget_login_in_browser(response, state, secure=_secure())
     return response
+
+
+def _as_refusal(error: DomainError) -> LaunchRefused:
+    if isinstance(error, LaunchRefused):
+        return error
+    return LaunchRefused(error.message, check=error.code,
+                         status=403 if error.status == 403 else 400)
 
 
 def _check_platform_storage(login_state):
@@ -199,7 +200,6 @@ def continue_launch():
                                         "programme's managers."), check="person"))
     session[FRAME_SESSION] = request.form.get("partitioned") != "0"
     login_user(person)
-    db.session.commit()
     return redirect(url_for(target.endpoint, **target.values))
 
 
@@ -220,6 +220,7 @@ def jwks():
 # exist: the registration happens on this GET, guarded by the registration link's token.
 @blp.get("/register")
 @public
+@writes_on_read  # LTI dynamic registration: the platform opens this address
 def register():
     invite = find_invite(request.args.get("invite"))
     if invite is None:
@@ -233,14 +234,13 @@ def register():
             "(openid_configuration). Start the registration from the platform.")), 400
     # Moodle shows this page in a frame before the platform exists in certify.
     permit_framing_by(configuration_url)
-    try:
+    with attempt(catch=(PlatformError, ValidationError), on_error=lambda _error: None) as done:
         platform = register_with_platform(configuration_url,
                                           request.args.get("registration_token"), invite=invite)
-    except (PlatformError, ValidationError) as error:
-        db.session.rollback()
-        log.warning("Dynamic registration with %s failed: %s", configuration_url, error.message)
-        return render_template("lti/registered.html", platform=None, error=error.message), 400
-    db.session.commit()
+    if not done.succeeded:
+        message = done.error.message
+        log.warning("Dynamic registration with %s failed: %s", configuration_url, message)
+        return render_template("lti/registered.html", platform=None, error=message), 400
     return render_template("lti/registered.html", platform=platform, error=None,
                            warnings=certify_address_warnings()
                            + platform_address_warnings(platform))

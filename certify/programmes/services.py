@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from certify.core.errors import NotFound
+from certify.core.lookups import get_or_not_found
 from certify.extensions import db
 from certify.programmes.models import Module, Programme
 
@@ -15,10 +16,8 @@ def programmes_query() -> sa.Select:
 
 
 def get_programme(programme_id: int) -> Programme:
-    programme = db.session.get(Programme, programme_id)
-    if programme is None:
-        raise NotFound(_("There is no programme with id %(id)s.", id=programme_id))
-    return programme
+    return get_or_not_found(
+        Programme, programme_id, _("There is no programme with id %(id)s.", id=programme_id))
 
 
 def get_programme_by_code(code: str) -> Programme:
@@ -29,10 +28,8 @@ def get_programme_by_code(code: str) -> Programme:
 
 
 def get_module(module_id: int) -> Module:
-    module = db.session.get(Module, module_id)
-    if module is None:
-        raise NotFound(_("There is no module with id %(id)s.", id=module_id))
-    return module
+    return get_or_not_found(
+        Module, module_id, _("There is no module with id %(id)s.", id=module_id))
 
 
 def get_module_by_code(programme: Programme, code: str) -> Module:

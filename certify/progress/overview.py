@@ -47,7 +47,8 @@ def overview_csv(programme: Programme, rows: list[ProgressRow]) -> str:
              municipality.region.country.code if municipality else ""]
             + [_quiz_cell(row, module.id) for module in virtual]
             + [facts.attendance or "",
-               f"{facts.prototype.percent:.0f}" if facts.prototype and facts.prototype.percent is not None else "",
+               f"{facts.prototype.percent:.0f}"
+               if facts.prototype and facts.prototype.percent is not None else "",
                _("yes") if facts.final_survey_answered else _("no"),
                _("yes") if row.eligibility.eligible else _("no"),
                "; ".join(row.eligibility.reasons)])

@@ -21,7 +21,7 @@ from certify.progress.services import (
     module_progress,
     person_progress,
 )
-from certify.surveys.services import ensure_cohort_surveys
+from certify.surveys.services import cohort_surveys
 from certify.surveys.summaries import survey_summaries
 
 blp = Blueprint("progress", __name__)
@@ -43,9 +43,8 @@ def module(cohort_id: int, code: str):
         raise NotFound(_("You are not enrolled in this cohort."))
     programme = enrolment.cohort.programme
     module = get_module_by_code(programme, code)
-    survey = next((survey for survey in ensure_cohort_surveys(enrolment.cohort)
+    survey = next((survey for survey in cohort_surveys(enrolment.cohort)
                    if survey.module_id == module.id), None)
-    db.session.commit()  # the cohort's surveys, given on first visit
     return render_template("programmes/module.html", programme=programme, cohort=enrolment.cohort,
                            module=module, survey=survey)
 

@@ -133,48 +133,32 @@ def _places(args: dict, level: AllocationLevel, *, every_row: bool = False):
     return scope, table
 
 
-@blp.route("/reports/regions", methods=["GET"], tags=TAGS)
+# One pair of endpoints for both levels: /reports/regions and /reports/municipalities.
+PLACES = {"regions": AllocationLevel.REGION, "municipalities": AllocationLevel.MUNICIPALITY}
+PLACES_RULE = "<any(regions, municipalities):places>"
+
+
+@blp.route(f"/reports/{PLACES_RULE}", methods=["GET"], tags=TAGS)
 @blp.arguments(ReportPlacesQuerySchema, location="query")
 @blp.response(200, ReportPlacesSchema)
 @documents_errors(401, 403, 422)
 @require_role(Role.MANAGER)
-def regions(args: dict):
-    """Per region: quota (its own, else its municipalities'), certified, percentage of the
-    quota and pipeline; sorted by `sort`, one page at a time."""
-    return _places(args, AllocationLevel.REGION)[1]
-
-
-@blp.route("/reports/regions.csv", methods=["GET"], tags=TAGS)
-@blp.arguments(ReportPlacesQuerySchema, location="query")
-@blp.response(200, **CSV)
-@documents_errors(401, 403, 422)
-@require_role(Role.MANAGER)
-def regions_export(args: dict):
-    """Every region of the scope (no paging), as sorted."""
-    scope, table = _places(args, AllocationLevel.REGION, every_row=True)
-    return _csv(places_csv(table), scope, "regions")
-
-
-@blp.route("/reports/municipalities", methods=["GET"], tags=TAGS)
-@blp.arguments(ReportPlacesQuerySchema, location="query")
-@blp.response(200, ReportPlacesSchema)
-@documents_errors(401, 403, 422)
-@require_role(Role.MANAGER)
-def municipalities(args: dict):
-    """Per municipality: quota, certified, percentage of the quota and pipeline; sorted by
+def places(args: dict, places: str):
+    """Per region (`regions`) or per municipality (`municipalities`): quota (a region's own,
+    else its municipalities'), certified, percentage of the quota and pipeline; sorted by
     `sort`, one page at a time."""
-    return _places(args, AllocationLevel.MUNICIPALITY)[1]
+    return _places(args, PLACES[places])[1]
 
 
-@blp.route("/reports/municipalities.csv", methods=["GET"], tags=TAGS)
+@blp.route(f"/reports/{PLACES_RULE}.csv", methods=["GET"], tags=TAGS)
 @blp.arguments(ReportPlacesQuerySchema, location="query")
 @blp.response(200, **CSV)
 @documents_errors(401, 403, 422)
 @require_role(Role.MANAGER)
-def municipalities_export(args: dict):
-    """Every municipality of the scope (no paging), as sorted."""
-    scope, table = _places(args, AllocationLevel.MUNICIPALITY, every_row=True)
-    return _csv(places_csv(table), scope, "municipalities")
+def places_export(args: dict, places: str):
+    """Every region or municipality of the scope (no paging), as sorted."""
+    scope, table = _places(args, PLACES[places], every_row=True)
+    return _csv(places_csv(table), scope, places)
 
 
 # --- funnel, attendance, equity ----------------------------------------------------------------

@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Country, Region, Role
 from certify.core.csv_import import import_uploaded_csv
-from certify.core.errors import DomainError, NotFound
-from certify.core.forms import attach_or_flash
+from certify.core.errors import NotFound
 from certify.core.jobs import enqueue
+from certify.core.transactions import attempt
 from certify.extensions import db
 from certify.programmes.models import Programme
 from certify.programmes.services import get_programme
@@ -97,14 +97,10 @@ def targets():
         return _target_page(programme)
     form = TargetForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form, flash_other=True) as outcome:
             set_target(programme, certified=form.certified.data, starts_on=form.starts_on.data,
                        due_on=form.due_on.data, actor=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            attach_or_flash(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The target was saved."), "success")
             return redirect(url_for("reports.targets", programme_id=programme.id))
     return _target_page(programme, form=form, status=422)
@@ -125,13 +121,9 @@ def add_milestone():
     target = _existing_target(programme)
     form = MilestoneForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form, flash_other=True) as outcome:
             set_milestone(target, year=form.year.data, certified=form.certified.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_or_flash(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The %(year)s milestone was saved.", year=form.year.data), "success")
             return redirect(url_for("reports.targets", programme_id=programme.id))
     return _target_page(programme, milestone_form=form, status=422)
@@ -146,7 +138,6 @@ def delete_milestone(year: int):
         flash(_("The form expired. Please try again."), "error")
         return _target_page(programme, status=422)
     remove_milestone(target, year)
-    db.session.commit()
     flash(_("The %(year)s milestone was deleted.", year=year), "success")
     return redirect(url_for("reports.targets", programme_id=programme.id))
 
@@ -160,15 +151,11 @@ def distribute():
     form = DistributeForm()
     if form.validate_on_submit():
         level = AllocationLevel(form.level.data)
-        try:
+        with attempt(form, flash_other=True) as outcome:
             quotas = distribute_target(target, level, basis=Basis(form.basis.data),
                                        rural_weight=form.rural_weight.data,
                                        urban_weight=form.urban_weight.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_or_flash(form, error)
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The target of %(target)s was shared among %(count)s places.",
                     target=target.certified, count=len(quotas)), "success")
             return redirect(url_for("reports.allocations", programme_id=programme.id,
@@ -183,7 +170,6 @@ def refresh():
     programme = _programme()
     if ActionForm().validate_on_submit():
         enqueue(REFRESH, started_by=current_person(), programme_id=programme.id)
-        db.session.commit()
         flash(_("The figures are being gathered again. Reload the page in a minute to see "
                 "them."), "success")
     else:
@@ -239,16 +225,14 @@ def allocations():
         else:
             quotas, errors = _read_quotas(rows)
             if not errors:
-                try:
+                with attempt(on_error=lambda _error: None) as outcome:
                     set_allocations(target, level, quotas)
-                except DomainError as error:
-                    db.session.rollback()
-                    errors = {int(key): messages for key, messages in error.errors.items()
+                if outcome.error is not None:
+                    errors = {int(key): messages for key, messages in outcome.error.errors.items()
                               if key.isdigit()}
                     if not errors:
-                        flash(error.message, "error")
+                        flash(outcome.error.message, "error")
                 else:
-                    db.session.commit()
                     flash(_("The quotas were saved."), "success")
                     return redirect(url_for("reports.allocations", programme_id=programme.id,
                                             level=level.value, region_id=region_id))
@@ -312,15 +296,13 @@ def baseline():
               if key.startswith("share-")}
     errors: dict[str, list[str]] = {}
     if form.validate_on_submit():
-        try:
+        with attempt(on_error=lambda _error: None) as outcome:
             set_baseline(dimension, shares, source=form.source.data, actor=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            errors = error.errors
+        if outcome.error is not None:
+            errors = dict(outcome.error.errors)
             if "source" in errors:
                 form.source.errors = list(form.source.errors) + errors.pop("source")
         else:
-            db.session.commit()
             flash(_("The baseline was saved."), "success")
             return redirect(url_for("reports.baseline") + f"#{dimension}")
     return _baseline_page(forms={dimension: form}, errors={dimension: errors},
@@ -336,6 +318,5 @@ def reset_baseline_page(dimension: str):
         flash(_("The form expired. Please try again."), "error")
         return _baseline_page(status=422)
     reset_baseline(dimension)
-    db.session.commit()
     flash(_("The illustrative shares are used again."), "success")
     return redirect(url_for("reports.baseline") + f"#{dimension}")

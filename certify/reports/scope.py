@@ -113,39 +113,73 @@ def make_scope(*, programme_id: int | None = None, country: str | None = None,
     ``ValidationError`` names each filter that does not (as ``errors[filter]``).
     """
     errors: dict[str, list[str]] = {}
-    if programme_id:
-        programme = db.session.get(Programme, programme_id)
-        if programme is None:
-            errors["programme_id"] = [_("There is no programme with id %(id)s.", id=programme_id)]
-            programme = None
-    else:
-        programme = default_programme()
+
+    def check(name: str, problem: str | None) -> None:
+        if problem is not None:
+            errors[name] = [problem]
+
+    programme, problem = _programme_filter(programme_id)
+    check("programme_id", problem)
     country = country.strip().upper() if country and country.strip() else None
-    if country and not db.session.scalar(sa.select(sa.exists().where(Country.code == country))):
-        errors["country"] = [_("There is no country with the code %(code)s.", code=country)]
-    if region_id:
-        region = db.session.get(Region, region_id)
-        if region is None:
-            errors["region_id"] = [_("There is no region with id %(id)s.", id=region_id)]
-        elif country and region.country.code != country:
-            errors["region_id"] = [_("The region %(region)s is not in %(country)s.",
-                                     region=region.name, country=country)]
-    if kind:
-        try:
-            kind = MunicipalityKind(kind)
-        except ValueError:
-            errors["kind"] = [_("Choose rural or urban.")]
-    if cohort_id:
-        cohort = db.session.get(Cohort, cohort_id)
-        if cohort is None:
-            errors["cohort_id"] = [_("There is no cohort with id %(id)s.", id=cohort_id)]
-        elif programme is not None and cohort.programme_id != programme.id:
-            errors["cohort_id"] = [_("The cohort %(cohort)s is not a cohort of %(programme)s.",
-                                     cohort=cohort.name, programme=programme.code)]
+    check("country", _country_problem(country))
+    check("region_id", _region_problem(region_id, country))
+    kind, problem = _kind_filter(kind)
+    check("kind", problem)
+    check("cohort_id", _cohort_problem(cohort_id, programme))
     if year is not None and not 2000 <= year <= 2100:
-        errors["year"] = [_("Give a year from 2000 to 2100.")]
+        check("year", _("Give a year from 2000 to 2100."))
     if errors:
         raise ValidationError(_("Some filters are not valid: %(fields)s.",
                                 fields=", ".join(sorted(errors))), errors=errors)
     return Scope(programme=programme, country=country, region_id=region_id or None,
                  kind=kind or None, cohort_id=cohort_id or None, year=year)
+
+
+def _programme_filter(programme_id: int | None) -> tuple[Programme | None, str | None]:
+    """The programme asked for (the default one if none), or the reason there is none."""
+    if not programme_id:
+        return default_programme(), None
+    programme = db.session.get(Programme, programme_id)
+    if programme is None:
+        return None, _("There is no programme with id %(id)s.", id=programme_id)
+    return programme, None
+
+
+def _country_problem(country: str | None) -> str | None:
+    if country and not db.session.scalar(sa.select(sa.exists().where(Country.code == country))):
+        return _("There is no country with the code %(code)s.", code=country)
+    return None
+
+
+def _region_problem(region_id: int | None, country: str | None) -> str | None:
+    if not region_id:
+        return None
+    region = db.session.get(Region, region_id)
+    if region is None:
+        return _("There is no region with id %(id)s.", id=region_id)
+    if country and region.country.code != country:
+        return _("The region %(region)s is not in %(country)s.", region=region.name,
+                 country=country)
+    return None
+
+
+def _kind_filter(kind: MunicipalityKind | str | None
+                 ) -> tuple[MunicipalityKind | str | None, str | None]:
+    if not kind:
+        return kind, None
+    try:
+        return MunicipalityKind(kind), None
+    except ValueError:
+        return kind, _("Choose rural or urban.")
+
+
+def _cohort_problem(cohort_id: int | None, programme: Programme | None) -> str | None:
+    if not cohort_id:
+        return None
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        return _("There is no cohort with id %(id)s.", id=cohort_id)
+    if programme is not None and cohort.programme_id != programme.id:
+        return _("The cohort %(cohort)s is not a cohort of %(programme)s.", cohort=cohort.name,
+                 programme=programme.code)
+    return None

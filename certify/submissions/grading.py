@@ -17,7 +17,8 @@ from certify.cohorts.groups import current_members
 from certify.cohorts.models import GroupMembership
 from certify.core import audit
 from certify.core.clock import utcnow
-from certify.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from certify.core.errors import Conflict, PermissionDenied, ValidationError
+from certify.core.lookups import get_or_not_found
 from certify.core.signals import grade_released
 from certify.extensions import db
 from certify.programmes.models import Programme
@@ -50,10 +51,8 @@ def require_rubric(programme: Programme) -> Rubric:
 
 def get_grade(grade_id: int) -> PrototypeGrade:
     """The grade with this id, or ``NotFound``."""
-    grade = db.session.get(PrototypeGrade, grade_id)
-    if grade is None:
-        raise NotFound(_("There is no grade with id %(id)d.", id=grade_id))
-    return grade
+    return get_or_not_found(
+        PrototypeGrade, grade_id, _("There is no grade with id %(id)d.", id=grade_id))
 
 
 def weighted_percent(rubric: Rubric, points: Mapping[int, int]) -> Decimal | None:

@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 from certify.accounts.models import Person
 from certify.cohorts.models import Cohort, GroupMembership, ProjectGroup
 from certify.core.clock import utcnow
-from certify.core.errors import NotFound, PermissionDenied, ValidationError
+from certify.core.errors import PermissionDenied, ValidationError
+from certify.core.lookups import get_or_not_found
 from certify.extensions import db
 from certify.submissions.files import IncomingFile, check_files, store
 from certify.submissions.models import (
@@ -44,18 +45,15 @@ TEXT_FIELDS = {
 
 def get_group(group_id: int) -> ProjectGroup:
     """The group with this id, or ``NotFound``."""
-    group = db.session.get(ProjectGroup, group_id)
-    if group is None:
-        raise NotFound(_("There is no group with id %(id)d.", id=group_id))
-    return group
+    return get_or_not_found(
+        ProjectGroup, group_id, _("There is no group with id %(id)d.", id=group_id))
 
 
 def get_submission(submission_id: int) -> PrototypeSubmission:
     """The version with this id, or ``NotFound``."""
-    submission = db.session.get(PrototypeSubmission, submission_id)
-    if submission is None:
-        raise NotFound(_("There is no prototype submission with id %(id)d.", id=submission_id))
-    return submission
+    return get_or_not_found(
+        PrototypeSubmission, submission_id,
+        _("There is no prototype submission with id %(id)d.", id=submission_id))
 
 
 def get_visible_group(person: Person, group_id: int) -> ProjectGroup:
@@ -76,10 +74,9 @@ def get_visible_submission(person: Person, submission_id: int) -> PrototypeSubmi
 
 def get_file(submission: PrototypeSubmission, file_id: int) -> SubmissionFile:
     """A file of ``submission``, or ``NotFound`` (also for a file of another submission)."""
-    attached = db.session.get(SubmissionFile, file_id)
-    if attached is None or attached.submission_id != submission.id:
-        raise NotFound(_("This submission has no such file."))
-    return attached
+    return get_or_not_found(
+        SubmissionFile, file_id, _("This submission has no such file."),
+        visible=lambda attached: attached.submission_id == submission.id)
 
 
 def current_groups_of(person: Person) -> list[ProjectGroup]:

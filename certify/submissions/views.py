@@ -12,8 +12,9 @@ from certify.accounts.models import Person, Role
 from certify.cohorts.groups import current_members
 from certify.core import audit
 from certify.core.confirmation import Confirmation, confirmation_page, is_confirmed
-from certify.core.errors import DomainError, NotFound, PermissionDenied
-from certify.core.forms import attach_domain_error
+from certify.core.errors import PermissionDenied
+from certify.core.lookups import get_or_not_found
+from certify.core.transactions import attempt
 from certify.extensions import db
 from certify.submissions import adjusting, grading
 from certify.submissions.downloads import send_submission_file
@@ -102,15 +103,12 @@ def submit(group_id: int):
     if form.validate_on_submit():
         files = [IncomingFile(storage.filename, storage.stream)
                  for storage in form.files.data or [] if storage and storage.filename]
-        try:
+        with attempt(form) as outcome:
             submission = submit_prototype(group, by=current_person(), files=files,
                                           **form.texts())
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-            status = error.status
+        if outcome.error is not None:
+            status = outcome.error.status
         else:
-            db.session.commit()
             flash(_("Version %(version)d of the prototype was submitted.",
                     version=submission.version), "success")
             if submission.late:
@@ -208,19 +206,16 @@ def save_grade(submission_id: int):
     if not form.validate_on_submit():
         return _render_grading(submission, grade_form=form, chosen=chosen, status=422)
     asking = releasing and not is_confirmed()
-    try:
+    with attempt(on_error=lambda error: form.form_errors.append(error.message)) as outcome:
         saved = grading.save_draft(submission, by=current_person(), scores=chosen,
                                    feedback=form.feedback.data or "")
         if asking:
             percent = grading.releasable_percent(saved, by=current_person())
         elif releasing:
             grading.release_grade(saved, by=current_person())
-    except DomainError as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
+    if not outcome.succeeded:
         return _render_grading(submission, grade_form=form, chosen=chosen,
-                               score_errors=error.errors, status=error.status)
-    db.session.commit()
+                               score_errors=outcome.error.errors, status=outcome.error.status)
     if asking:  # the draft is saved; releasing waits for the confirmation
         return _confirm_release(submission, saved, percent, chosen, form.feedback.data or "")
     if releasing:
@@ -269,14 +264,12 @@ def adjust(grade_id: int):
                               for m in grading.members_of_version(grade.submission)]
     if form.validate_on_submit():
         person = db.session.get(Person, form.person_id.data)
-        try:
+        with attempt(form) as outcome:
             adjusting.adjust_member(grade, person, percent=form.percent.data,
                                     reason=form.reason.data, by=current_person())
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-            return _render_grading(grade.submission, adjustment_form=form, status=error.status)
-        db.session.commit()
+        if not outcome.succeeded:
+            return _render_grading(grade.submission, adjustment_form=form,
+                                   status=outcome.error.status)
         flash(_("The percent of %(name)s was adjusted.", name=person.full_name), "success")
         return redirect(url_for("submissions.grade", submission_id=grade.submission_id))
     return _render_grading(grade.submission, adjustment_form=form, status=_form_status(form))
@@ -286,11 +279,8 @@ def adjust(grade_id: int):
 @require_role(*STAFF)
 def remove_adjustment(grade_id: int, person_id: int):
     grade = _gradable_grade(grade_id)
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound(_("There is no such person."))
+    person = get_or_not_found(Person, person_id, _("There is no such person."))
     adjusting.remove_adjustment(grade, person, by=current_person())
-    db.session.commit()
     flash(_("%(name)s has the group's percent again.", name=person.full_name), "success")
     return redirect(url_for("submissions.grade", submission_id=grade.submission_id))
 
@@ -301,13 +291,10 @@ def reopen(grade_id: int):
     grade = grading.get_grade(grade_id)
     form = ReopenForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as outcome:
             grading.reopen_grade(grade, by=current_person(), reason=form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_domain_error(form, error)
-            return _render_grading(grade.submission, reopen_form=form, status=error.status)
-        db.session.commit()
+        if not outcome.succeeded:
+            return _render_grading(grade.submission, reopen_form=form, status=outcome.error.status)
         flash(_("The grade was reopened as a draft; the reason was recorded."), "success")
         return redirect(url_for("submissions.grade", submission_id=grade.submission_id))
     return _render_grading(grade.submission, reopen_form=form, status=_form_status(form))

@@ -24,7 +24,6 @@ from certify.core.clock import utcnow
 from certify.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from certify.core.signals import survey_answered
 from certify.extensions import db
-from certify.programmes.models import Module
 from certify.surveys.models import (
     SCALE_MAX,
     SCALE_MIN,
@@ -97,7 +96,7 @@ def default_opens_at(cohort: Cohort, now: datetime | None = None) -> datetime:
     return now
 
 
-def _ordered(surveys: Iterable[Survey]) -> list[Survey]:
+def in_programme_order(surveys: Iterable[Survey]) -> list[Survey]:
     """In programme order: each module's survey, then those of its sessions by date."""
     def order(survey: Survey):
         if survey.module is not None:
@@ -115,94 +114,18 @@ def _survey_loading() -> list:
 
 
 def cohort_surveys(cohort: Cohort) -> list[Survey]:
-    """The surveys given to ``cohort`` (see :func:`ensure_cohort_surveys`), in programme order."""
-    return _ordered(db.session.scalars(
+    """The surveys given to ``cohort`` (see ``certify.surveys.giving``), in programme order."""
+    return in_programme_order(db.session.scalars(
         sa.select(Survey).where(Survey.cohort_id == cohort.id).options(*_survey_loading())))
 
 
-# --- giving surveys to cohorts -----------------------------------------------------------------
-
-def _cohort_template(programme_id: int, templates: list[SurveyTemplate]) -> SurveyTemplate | None:
-    mine = sorted((t for t in templates if t.programme_id == programme_id), key=lambda t: t.key)
-    return next((t for t in mine if t.key == COHORT_SURVEY_TEMPLATE), mine[0] if mine else None)
-
-
-def _follow_cohort_dates(survey: Survey, cohort: Cohort, closes_at: datetime | None) -> None:
-    # Without a start date a survey opened when it was given, unless that is after it closes.
-    if cohort.starts_on is not None or (closes_at is not None and survey.opens_at >= closes_at):
-        opens_at = default_opens_at(cohort)
-        if survey.opens_at != opens_at:
-            survey.opens_at = opens_at
-    if survey.closes_at != closes_at:
-        survey.closes_at = closes_at
-
-
-def _surveys_of_cohorts(cohort_ids: list[int]) -> list[Survey]:
+def surveys_of_cohorts(cohort_ids: list[int]) -> list[Survey]:
     return list(db.session.scalars(
         sa.select(Survey).where(Survey.cohort_id.in_(cohort_ids)).options(*_survey_loading())))
 
 
-def ensure_surveys(cohorts: Iterable[Cohort], *,
-                   now: datetime | None = None) -> dict[int, list[Survey]]:
-    """Give each cohort its missing surveys: one per module, one per in-person session.
 
-    Idempotent, in a fixed number of queries whatever the number of cohorts.
-    Surveys whose window no manager has set follow the cohort's dates, so they
-    move when the cohort's start or end date changes.
-    Returns ``{cohort id: its surveys in programme order}``; a programme with no
-    survey template gets none.
-    """
-    cohorts = list({cohort.id: cohort for cohort in cohorts}.values())
-    if not cohorts:
-        return {}
-    cohort_ids = [cohort.id for cohort in cohorts]
-    programme_ids = {cohort.programme_id for cohort in cohorts}
-    templates = list(db.session.scalars(
-        sa.select(SurveyTemplate).where(SurveyTemplate.programme_id.in_(programme_ids))))
-    modules = list(db.session.scalars(
-        sa.select(Module).where(Module.programme_id.in_(programme_ids)).order_by(Module.position)))
-    sessions = db.session.execute(
-        sa.select(InPersonSession.id, InPersonSession.cohort_id)
-        .where(InPersonSession.cohort_id.in_(cohort_ids))).all()
-    existing = _surveys_of_cohorts(cohort_ids)
-    have = {(s.cohort_id, s.module_id, s.session_id) for s in existing}
-    missing: list[dict] = []
-    for cohort in cohorts:
-        closes_at = default_closes_at(cohort)
-        for survey in existing:
-            if survey.cohort_id == cohort.id and not survey.window_customised:
-                _follow_cohort_dates(survey, cohort, closes_at)
-        template = _cohort_template(cohort.programme_id, templates)
-        if template is None:
-            continue
-        window = {"template_id": template.id, "cohort_id": cohort.id,
-                  "opens_at": default_opens_at(cohort, now), "closes_at": closes_at}
-        missing += [{**window, "module_id": module.id, "session_id": None} for module in modules
-                    if module.programme_id == cohort.programme_id
-                    and (cohort.id, module.id, None) not in have]
-        missing += [{**window, "module_id": None, "session_id": session_id}
-                    for session_id, session_cohort_id in sessions
-                    if session_cohort_id == cohort.id and (cohort.id, None, session_id) not in have]
-    if missing:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(sa.insert(Survey), missing)  # one statement for them all
-        except IntegrityError:
-            # Another request gave them first (theirs are as good as ours), or something is
-            # really wrong: then they are still missing.
-            if len(_surveys_of_cohorts(cohort_ids)) < len(existing) + len(missing):
-                raise
-        existing = _surveys_of_cohorts(cohort_ids)
-    by_cohort: dict[int, list[Survey]] = {cohort_id: [] for cohort_id in cohort_ids}
-    for survey in existing:
-        by_cohort[survey.cohort_id].append(survey)
-    return {cohort_id: _ordered(surveys) for cohort_id, surveys in by_cohort.items()}
-
-
-def ensure_cohort_surveys(cohort: Cohort, *, now: datetime | None = None) -> list[Survey]:
-    """Give ``cohort`` its missing surveys (see :func:`ensure_surveys`); all of them, in order."""
-    return ensure_surveys([cohort], now=now)[cohort.id]
-
+# --- managing surveys --------------------------------------------------------------------------
 
 def set_survey_window(survey: Survey, *, opens_at: datetime,
                       closes_at: datetime | None) -> Survey:
@@ -250,14 +173,6 @@ def visible_surveys_query(*, visible_to: Person, cohort_id: int | None = None) -
     if cohort_id:
         query = query.where(Survey.cohort_id == cohort_id)
     return query
-
-
-def visible_cohorts(person: Person, cohort_id: int | None = None) -> list[Cohort]:
-    """The cohorts ``person`` may see (optionally just one), e.g. to ensure their surveys."""
-    query = cohorts_query(visible_to=person)
-    if cohort_id:
-        query = query.where(Cohort.id == cohort_id)
-    return list(db.session.scalars(query))
 
 
 # --- answers -----------------------------------------------------------------------------------
@@ -395,7 +310,8 @@ class PersonalSurvey:
 
 
 def surveys_of(person: Person, *, now: datetime | None = None) -> list[PersonalSurvey]:
-    """The surveys of every cohort ``person`` is actively enrolled in, giving missing ones first.
+    """The surveys of every cohort ``person`` is actively enrolled in (read only: cohorts are
+    given their surveys when they change, see ``certify.surveys.subscribers``).
 
     A fixed number of queries whatever the number of cohorts and surveys.
     """
@@ -405,8 +321,10 @@ def surveys_of(person: Person, *, now: datetime | None = None) -> list[PersonalS
         .options(selectinload(Cohort.programme))
         .order_by(Cohort.starts_on.desc().nulls_last(), Cohort.id)
     ))
-    by_cohort = ensure_surveys(cohorts, now=now)
-    surveys = [survey for cohort in cohorts for survey in by_cohort[cohort.id]]
+    by_cohort: dict[int, list[Survey]] = {cohort.id: [] for cohort in cohorts}
+    for survey in surveys_of_cohorts(list(by_cohort)):
+        by_cohort[survey.cohort_id].append(survey)
+    surveys = [survey for cohort in cohorts for survey in in_programme_order(by_cohort[cohort.id])]
     answered = responded_survey_ids(person, [survey.id for survey in surveys])
     return [PersonalSurvey(survey, survey_status(survey, now), survey.id in answered)
             for survey in surveys]

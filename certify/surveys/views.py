@@ -15,7 +15,7 @@ from certify.cohorts.models import Cohort
 from certify.cohorts.services import get_cohort, is_enrolled_in
 from certify.core.errors import Conflict, PermissionDenied, ValidationError
 from certify.core.timezones import venue_zone
-from certify.extensions import db
+from certify.core.transactions import attempt
 from certify.surveys import exports, services
 from certify.surveys.forms import WindowForm, answer_form
 from certify.surveys.models import Survey
@@ -46,7 +46,6 @@ def _local_zone() -> ZoneInfo:
 @require_role(Role.OFFICIAL)
 def my_surveys():
     surveys = services.surveys_of(current_person())
-    db.session.commit()  # keeps the surveys just given to the person's cohorts
     return render_template("surveys/my_surveys.html", surveys=surveys)
 
 
@@ -80,18 +79,17 @@ def answer(survey_id: int):
     form = answer_form(items)
     if not form.validate_on_submit():
         return _render_answer(survey, form, status=422)
-    try:
+    with attempt(catch=(ValidationError, Conflict, PermissionDenied),
+                 on_error=lambda _error: None) as outcome:
         _response, created = services.save_response(survey, person, form.answers())
-    except ValidationError as error:
-        db.session.rollback()
-        unplaced = form.attach_errors(error.errors)
+    if isinstance(outcome.error, ValidationError):
+        unplaced = form.attach_errors(outcome.error.errors)
         return _render_answer(survey, form, status=422, problem=" ".join(unplaced) or None)
-    except (Conflict, PermissionDenied) as error:
-        db.session.rollback()
+    if outcome.error is not None:
         # Nothing was saved: show what is stored, read-only, and say why.
         stored = answer_form(items, services.response_of(survey, person), formdata=None)
-        return _render_answer(survey, stored, status=error.status, problem=error.message)
-    db.session.commit()
+        return _render_answer(survey, stored, status=outcome.error.status,
+                              problem=outcome.error.message)
     if created:
         flash(_("Thank you! Your answers were saved."), "success")
     else:
@@ -113,8 +111,6 @@ def _summaries_cohort(cohort_id: int) -> Cohort:
 @require_role(Role.MANAGER, Role.TUTOR)
 def cohort_summaries(cohort_id: int):
     cohort = _summaries_cohort(cohort_id)
-    services.ensure_cohort_surveys(cohort)
-    db.session.commit()
     return render_template("surveys/summaries.html", cohort=cohort,
                            summaries=survey_summaries(cohort),
                            can_manage=current_person().has_role(Role.MANAGER))
@@ -155,16 +151,11 @@ def window(survey_id: int):
         form = WindowForm()
     if form.validate_on_submit():
         closes_at = form.closes_at.data
-        try:
+        with attempt(form, catch=ValidationError) as outcome:
             services.set_survey_window(
                 survey, opens_at=form.opens_at.data.replace(tzinfo=zone).astimezone(UTC),
                 closes_at=closes_at.replace(tzinfo=zone).astimezone(UTC) if closes_at else None)
-        except ValidationError as error:
-            db.session.rollback()
-            for name, messages in error.errors.items():
-                form[name].errors = list(form[name].errors) + messages
-        else:
-            db.session.commit()
+        if outcome.succeeded:
             flash(_("The answering window was saved."), "success")
             return redirect(url_for("surveys.cohort_summaries", cohort_id=survey.cohort_id))
     status = 422 if form.errors else 200

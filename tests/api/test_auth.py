@@ -41,6 +41,42 @@ def test_token_use_is_recorded_by_a_read(client, official):
     assert db.session.get(ApiToken, token.id).last_used_at is not None
 
 
+def test_token_use_is_written_at_most_once_an_hour_and_apart_from_the_request(
+        client, official):
+    token, plaintext = accounts.issue_api_token(official, "tests")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {plaintext}"}
+    statements: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args):
+        statements.append(statement.lstrip().upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        client.get(ME, headers=headers)
+        first = list(statements)
+        statements.clear()
+        client.get(ME, headers=headers)
+        client.post("/api/v1/people", json=NEW_PERSON, headers=headers)  # 403: an official
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    token_updates = [i for i, s in enumerate(first) if s.startswith("UPDATE API_TOKEN")]
+    assert len(token_updates) == 1
+    # Noted after the request's transaction ended (here a savepoint of the test's transaction).
+    request_read = next(i for i, s in enumerate(first) if s.startswith("SELECT"))
+    assert any(s.startswith(("RELEASE SAVEPOINT", "COMMIT"))
+               for s in first[request_read:token_updates[0]])
+    assert not [s for s in statements if s.startswith("UPDATE API_TOKEN")]  # within the hour
+    db.session.expire_all()
+    used = db.session.get(ApiToken, token.id).last_used_at
+    accounts.record_token_use(token.id, now=used + timedelta(minutes=59))
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at == used
+    accounts.record_token_use(token.id, now=used + timedelta(minutes=61))
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at == used + timedelta(minutes=61)
+
+
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer cfy_not-a-real-token",
                                    "Basic dXNlcjpwYXNz", "cfy_missing-scheme"])
 def test_missing_or_unknown_token_is_401(client, header):

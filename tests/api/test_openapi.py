@@ -30,7 +30,7 @@ def test_openapi_lists_every_endpoint_with_its_methods(app, spec):
         if not rule.rule.startswith("/api/v1/"):
             continue
         public = getattr(app.view_functions[rule.endpoint], "access_roles", None) is None
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (method, path) in documented, f"{method} {path} is not in openapi.json"
             operation = spec["paths"][path][method.lower()]

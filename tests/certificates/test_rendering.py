@@ -8,6 +8,7 @@ import math
 from unicodedata import normalize
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from PIL import Image
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from certify.certificates import rendering
+from certify.certificates.bulk import render_later
 from certify.certificates.issuing import issue_programme_certificate
 from certify.certificates.links import verification_url
 from certify.certificates.openbadges import open_badge_credential
@@ -26,6 +28,7 @@ from certify.certificates.rendering import (
     render_in_one_call,
     storage_root,
 )
+from certify.core.jobs import Job, JobStatus, run_job
 from certify.extensions import db
 from tests.certificates.conftest import T0, enrolled
 from tests.core.test_qr import jsqr_decode
@@ -152,23 +155,36 @@ def test_the_layered_page_shows_what_the_page_laid_out_whole_shows(issued):
     assert layered.index("Agente de Innovación Pública") < layered.index(issued.serial)
 
 
-def test_the_pdf_is_stored_once_and_served_as_stored(issued, monkeypatch):
-    data = certificate_pdf(issued)
+def _stored_by_the_job(certificate):
+    """Run the job that issuing queues (``render_later``), as a runner would."""
+    render_later(certificate)
+    db.session.commit()
+    record = db.session.scalar(sa.select(Job).where(Job.name == "render_certificates")
+                               .order_by(Job.id.desc()))
+    assert run_job(record.id).status is JobStatus.SUCCEEDED
+    db.session.refresh(certificate)
+
+
+def test_the_pdf_is_stored_at_issuance_and_served_as_stored(issued, monkeypatch):
+    _stored_by_the_job(issued)
     path = storage_root() / issued.serial[:2] / f"{issued.serial}.pdf"
     assert issued.pdf_path == f"{issued.serial[:2]}/{issued.serial}.pdf"
-    assert path.read_bytes() == data
     assert not list(path.parent.glob(".*.part"))  # written beside it, then renamed
+    data = path.read_bytes()
     monkeypatch.setattr(rendering, "render_batch", lambda *_: pytest.fail("rendered again"))
     assert certificate_pdf(issued) == data
 
 
-def test_a_damaged_or_missing_file_is_rendered_again(issued):
-    data = certificate_pdf(issued)
+def test_a_download_only_reads_and_a_damaged_or_missing_file_is_rendered_again(issued):
+    data = certificate_pdf(issued)  # not stored yet: laid out for this download only
+    assert issued.pdf_path is None and not db.session.dirty
+    _stored_by_the_job(issued)
     path = storage_root() / issued.pdf_path
+    assert path.read_bytes() == data
     path.write_bytes(data[:-10] + b"tampered!!")
-    assert certificate_pdf(issued) == data and path.read_bytes() == data
+    assert certificate_pdf(issued) == data
     path.unlink()
-    assert certificate_pdf(issued) == data and path.read_bytes() == data
+    assert certificate_pdf(issued) == data
 
 
 def test_long_names_stay_on_one_page(world):

@@ -13,6 +13,7 @@ from certify.attendance import services as attendance
 from certify.certificates.issuing import issue_programme_certificate, revoke
 from certify.certificates.models import Certificate
 from certify.core.clock import utcnow
+from certify.core.jobs import Job
 from certify.extensions import db
 from tests.certificates.conftest import enrolled
 
@@ -164,6 +165,9 @@ def test_issuing_from_the_cohort_page(client, login_as, world):
     certificate = db.session.scalar(sa.select(Certificate).where(
         Certificate.person_id == world.holder.id))
     assert certificate.cohort_id == world.cohort.id
+    # Its PDF is laid out and stored by a job, so that downloading it only reads.
+    rendering = db.session.scalar(sa.select(Job).where(Job.name == "render_certificates"))
+    assert rendering.payload == {"certificate_ids": [certificate.id]}
     again = client.post(f"/cohorts/{world.cohort.id}/certificates?lang=en",
                         data={"person_id": world.holder.id}, follow_redirects=True)
     assert again.status_code == 200 and "already holds certificate" in again.text

@@ -31,7 +31,8 @@ def test_every_view_declares_its_access(app):
         if rule.endpoint.startswith("api-docs.") or rule.endpoint == "static":
             public.add(rule.endpoint)
             continue
-        roles = getattr(view, "access_roles", getattr(getattr(view, "view_class", None), "access_roles", "missing"))
+        view_class = getattr(view, "view_class", None)
+        roles = getattr(view, "access_roles", getattr(view_class, "access_roles", "missing"))
         if roles == "missing":
             undeclared.append(f"{rule.endpoint} {rule.rule}")
         elif roles is None:

@@ -216,12 +216,16 @@ def test_a_committed_job_runs_in_a_thread_and_its_mail_goes_out(app, committed_j
 
 
 @pytest.mark.committing
-def test_a_rolled_back_job_never_runs(app, committed_jobs):
-    record = enqueue("tests.count_to", upto=1)
-    job_id = record.id
+def test_a_rolled_back_job_is_never_handed_to_a_runner(app, committed_jobs, monkeypatch):
+    from certify.core import job_runners
+
+    handed: list[int] = []
+    monkeypatch.setattr(job_runners, "dispatch", lambda _app, job_id, **_: handed.append(job_id))
+    enqueue("tests.count_to", upto=1)
     db.session.rollback()
-    time.sleep(0.5)
-    assert db.session.get(Job, job_id) is None
+    kept = enqueue("tests.count_to", upto=2)
+    db.session.commit()  # hands over what this transaction queued, not what was rolled back
+    assert handed == [kept.id]
 
 
 def _redis_or_skip():

@@ -12,8 +12,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from flask import current_app
 import sqlalchemy as sa
+from flask import current_app
 
 from certify.core import mail
 from certify.core.clock import utcnow

@@ -6,7 +6,6 @@ import io
 from datetime import UTC, datetime
 
 import pikepdf
-import pytest
 from PIL import Image
 from pypdf import PdfReader
 
@@ -15,7 +14,6 @@ from certify.core.pdf import (
     PdfMetadata,
     PdfPage,
     Resource,
-    ResourceRefused,
     render_background,
     render_documents,
     render_pdf,

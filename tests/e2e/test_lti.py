@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.lti.platform import INSTRUCTOR, LEARNER, TestPlatform
+from certify.bench.lti_platform import INSTRUCTOR, LEARNER, TestPlatform
 
 pytestmark = pytest.mark.e2e
 COURSE = "moodle-e2e"

@@ -30,7 +30,7 @@ def survey_world(live_app):
     from certify.demo.world import DEMO_PASSWORD
     from certify.extensions import db
     from certify.programmes.models import Programme
-    from certify.surveys import services
+    from certify.surveys import giving, services
 
     with live_app.app_context():
         programme = db.session.scalar(sa.select(Programme).where(Programme.code == "IHBG"))
@@ -43,7 +43,7 @@ def survey_world(live_app):
             roles=[Role.OFFICIAL]) for n in (1, 2)]
         for person in people:
             enrolments.enrol(cohort, person)
-        m1 = next(survey for survey in services.ensure_cohort_surveys(cohort)
+        m1 = next(survey for survey in giving.ensure_cohort_surveys(cohort)
                   if survey.module and survey.module.code == "M1")
         services.save_response(m1, people[1], dict.fromkeys(SCALE_ITEMS, 5))
         db.session.commit()

@@ -43,6 +43,6 @@ def test_a_tutor_grades_from_the_queue(browser, live_server, width):
         f"{criteria.count()} de {criteria.count()}")
     criteria.first.scroll_into_view_if_needed()
     total = page.locator("#grading-total").bounding_box()
-    assert 0 <= total["y"] and total["y"] + total["height"] <= page.viewport_size["height"] + 1
+    assert total["y"] >= 0 and total["y"] + total["height"] <= page.viewport_size["height"] + 1
     page.screenshot(path=f"test-results/tutor-grading-{width}.png")
     context.close()

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from certify.bench.lti_platform import INSTRUCTOR, LEARNER, TestPlatform
 from certify.extensions import db
 from certify.lti.keys import public_key_set
 from certify.lti.platforms import save_platform, tool_url
-from tests.lti.platform import INSTRUCTOR, LEARNER, TestPlatform
 
 COURSE = "course-101"
 

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.accounts.models import Person
+from certify.bench.lti_platform import LEARNER
 from certify.cohorts.models import Cohort, Enrolment
 from certify.extensions import db
 from certify.lti.keys import public_key_set
@@ -22,7 +23,6 @@ from certify.lti.models import CacheEntry, LtiContext, LtiPlatform, LtiUser
 from certify.lti.platforms import save_platform, tool_url
 from certify.programmes.models import Module, ModuleKind, Programme
 from tests.lti.conftest import Launcher
-from tests.lti.platform import LEARNER
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.committing]
 THREADS = 6

@@ -10,9 +10,9 @@ import jwt
 import pytest
 import requests
 
+from certify.bench.lti_platform import CLAIM
 from certify.lti.keys import public_key_set
 from tests.lti.conftest import COURSE
-from tests.lti.platform import CLAIM
 
 CONTENT_ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
 

@@ -10,12 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.accounts.models import Person, Role
-from certify.cohorts.models import Cohort, Enrolment
-from certify.core.jobs import Job
-from certify.extensions import db
-from certify.lti.models import LoginState, LtiContext, LtiUser
-from tests.lti.conftest import COURSE
-from tests.lti.platform import (
+from certify.bench.lti_platform import (
     ADMINISTRATOR,
     CLAIM,
     CONTENT_DEVELOPER,
@@ -24,6 +19,11 @@ from tests.lti.platform import (
     TEACHING_ASSISTANT,
     new_key,
 )
+from certify.cohorts.models import Cohort, Enrolment
+from certify.core.jobs import Job
+from certify.extensions import db
+from certify.lti.models import LoginState, LtiContext, LtiUser
+from tests.lti.conftest import COURSE
 
 
 def counts() -> tuple[int, int, int, int]:

@@ -8,6 +8,15 @@ import sqlalchemy as sa
 
 from certify.accounts.models import Role
 from certify.attendance.models import InPersonSession
+from certify.bench.lti_platform import (
+    ADMINISTRATOR,
+    CLAIM,
+    CONTENT_DEVELOPER,
+    INSTRUCTOR,
+    LEARNER,
+    MENTOR,
+    TEACHING_ASSISTANT,
+)
 from certify.cohorts.enrolments import find_enrolment, set_enrolment_status
 from certify.cohorts.models import Cohort, EnrolmentStatus
 from certify.core.clock import utcnow
@@ -17,15 +26,6 @@ from certify.lti.people import map_roles, placeholder_email
 from certify.lti.targets import TargetError, parse_target
 from tests.factories import make_cohort, make_person
 from tests.lti.conftest import COURSE
-from tests.lti.platform import (
-    ADMINISTRATOR,
-    CLAIM,
-    CONTENT_DEVELOPER,
-    INSTRUCTOR,
-    LEARNER,
-    MENTOR,
-    TEACHING_ASSISTANT,
-)
 
 
 @pytest.mark.parametrize("uris, roles", [

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.accounts.models import Role
+from certify.bench.lti_platform import INSTRUCTOR, LEARNER, TEACHING_ASSISTANT
 from certify.cohorts.enrolments import find_enrolment, set_enrolment_status
 from certify.cohorts.models import Enrolment, EnrolmentStatus
 from certify.core.jobs import Job, JobStatus, run_job
@@ -16,7 +17,6 @@ from certify.lti.models import LtiContext, LtiUser
 from certify.lti.roster import sync_roster
 from tests.factories import enrol, make_person
 from tests.lti.conftest import COURSE
-from tests.lti.platform import INSTRUCTOR, LEARNER, TEACHING_ASSISTANT
 
 
 def statuses(context) -> dict[str, EnrolmentStatus]:

@@ -10,12 +10,12 @@ from html import unescape
 import requests
 import sqlalchemy as sa
 
+from certify.bench.lti_platform import INSTRUCTOR, LEARNER
 from certify.cohorts.models import EnrolmentStatus
 from certify.core.jobs import Job, JobStatus, run_job
 from certify.extensions import db
 from certify.lti.models import LtiContext, LtiUser
 from tests.lti.conftest import COURSE
-from tests.lti.platform import INSTRUCTOR, LEARNER
 from tests.lti.test_grades import person_of, take_quiz
 
 

@@ -14,7 +14,7 @@ from certify.attendance.models import InPersonSession
 from certify.core.clock import today
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
-from certify.surveys import services
+from certify.surveys import giving, services
 from certify.surveys.models import ItemKind, SurveyItem, SurveyTemplate
 from tests import factories
 from tests.factories import enrol, make_municipality, make_person
@@ -137,7 +137,7 @@ def enrolled(cohort, official, municipality):
 @pytest.fixture
 def surveys(cohort):
     """The cohort's surveys (M1, M2), given and committed."""
-    given = services.ensure_cohort_surveys(cohort)
+    given = giving.ensure_cohort_surveys(cohort)
     db.session.commit()
     return given
 

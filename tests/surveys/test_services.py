@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from certify.attendance.services import create_session
 from certify.cohorts import enrolments
 from certify.cohorts import services as cohorts
 from certify.cohorts.models import Cohort, EnrolmentStatus
@@ -14,7 +15,7 @@ from certify.core.clock import today, utcnow
 from certify.core.errors import Conflict, PermissionDenied, ValidationError
 from certify.core.signals import survey_answered
 from certify.extensions import db
-from certify.surveys import services
+from certify.surveys import giving, services
 from certify.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from certify.surveys.services import SurveyStatus
 from tests.factories import enrol, make_person
@@ -31,17 +32,33 @@ def test_a_cohort_gets_one_survey_per_module_and_per_in_person_session(small_pro
     m2 = small_programme.modules[1]
     later = make_session(cohort, m2, title="Santiago, día 2", days_ahead=11)
     first = make_session(cohort, m2, title="Santiago, día 1", days_ahead=10)
-    surveys = services.ensure_cohort_surveys(cohort)
+    surveys = giving.ensure_cohort_surveys(cohort)
     assert [(s.module.code if s.module else s.session.title) for s in surveys] == [
         "M1", "M2", "Santiago, día 1", "Santiago, día 2"]
     assert {s.template.key for s in surveys} == {"satisfaction"}
     assert surveys[2].session_id == first.id and surveys[3].session_id == later.id
-    assert services.ensure_cohort_surveys(cohort) == surveys  # idempotent
+    assert giving.ensure_cohort_surveys(cohort) == surveys  # idempotent
     assert count(Survey) == 4
 
 
+def test_surveys_are_given_when_the_cohort_or_a_session_is_created_not_when_looked_at(
+        small_programme, tutor):
+    cohort = cohorts.create_cohort(small_programme, name="Recién creada", tutors=[tutor])
+    assert [s.module.code for s in services.cohort_surveys(cohort)] == ["M1", "M2"]
+    starts_at = utcnow() + timedelta(days=10)
+    create_session(cohort=cohort, module=small_programme.modules[1], title="Santiago, día 1",
+                   starts_at=starts_at, ends_at=starts_at + timedelta(hours=8),
+                   venue="Santiago", capacity=40)
+    assert [s.session.title for s in services.cohort_surveys(cohort) if s.session] == [
+        "Santiago, día 1"]
+    survey = services.cohort_surveys(cohort)[0]
+    assert survey.closes_at is None  # the cohort has no end date yet
+    cohorts.update_cohort(cohort, ends_on=today() + timedelta(days=3))
+    assert survey.closes_at.date() == today() + timedelta(days=17)  # follows the dates
+
+
 def test_surveys_stay_open_until_two_weeks_after_the_cohort_ends(cohort):
-    survey = services.ensure_cohort_surveys(cohort)[0]
+    survey = giving.ensure_cohort_surveys(cohort)[0]
     end_of_day = datetime.max.time().replace(microsecond=0)
     assert survey.closes_at == datetime.combine(cohort.ends_on + timedelta(days=14), end_of_day,
                                                 tzinfo=UTC)
@@ -51,12 +68,12 @@ def test_surveys_stay_open_until_two_weeks_after_the_cohort_ends(cohort):
 
 def test_a_cohort_without_an_end_date_gets_a_closing_time_once_it_has_one(small_programme):
     cohort = cohorts.create_cohort(small_programme, name="Sin fin")
-    survey = services.ensure_cohort_surveys(cohort)[0]
+    survey = giving.ensure_cohort_surveys(cohort)[0]
     opened = survey.opens_at
     assert survey.closes_at is None
     assert services.survey_status(survey, utcnow() + timedelta(days=3650)) is SurveyStatus.OPEN
     cohorts.update_cohort(cohort, ends_on=today() + timedelta(days=5))
-    services.ensure_cohort_surveys(cohort)
+    giving.ensure_cohort_surveys(cohort)
     assert survey.closes_at.date() == today() + timedelta(days=19)
     assert survey.opens_at == opened  # no start date: it stays open since it was given
 
@@ -64,24 +81,24 @@ def test_a_cohort_without_an_end_date_gets_a_closing_time_once_it_has_one(small_
 def test_a_cohort_recorded_after_it_ended_gets_a_sensible_window(small_programme):
     ended = today() - timedelta(days=100)
     cohort = cohorts.create_cohort(small_programme, name="Histórica", ends_on=ended)
-    survey = services.ensure_cohort_surveys(cohort)[0]
+    survey = giving.ensure_cohort_surveys(cohort)[0]
     assert survey.opens_at.date() == ended
     assert services.survey_status(survey) is SurveyStatus.CLOSED
     undated = cohorts.create_cohort(small_programme, name="Fechada después")
-    survey = services.ensure_cohort_surveys(undated)[0]
+    survey = giving.ensure_cohort_surveys(undated)[0]
     cohorts.update_cohort(undated, ends_on=ended)
-    services.ensure_cohort_surveys(undated)
+    giving.ensure_cohort_surveys(undated)
     db.session.flush()
     assert (survey.opens_at.date(), survey.closes_at.date()) == (ended, ended + timedelta(days=14))
 
 
 def test_default_windows_follow_the_cohort_but_a_managers_window_stays(small_programme, cohort):
-    module_1, module_2 = services.ensure_cohort_surveys(cohort)
+    module_1, module_2 = giving.ensure_cohort_surveys(cohort)
     chosen = utcnow() - timedelta(days=1)
     services.set_survey_window(module_2, opens_at=chosen, closes_at=None)
     cohorts.update_cohort(cohort, starts_on=today() - timedelta(days=40),
                           ends_on=today() + timedelta(days=60))
-    services.ensure_cohort_surveys(cohort)
+    giving.ensure_cohort_surveys(cohort)
     assert module_1.opens_at.date() == today() - timedelta(days=40)
     assert module_1.closes_at.date() == today() + timedelta(days=74)
     assert (module_2.opens_at, module_2.closes_at) == (chosen, None)
@@ -95,13 +112,13 @@ def test_ensure_surveys_runs_a_fixed_number_of_queries(small_programme, count_qu
     reload = sa.select(Cohort).where(Cohort.id.in_([c.id for c in few + many]))
     db.session.scalars(reload).all()  # the commits above expired them
     with count_queries() as for_few:
-        services.ensure_surveys(few)
+        giving.ensure_surveys(few)
     with count_queries() as for_many:
-        services.ensure_surveys(many)
+        giving.ensure_surveys(many)
     assert for_many["n"] == for_few["n"]
     assert count(Survey) == 22
     with count_queries() as once_given:
-        services.ensure_surveys(many)
+        giving.ensure_surveys(many)
     assert once_given["n"] < for_many["n"]
 
 
@@ -109,7 +126,7 @@ def test_a_programme_without_a_template_gives_no_surveys():
     from tests.cohorts.conftest import make_programme as bare_programme
 
     cohort = cohorts.create_cohort(bare_programme("NADA"), name="Sin encuestas")
-    assert services.ensure_cohort_surveys(cohort) == []
+    assert giving.ensure_cohort_surveys(cohort) == []
 
 
 def test_managers_move_the_answering_window(m1_survey):

@@ -10,7 +10,7 @@ from certify.accounts.models import Role
 from certify.cohorts import enrolments
 from certify.cohorts.models import Cohort, EnrolmentStatus
 from certify.extensions import db
-from certify.surveys import services
+from certify.surveys import giving, services
 from certify.surveys.exports import answers_csv, summary_csv
 from certify.surveys.summaries import final_survey_respondents, survey_summaries, survey_summary
 from tests.factories import enrol, make_municipality, make_person
@@ -75,7 +75,7 @@ def test_summaries_cover_every_survey_of_the_cohort_in_order(cohort, surveys, ot
     elsewhere = officials(other_cohort, 1)
     m2 = module_survey(surveys, "M2")
     answer(m2, people[0], overall=1, content=2)
-    other_m2 = module_survey(services.ensure_cohort_surveys(other_cohort), "M2")
+    other_m2 = module_survey(giving.ensure_cohort_surveys(other_cohort), "M2")
     answer(other_m2, elsewhere[0], overall=5, content=5)
     summaries = survey_summaries(cohort)
     assert [s.survey.module.code for s in summaries] == ["M1", "M2"]
@@ -93,7 +93,7 @@ def test_a_retired_question_still_reports_its_answers(cohort, m1_survey):
         "overall", "content", "venue", "improve"]
     other = make_person()
     enrol(cohort, other)
-    other_survey = module_survey(services.ensure_cohort_surveys(cohort), "M2")
+    other_survey = module_survey(giving.ensure_cohort_surveys(cohort), "M2")
     assert "venue" not in by_key(survey_summary(other_survey))  # nobody answered it there
 
 
@@ -101,7 +101,7 @@ def test_summaries_run_a_fixed_number_of_queries(small_programme, count_queries)
     def cohort_with(name: str, n: int) -> Cohort:
         cohort = make_cohort(small_programme, name)
         people = officials(cohort, n, municipality=make_municipality())
-        for survey in services.ensure_cohort_surveys(cohort):
+        for survey in giving.ensure_cohort_surveys(cohort):
             for index, person in enumerate(people):
                 answer(survey, person, overall=1 + index % 5, content=5, improve=f"Idea {index}")
         return cohort
@@ -131,7 +131,7 @@ def test_the_final_survey_is_the_last_modules(cohort, surveys, other_cohort):
     answer(module_survey(surveys, "M2"), people[1], overall=5, content=5)
     answer(module_survey(surveys, "M2"), people[2], overall=4, content=4)
     elsewhere = officials(other_cohort, 1)[0]
-    answer(module_survey(services.ensure_cohort_surveys(other_cohort), "M2"), elsewhere,
+    answer(module_survey(giving.ensure_cohort_surveys(other_cohort), "M2"), elsewhere,
            overall=3, content=3)
     assert final_survey_respondents(cohort) == {people[1].id, people[2].id}
     assert final_survey_respondents(other_cohort) == {elsewhere.id}

@@ -22,16 +22,14 @@ from certify.attendance.services.seats import (
 from certify.attendance.services.sessions import is_actively_enrolled
 from certify.attendance.services.tickets import queue_ticket_email, queue_waitlist_email
 from certify.core.clock import utcnow
-from certify.core.errors import Conflict, NotFound, PermissionDenied
+from certify.core.errors import Conflict, PermissionDenied
+from certify.core.lookups import get_or_not_found
 from certify.extensions import db
 
 
 def get_registration(registration_id: int) -> Registration:
     """The registration with this id, or ``NotFound``."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None:
-        raise NotFound(_("There is no such registration."))
-    return registration
+    return get_or_not_found(Registration, registration_id, _("There is no such registration."))
 
 
 def find_registration(session: InPersonSession, person: Person) -> Registration | None:

@@ -14,7 +14,9 @@ from certify.attendance.services.seats import lock_session, promote_waitlisted, 
 from certify.cohorts.enrolments import find_enrolment
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus, cohort_tutor
 from certify.cohorts.services import is_tutor_of
-from certify.core.errors import NotFound, PermissionDenied, ValidationError
+from certify.core.errors import PermissionDenied, ValidationError
+from certify.core.lookups import get_or_not_found
+from certify.core.signals import session_scheduled
 from certify.core.timezones import is_known_zone, municipality_zone, programme_zone_name
 from certify.extensions import db
 from certify.programmes.models import Module, ModuleKind, Programme
@@ -29,10 +31,8 @@ _UNSET = object()
 
 def get_session(session_id: int) -> InPersonSession:
     """The session with this id, or ``NotFound``."""
-    session = db.session.get(InPersonSession, session_id)
-    if session is None:
-        raise NotFound(_("There is no session with id %(id)s.", id=session_id))
-    return session
+    return get_or_not_found(
+        InPersonSession, session_id, _("There is no session with id %(id)s.", id=session_id))
 
 
 def get_visible_session(person: Person, session_id: int) -> InPersonSession:
@@ -182,6 +182,7 @@ def create_session(*, cohort: Cohort, module: Module, title: str, starts_at: dat
                               venue_municipality=venue_municipality, **values)
     db.session.add(session)
     db.session.flush()
+    session_scheduled.send(session)
     return session
 
 

@@ -1,4 +1,5 @@
-"""A small LTI 1.3 Advantage platform for the tests, served over real HTTP on 127.0.0.1.
+"""A small LTI 1.3 Advantage platform for the tests and ``python -m certify.bench lti``, served
+over real HTTP on 127.0.0.1.
 
 It plays Moodle's part: its own RSA key and key set, the OIDC authorisation endpoint that
 answers certify's login with a signed id_token, a token endpoint that checks certify's
