@@ -121,7 +121,6 @@ def check_platform(platform_id: int):
         return redirect(url_for("lti.platform", platform_id=platform.id))
     for finding in health.check_platform(platform):
         flash(finding.message, "success" if finding.ok else "error")
-    db.session.commit()  # the key set and the token fetched are kept, as a launch keeps them
     return redirect(url_for("lti.platform", platform_id=platform.id))
 
 

@@ -16,9 +16,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from certify.certificates.bulk import record_pdf_files, render_and_store
 from certify.certificates.issuing import revoke
 from certify.certificates.models import Certificate
-from certify.certificates.rendering import certificate_pdf, stored_pdf
+from certify.certificates.rendering import stored_pdf
 from certify.certificates.verification import VerificationState, verify
 from certify.core.backup import folders
 from certify.demo.builder import build_demo
@@ -71,8 +72,7 @@ def _build_world(app: Flask) -> None:
         build_demo(app.config["CONTENT_DIR"])
         db.session.commit()
         certificates = db.session.scalars(sa.select(Certificate).order_by(Certificate.id)).all()
-        for certificate in certificates[:3]:
-            certificate_pdf(certificate)
+        record_pdf_files(render_and_store(certificates[:3]))  # as issuance's render job does
         revoke(certificates[-1], reason="Issued to the wrong person", actor=None)
         content = b"%PDF-1.4 prototype"
         store(CheckedFile("prototype.pdf", len(content), hashlib.sha256(content).hexdigest(),

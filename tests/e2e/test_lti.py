@@ -1,6 +1,6 @@
 """Moodle's seam, in Chromium: a teacher adds certify activities from the course, a learner
 opens one inside the course page's iframe and is signed in, and a broken activity explains
-itself. The test platform (tests/lti/platform.py) plays Moodle on a port of its own."""
+itself. The test platform (certify/bench/lti_platform.py) plays Moodle on a port of its own."""
 
 from __future__ import annotations
 

@@ -29,8 +29,8 @@ from cryptography.x509.oid import NameOID
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from certify.bench.lti_platform import INSTRUCTOR, LEARNER, TestPlatform
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
-from tests.lti.platform import INSTRUCTOR, LEARNER, TestPlatform
 
 pytestmark = pytest.mark.e2e
 COURSE = "moodle-cross-site"

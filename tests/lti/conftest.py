@@ -1,4 +1,4 @@
-"""The test platform (tests/lti/platform.py) on a real port, registered in certify by hand, and
+"""The test platform (certify/bench/lti_platform.py) on a real port, registered in certify by hand, and
 a way to go through a whole login and launch with the test client."""
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from certify.bench.lti_platform import CLAIM
 from certify.extensions import db
 from certify.lti.models import LtiContext, LtiUser
 from certify.lti.roster import sync_roster
 from tests.lti.conftest import COURSE
-from tests.lti.platform import CLAIM
 
 
 def speaking(locale: str):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from certify.accounts.models import ApiToken, Person
 from certify.accounts.services import authenticate, issue_api_token
+from certify.certificates.bulk import record_pdf_files, render_and_store
 from certify.certificates.issuing import issue_programme_certificate
 from certify.certificates.models import Certificate
 from certify.certificates.rendering import certificate_pdf
@@ -42,7 +43,7 @@ def world(app):
                       SurveyResponse.person_id == enrolment.person_id))
                   and enrolment.person.email == report.logins[-2][0])
     certificate = issue_programme_certificate(holder, report.cohort, actor=manager)
-    certificate_pdf(certificate)
+    record_pdf_files(render_and_store([certificate]))  # as issuance's render job does
     issue_api_token(holder, "laptop")
     queue_email(holder.email, "Su certificado", "Hola")
     db.session.commit()
