@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := certify
 
-.PHONY: install run serve db content demo translations test test-fast lint system-packages messages clean
+.PHONY: axe install run serve db content demo translations test test-fast lint system-packages messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ run: demo
 # image; certificates are set in EB Garamond (names, titles) and Lato (text), both with full
 # Latin coverage (Ñ, ã, ç), DejaVu stays as the fallback. Installed when missing.
 RUN_PACKAGES := fonts-dejavu-core fonts-ebgaramond fonts-lato libpango-1.0-0 libpangoft2-1.0-0
-SYSTEM_PACKAGES ?= $(RUN_PACKAGES) chromium
+SYSTEM_PACKAGES ?= $(RUN_PACKAGES) chromium npm
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -51,7 +51,20 @@ system-packages:
 # The suite runs on every core (pytest-xdist); tests that share a costly world (the browser's
 # live server, the demo world, the broker) stay together on one worker (--dist loadgroup).
 TEST_WORKERS ?= $(shell nproc)
-test: install system-packages
+test: install system-packages axe
+
+# axe-core, injected by the browser tests to check every role's pages for accessibility
+# (tests/e2e/accessibility.py): the npm package at a pinned version, checked by its hash.
+AXE_VERSION := 4.14.1
+AXE_SHA256 := e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745
+AXE_DIR := tests/e2e/.axe-core
+axe: $(AXE_DIR)/axe-$(AXE_VERSION).min.js
+$(AXE_DIR)/axe-$(AXE_VERSION).min.js:
+	@mkdir -p $(AXE_DIR)
+	cd $(AXE_DIR) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && echo "$(AXE_SHA256)  axe-core-$(AXE_VERSION).tgz" | sha256sum -c --quiet \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE \
+	  && mv axe.min.js axe-$(AXE_VERSION).min.js && rm axe-core-$(AXE_VERSION).tgz
 	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: install

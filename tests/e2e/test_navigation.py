@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -26,6 +27,7 @@ def test_the_managers_menu_is_one_row_on_a_laptop(page):
     administration.locator("summary").click()
     expect(administration.get_by_role("link", name="Personas")).to_be_visible()
     page.screenshot(path="test-results/navigation-manager-1280.png")
+    assert_accessible(page)
     administration.get_by_role("link", name="Personas").click()
     expect(page).to_have_url(re.compile(r"/people$"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -40,5 +42,5 @@ def test_the_managers_menu_on_a_phone(phone):
     expect(account.get_by_role("button", name="Cerrar sesión")).to_be_visible()
     phone.locator(".nav-group").first.locator("summary").click()
     expect(phone.get_by_role("link", name="Municipios")).to_be_visible()
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(phone)
     phone.screenshot(path="test-results/navigation-manager-390.png", full_page=True)

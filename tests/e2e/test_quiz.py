@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -119,8 +120,9 @@ def test_a_failed_attempt_shows_what_was_wrong_but_not_the_answers(browser, live
     expect(page.locator("#result-policy")).to_be_visible()
     expect(page.locator(".quiz-review.missed")).to_have_count(7)
     expect(page.locator(".quiz-explanation")).to_have_count(0)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)
     page.screenshot(path=f"test-results/quiz-failed-result-{width}.png", full_page=False)
     page.goto(module + "/quiz")
+    assert_accessible(page)
     page.screenshot(path=f"test-results/quiz-intro-{width}.png", full_page=True)
     context.close()

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -28,11 +29,11 @@ def test_a_tutor_grades_from_the_queue(browser, live_server, width):
     for part in (card.locator(".badge").first, card.locator("a.button")):
         box = part.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, box  # on screen, no scrolling
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)
     page.screenshot(path=f"test-results/tutor-queue-{width}.png")
     card.locator("a.button").click()
     expect(page).to_have_url(re.compile(r"/submissions/\d+/grade$"))
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)
     # Choosing levels updates each criterion's points and the sticky total at the bottom.
     criteria = page.locator("fieldset.criterion")
     for index in range(criteria.count()):

@@ -1,0 +1,53 @@
+"""An official's day at 390 and 1280 px: my programme, a module, my certificates and the PDF;
+axe finds no serious or critical violation and nothing scrolls sideways."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.e2e.accessibility import assert_accessible
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def certified_official(live_app) -> str:
+    """The e-mail of an official of the demo who holds a live certificate."""
+    from certify.accounts.models import Person
+    from certify.certificates.models import Certificate
+    from certify.extensions import db
+
+    with live_app.app_context():
+        return db.session.scalar(
+            sa.select(Person.email).join(Certificate, Certificate.person_id == Person.id)
+            .where(Certificate.revoked_at.is_(None)).order_by(Person.id).limit(1))
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_an_officials_day(browser, live_server, live_app, width):
+    context = browser.new_context(base_url=live_server, locale="es-CL", accept_downloads=True,
+                                  viewport={"width": width, "height": 844 if width < 800 else 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, certified_official(live_app))
+
+    page.goto("/my-programme")
+    assert_accessible(page)
+    page.screenshot(path=f"test-results/official-programme-{width}.png", full_page=True)
+    modules = page.locator("a[href*='/modules/M']")
+    if modules.count():
+        modules.first.click()
+        expect(page).to_have_url(re.compile(r"/modules/M\d$"))
+        assert_accessible(page)
+
+    page.goto("/my-certificates")
+    assert_accessible(page)
+    page.screenshot(path=f"test-results/official-certificates-{width}.png", full_page=True)
+    with page.expect_download() as download:
+        page.locator("a[href$='.pdf']").first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    context.close()
