@@ -52,6 +52,7 @@ system-packages:
 # live server, the demo world, the broker) stay together on one worker (--dist loadgroup).
 TEST_WORKERS ?= $(shell nproc)
 test: install system-packages axe
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 # axe-core, injected by the browser tests to check every role's pages for accessibility
 # (tests/e2e/accessibility.py): the npm package at a pinned version, checked by its hash.
@@ -65,7 +66,6 @@ $(AXE_DIR)/axe-$(AXE_VERSION).min.js:
 	  && echo "$(AXE_SHA256)  axe-core-$(AXE_VERSION).tgz" | sha256sum -c --quiet \
 	  && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE \
 	  && mv axe.min.js axe-$(AXE_VERSION).min.js && rm axe-core-$(AXE_VERSION).tgz
-	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: install
 	$(BIN)/pytest -q -x -m "not e2e" -p no:cacheprovider
