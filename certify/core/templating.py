@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from certify.core.i18n import localized
 from certify.core.markdown import render_markdown
-from certify.core.timezones import deadline
+from certify.core.timezones import deadline, moment_with_zone
 
 LANGUAGE_NAMES = {"es": "Español", "pt_BR": "Português", "en": "English"}
 
@@ -35,6 +35,7 @@ def init_templating(app: Flask) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_decimal(value) if value is not None else "",
         deadline=deadline,
+        datetime_with_zone=moment_with_zone,
     )
     app.jinja_env.globals.update(url_with_page=_url_with_page, url_with_language=_url_with_language,
                                  LANGUAGE_NAMES=LANGUAGE_NAMES)

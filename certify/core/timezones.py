@@ -124,5 +124,13 @@ def deadline(moment: datetime | None) -> str:
         if day.time() == time(0, 0):  # midnight closes the day before
             day -= timedelta(days=1)
         return format_date(day.date(), "full")
+    return moment_with_zone(moment)
+
+
+def moment_with_zone(moment: datetime | None) -> str:
+    """A date and time in the reader's zone, with the zone's name: "Dec 11, 2026, 2:30:00 PM
+    (Amazon Time)"."""
+    if moment is None:
+        return ""
     return _("%(when)s (%(zone)s)", when=format_datetime(moment, "medium"),
              zone=zone_title(reader_zone().key))

@@ -8,6 +8,7 @@ from certify.certificates.issuing import issue_programme_certificate, reissue, r
 from certify.core.mail import OutboxMessage
 from certify.extensions import db
 from tests.certificates.conftest import T0, enrolled
+from tests.factories import make_municipality
 
 
 def mails_to(person) -> list[OutboxMessage]:
@@ -46,3 +47,19 @@ def test_no_message_when_the_holder_has_no_account_any_more(world, issued):
     revoke(issued, reason="Registro duplicado", actor=world.manager)
     db.session.commit()
     assert len(mails_to(world.holder)) == 1  # the one that said it was issued
+
+
+def test_the_issued_e_mail_gives_the_moment_in_the_recipients_zone(world):
+    # T0 is 18:30 UTC: 15:30 in Santiago (summer time), 14:30 in Manaus.
+    amazonas = make_municipality(country="BR", region="Amazonas")
+    holder = enrolled(world.cohort, preferred_locale="pt_BR", municipality=amazonas)
+    issue_programme_certificate(holder, world.cohort, actor=world.manager, now=T0)
+    chilean = enrolled(world.cohort, preferred_locale="en")
+    chilean.time_zone = "America/Santiago"
+    issue_programme_certificate(chilean, world.cohort, actor=world.manager, now=T0)
+    db.session.commit()
+    [issued] = mails_to(holder)
+    assert "Emitido em 11 de dez. de 2026 14:30:00 (Horário do Amazonas)" in issued.text_body
+    assert "14:30:00 (Horário do Amazonas)" in issued.html_body
+    [issued] = mails_to(chilean)
+    assert "Issued on Dec 11, 2026, 3:30:00\u202fPM (Chile Time)" in issued.text_body
