@@ -47,3 +47,15 @@ def test_a_tutor_grades_from_the_queue(browser, live_server, width):
     assert total["y"] >= 0 and total["y"] + total["height"] <= page.viewport_size["height"] + 1
     page.screenshot(path=f"test-results/tutor-grading-{width}.png")
     context.close()
+
+
+def test_a_released_grades_disabled_buttons_look_disabled(page):
+    sign_in(page, TUTOR)
+    page.goto("/grading?status=released")
+    page.locator(".queue-card a.button").first.click()
+    release = page.locator(".grading-form button[value=release]")
+    expect(release).to_be_disabled()
+    colours = release.evaluate(
+        "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).cursor]")
+    assert colours == ["rgb(228, 231, 236)", "not-allowed"], colours
+    assert_accessible(page)
