@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "project_group.created": _l("Project group created"),
     "audit.exported": _l("Audit log exported"),
     "cohort.overview_exported": _l("Cohort overview exported (CSV)"),
+    "register.exported": _l("Register of certified agents exported (CSV)"),
 }
 PER_PAGE = 50
 

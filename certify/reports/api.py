@@ -78,7 +78,7 @@ def _scope(args: dict) -> Scope:
             f"query.{name}": messages for name, messages in error.errors.items()}) from None
 
 
-def _csv(body, scope: Scope, name: str) -> Response:
+def csv_download(body, scope: Scope, name: str) -> Response:
     filename = f"{scope.programme.code.lower()}-{name}-{today().isoformat()}.csv"
     if isinstance(body, str):
         body = "\ufeff" + body
@@ -108,7 +108,7 @@ def progress(args: dict):
 def progress_export(args: dict):
     """Month by month: certified in the month, cumulative, and the target path."""
     scope = _scope(args)
-    return _csv(progress_csv(certified_progress(scope)), scope, "progress")
+    return csv_download(progress_csv(certified_progress(scope)), scope, "progress")
 
 
 @blp.route("/reports/pace.csv", methods=["GET"], tags=TAGS)
@@ -120,7 +120,7 @@ def pace_export(args: dict):
     """The headline figures, one per row: target, certified, pace needed, recent pace,
     forecasts."""
     scope = _scope(args)
-    return _csv(pace_csv(certified_progress(scope)), scope, "pace")
+    return csv_download(pace_csv(certified_progress(scope)), scope, "pace")
 
 
 # --- regions and municipalities ----------------------------------------------------------------
@@ -158,7 +158,7 @@ def places(args: dict, places: str):
 def places_export(args: dict, places: str):
     """Every region or municipality of the scope (no paging), as sorted."""
     scope, table = _places(args, PLACES[places], every_row=True)
-    return _csv(places_csv(table), scope, places)
+    return csv_download(places_csv(table), scope, places)
 
 
 # --- funnel, attendance, equity ----------------------------------------------------------------
@@ -182,7 +182,7 @@ def funnel_figures(args: dict):
 def funnel_export(args: dict):
     """The funnel's steps with their drop-off."""
     scope = _scope(args)
-    return _csv(funnel_csv(funnel(scope)), scope, "funnel")
+    return csv_download(funnel_csv(funnel(scope)), scope, "funnel")
 
 
 def _attendance(scope: Scope) -> dict:
@@ -211,7 +211,7 @@ def attendance(args: dict):
 def attendance_export(args: dict):
     """One row per session, then the total."""
     scope = _scope(args)
-    return _csv(attendance_csv(attendance_report(scope)), scope, "attendance")
+    return csv_download(attendance_csv(attendance_report(scope)), scope, "attendance")
 
 
 @blp.route("/reports/satisfaction.csv", methods=["GET"], tags=TAGS)
@@ -222,7 +222,7 @@ def attendance_export(args: dict):
 def satisfaction_export(args: dict):
     """Average satisfaction per module, per question and overall."""
     scope = _scope(args)
-    return _csv(satisfaction_csv(attendance_report(scope)), scope, "satisfaction")
+    return csv_download(satisfaction_csv(attendance_report(scope)), scope, "satisfaction")
 
 
 @blp.route("/reports/equity", methods=["GET"], tags=TAGS)
@@ -244,7 +244,7 @@ def equity_figures(args: dict):
 def equity_export(args: dict):
     """One row per group of each dimension."""
     scope = _scope(args)
-    return _csv(equity_csv(equity(scope)), scope, "equity")
+    return csv_download(equity_csv(equity(scope)), scope, "equity")
 
 
 # --- the register ------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def register_export(args: dict):
     scope = _scope(args)
     entries = register_entries(scope, status=args.get("status"))
     body = register_csv(entries, scope.programme.title_in())
-    return _csv(stream_with_context(body), scope, "register")
+    return csv_download(stream_with_context(body), scope, "register")
 
 
 # --- targets and baseline ----------------------------------------------------------------------
@@ -302,7 +302,7 @@ def target(programme_id: int):
 def target_export(programme_id: int):
     """The target, its milestones and every quota, ready to edit and import again."""
     programme = get_programme(programme_id)
-    return _csv(targets_csv(get_target(programme)), make_scope(programme_id=programme.id),
+    return csv_download(targets_csv(get_target(programme)), make_scope(programme_id=programme.id),
                 "targets")
 
 

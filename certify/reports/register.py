@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from certify.accounts.models import Country, Municipality, Person, Region
 from certify.certificates.models import Certificate, CertificateKind
+from certify.core import audit
 from certify.extensions import db
 from certify.reports.scope import Scope
 
@@ -68,10 +69,16 @@ def register_query(scope: Scope, *, status: RegisterStatus | None = None) -> sa.
 
 def register_entries(scope: Scope, *, status: RegisterStatus | None = None,
                      offset: int = 0, limit: int | None = None) -> Iterator[RegisterEntry]:
-    """The register's entries, fetched ``BATCH`` at a time."""
+    """The register's entries, fetched ``BATCH`` at a time. The query is built now, not when
+    the first entry is read: a download that streams after its request committed (the
+    audit-logged one) no longer has ``scope``'s rows attached to a session."""
     query = register_query(scope, status=status).offset(offset)
     if limit is not None:
         query = query.limit(limit)
+    return _fetch_entries(query)
+
+
+def _fetch_entries(query: sa.Select) -> Iterator[RegisterEntry]:
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
         yield RegisterEntry(*row)
 
@@ -79,3 +86,8 @@ def register_entries(scope: Scope, *, status: RegisterStatus | None = None,
 def register_count(scope: Scope, *, status: RegisterStatus | None = None) -> int:
     query = register_query(scope, status=status).order_by(None).subquery()
     return db.session.scalar(sa.select(sa.func.count()).select_from(query)) or 0
+
+
+def record_register_export(scope: Scope, *, actor: object) -> None:
+    """The register names every holder: who downloaded it, and with which filters, is logged."""
+    audit.record("register.exported", scope.programme, actor=actor, filters=scope.params())

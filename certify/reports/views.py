@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
-from certify.accounts.access import require_role
+from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Country, Region, Role
 from certify.cohorts.models import Cohort
 from certify.core.errors import ValidationError
@@ -22,8 +22,10 @@ from certify.core.i18n import localized
 from certify.extensions import db
 from certify.programmes.models import Programme
 from certify.reports import charts
+from certify.reports.api import csv_download
 from certify.reports.attendance import attendance_report
 from certify.reports.equity import equity
+from certify.reports.exports import register_csv
 from certify.reports.facts import last_refresh
 from certify.reports.forms import ActionForm
 from certify.reports.funnel import funnel
@@ -37,6 +39,7 @@ from certify.reports.labels import (
 from certify.reports.models import AllocationLevel
 from certify.reports.places import PlaceSort, places_table
 from certify.reports.progress import certified_progress
+from certify.reports.register import record_register_export, register_entries
 from certify.reports.scope import Scope, make_scope
 
 blp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -231,3 +234,35 @@ def equity_page():
 
 
 from certify.reports import plan_views  # noqa: E402,F401 - routes on this blueprint
+
+# --- the register of certified agents, downloaded from the dashboard -----------------------------
+
+def _register_scope() -> Scope:
+    scope, errors, _raw = scope_from_request()
+    if errors:
+        raise ValidationError(_("The filters do not fit together."), errors=errors)
+    return scope
+
+
+@blp.get("/register.csv")
+@require_role(Role.MANAGER)
+def register_export_offer():
+    """An old or shared link lands on a page with the button: a GET never records anything."""
+    scope = _register_scope()
+    return render_template("export_offer.html", title=_("Register of certified agents (CSV)"),
+                           description=_("Every certificate of %(programme)s in these filters, "
+                                         "with the holder's name and municipality.",
+                                         programme=localized(scope.programme.title)),
+                           action=url_for("reports.register_export", **scope.params()),
+                           back=url_for("reports.dashboard", **scope.params()))
+
+
+@blp.post("/register.csv")
+@require_role(Role.MANAGER)
+def register_export():
+    """The register names every holder, so the download is a POST recorded in the audit log
+    (committed before the file streams). API clients use GET /api/v1/reports/register.csv."""
+    scope = _register_scope()
+    record_register_export(scope, actor=current_person())
+    body = register_csv(register_entries(scope), scope.programme.title_in())
+    return csv_download(stream_with_context(body), scope, "register")

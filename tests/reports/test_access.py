@@ -52,6 +52,8 @@ MATRIX = [
         "dimension": "area", "share-rural": "30", "share-urban": "70",
         "area-source": "Encuesta de empleo público 2025"}, ACTION),
     ("POST", "/reports/baseline/area/reset", lambda w: {}, ACTION),
+    ("GET", "/reports/register.csv?programme_id={programme}", None, PAGE),
+    ("POST", "/reports/register.csv?programme_id={programme}", lambda w: {}, PAGE),
 ]
 for name in ("progress", "progress.csv", "pace.csv", "regions", "regions.csv",
              "municipalities", "municipalities.csv", "funnel", "funnel.csv", "attendance",

@@ -241,3 +241,26 @@ def test_recount_now_queues_the_job(client, signed_in):
     job = db.session.scalar(sa.select(Job).order_by(Job.id.desc()))
     assert job.name == "refresh_report_figures"
     assert job.payload == {"programme_id": signed_in.programme.id}
+
+
+def test_the_register_downloads_by_a_post_recorded_in_the_audit_log(client, signed_in):
+    from certify.core.audit import AuditEvent
+
+    exports = sa.select(AuditEvent).where(AuditEvent.action == "register.exported")
+    programme_id = signed_in.programme.id
+    url = f"/reports/register.csv?programme_id={programme_id}&country=CL"
+    assert f'<form method="post" class="inline" action="/reports/register.csv?programme_id=' \
+           f'{programme_id}"' in client.get(f"/reports?programme_id={programme_id}").text
+    offer = client.get(url + "&lang=en")
+    assert offer.status_code == 200 and offer.mimetype == "text/html"
+    assert "recorded in the audit log" in offer.text
+    assert client.get("/reports/register.csv?programme_id=x").status_code == 422
+    assert db.session.scalars(exports).all() == []  # a GET records nothing
+
+    response = client.post(url)
+    assert response.mimetype == "text/csv" and response.is_streamed
+    assert signed_in.people.ana.full_name in response.get_data(as_text=True)
+    [event] = db.session.scalars(exports).all()
+    assert (event.actor_id, event.subject_type, event.subject_id) == (
+        signed_in.manager.id, "Programme", programme_id)
+    assert event.details == {"filters": {"programme_id": programme_id, "country": "CL"}}
