@@ -13,10 +13,17 @@ PUBLIC_ENDPOINTS = {
     # Certificates are verified by anyone, without an account (issue 4).
     "certificates.verify_form", "certificates.verify_page", "certificates.jwks_document",
     "certificates.public_key", "certificates.status_list", "certificates_api.verify_certificate",
+    # The installable offline verifier, for inspectors without signal (issue 11).
+    "certificates.offline_verifier", "certificates.offline_service_worker",
+    "certificates.offline_manifest",
     # The issuer's Open Badges Profile, which names its keys, for verifiers (issue 12).
     "certificates.issuer_profile", "certificates.design_image_file",
     # Platforms reach these without an account; each verifies what it receives (issue 5).
     "lti.login", "lti.launch", "lti.jwks", "lti.register",
+    # Inside a cross-site frame cookies may be refused: the launch address answers Moodle's link
+    # checker, a launch goes on by its single-use handoff, and the activity picker is authorised
+    # by its launch id and signed token (issue 13).
+    "lti.launch_address", "lti.continue_launch", "lti.deep_link",
     # Load balancers and orchestrators probe these without an account (issue 17).
     "ops.healthz", "ops.readyz", "ops.metrics",
     # Browsers ask for it on every site (issue 15).
