@@ -41,8 +41,11 @@ run: demo
 # Latin coverage (Ñ, ã, ç), DejaVu stays as the fallback. Installed when missing.
 RUN_PACKAGES := fonts-dejavu-core fonts-ebgaramond fonts-lato libpango-1.0-0 libpangoft2-1.0-0
 SYSTEM_PACKAGES ?= $(RUN_PACKAGES) chromium npm
+# A package counts as present when dpkg has it or its command is on the PATH: Node.js images
+# that bundle npm in their nodejs package conflict with Debian's own npm package.
 system-packages:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || command -v $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages: $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
