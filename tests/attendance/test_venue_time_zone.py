@@ -17,18 +17,12 @@ from certify.attendance.models import InPersonSession
 from certify.core.errors import ValidationError
 from certify.core.timezones import force_timezone
 from certify.extensions import db
+from tests.accounts.test_time_zones import TUESDAY, plain  # 8:00 in Manaus, 9:00 in Santiago
 from tests.attendance.conftest import in_person, make_programme, make_session
 from tests.attendance.test_views import session_form
 from tests.conftest import make_app
 from tests.core.test_migrations import migrated_url  # noqa: F401 (a fixture)
 from tests.factories import make_cohort, make_municipality
-
-TUESDAY = datetime(2026, 10, 6, 12, 0, tzinfo=UTC)  # 8:00 in Manaus, 9:00 in Santiago
-
-
-def plain(text: str) -> str:
-    """CLDR puts a narrow no-break space before AM/PM."""
-    return text.replace("\u202f", " ")
 
 
 @pytest.mark.parametrize(("country", "region", "zone"), [
