@@ -24,6 +24,7 @@ from certify.certificates.issuing import (
     issue_programme_certificate,
     live_participation_certificate,
     live_programme_certificate,
+    reason_label,
     reissue,
     revoke,
     verify,
@@ -91,6 +92,7 @@ def facts(certificate: Certificate) -> dict:
         "issuer_url": certificate.issuer_url, "place": certificate.place,
         "issued_at": certificate.issued_at, "expires_at": certificate.expires_at,
         "revoked_at": certificate.revoked_at, "revocation_reason": certificate.revocation_reason,
+        "revocation_reason_label": reason_label(certificate.revocation_reason) or None,
         "replaced_by": certificate.replaced_by.serial if certificate.replaced_by else None,
     }
 
@@ -253,7 +255,7 @@ def revoke_certificate(data: dict, serial: str):
     """Revoke a certificate with a reason, shown on its verification page (managers)."""
     certificate = _visible(serial)
     with unit_of_work():
-        revoke(certificate, reason=data["reason"], actor=current_person())
+        revoke(certificate, reason=data["reason"], note=data.get("note"), actor=current_person())
     return _full(certificate)
 
 
@@ -266,7 +268,8 @@ def reissue_certificate(data: dict, serial: str):
     """Replace a certificate by a new one with a new serial; the old one is revoked (managers)."""
     certificate = _visible(serial)
     with unit_of_work():
-        replacement = reissue(certificate, reason=data["reason"], actor=current_person())
+        replacement = reissue(certificate, reason=data["reason"], note=data.get("note"),
+                              actor=current_person())
         render_later(replacement)
     return _full(replacement)
 

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from certify.accounts.models import Person
 from certify.certificates.bulk import described_reasons, progress_listener
-from certify.certificates.issuing import get_by_serial, revoke, verify
+from certify.certificates.issuing import RevocationReason, get_by_serial, revoke, verify
 from certify.certificates.links import ensure_public_base_url
 from certify.cohorts.services import get_cohort
 from certify.core import audit
@@ -106,18 +106,20 @@ def verify_command(serial: str, token: str | None):
 
 @certificates_cli.command("revoke")
 @click.argument("serial")
-@click.option("--reason", required=True, help="Shown to anyone who verifies the certificate.")
+@click.option("--reason", required=True, type=click.Choice([str(r) for r in RevocationReason]),
+              help="Why (shown translated to anyone who verifies the certificate).")
+@click.option("--note", help="An internal note, never shown to the public.")
 @click.option("--by", "actor_email", help="E-mail of the person revoking (for the audit log).")
 @with_appcontext
 @transactional_command
-def revoke_command(serial: str, reason: str, actor_email: str | None):
+def revoke_command(serial: str, reason: str, note: str | None, actor_email: str | None):
     """Revoke a certificate (audit-logged); its verification page turns to REVOKED."""
     actor = None
     if actor_email:
         actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
         if actor is None:
             raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
-    certificate = revoke(get_by_serial(serial), reason=reason, actor=actor)
+    certificate = revoke(get_by_serial(serial), reason=reason, note=note, actor=actor)
     click.echo(f"{certificate.serial} revoked.")
 
 

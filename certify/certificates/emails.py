@@ -3,9 +3,12 @@ language, via the outbox."""
 
 from __future__ import annotations
 
+from flask_babel import force_locale
+
 from certify.accounts.models import Person
 from certify.certificates.links import verification_url
 from certify.certificates.models import Certificate
+from certify.certificates.reasons import reason_label
 from certify.core.i18n import localized
 from certify.core.mail import OutboxMessage, external_url, queue_templated_email
 
@@ -27,6 +30,11 @@ def queue_issued_email(certificate: Certificate, holder: Person) -> OutboxMessag
         pdf_url=external_url("certificates.pdf", serial=certificate.serial))
 
 
+def _reason_in(code: str | None, locale: str) -> str:
+    with force_locale(locale):
+        return reason_label(code)
+
+
 def _locale_of(certificate: Certificate, holder: Person) -> str:
     return holder.preferred_locale or certificate.holder_locale or "es"
 
@@ -39,7 +47,7 @@ def queue_revoked_email(certificate: Certificate, holder: Person) -> OutboxMessa
         person=holder, certificate=certificate,
         title=localized(certificate.certificate_title, locale),
         programme=localized(certificate.programme_title, locale),
-        reason=certificate.revocation_reason or "",
+        reason=_reason_in(certificate.revocation_reason, locale),
         verification_url=verification_url(certificate))
 
 
@@ -52,7 +60,7 @@ def queue_reissued_email(old: Certificate, new: Certificate, holder: Person) -> 
         person=holder, certificate=new, old=old,
         title=localized(new.certificate_title, locale),
         programme=localized(new.programme_title, locale),
-        reason=old.revocation_reason or "",
+        reason=_reason_in(old.revocation_reason, locale),
         verification_url=verification_url(new),
         holder_page_url=external_url("certificates.my_certificates"),
         pdf_url=external_url("certificates.pdf", serial=new.serial))

@@ -32,7 +32,8 @@ from certify.certificates.emails import (
     queue_revoked_email,
 )
 from certify.certificates.links import ensure_public_base_url, verification_url
-from certify.certificates.models import Certificate, CertificateKind
+from certify.certificates.models import Certificate, CertificateKind, RevocationReason
+from certify.certificates.reasons import reason_label
 from certify.certificates.serials import generate_serial
 from certify.certificates.status_list import allocate_status_index
 from certify.certificates.tokens import hours_text, sign_certificate
@@ -57,7 +58,7 @@ __all__ = [
     "Verification", "VerificationState", "find_by_serial", "get_by_serial", "verify",
     "verification_url", "prepare_certificate", "issue_programme_certificate",
     "issue_participation_certificate", "revoke", "reissue", "live_programme_certificate",
-    "live_participation_certificate", "REASON_MAX_LENGTH",
+    "live_participation_certificate", "REASON_MAX_LENGTH", "reason_label", "RevocationReason",
 ]
 
 REASON_MAX_LENGTH = 500
@@ -279,47 +280,54 @@ def issue_participation_certificate(person: Person, session: InPersonSession, *,
 
 # --- revocation and reissue --------------------------------------------------------------------
 
-def _clean_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
+def _clean_reason(reason: str | None, note: str | None) -> tuple[str, str | None]:
+    """``(code, note)``. A text that is not a code (callers from before codes) becomes the
+    note, with the code OTHER: the public is never shown what a manager typed."""
+    reason, note = (reason or "").strip(), (note or "").strip() or None
     if not reason:
-        message = _("Say why: the reason is shown to anyone who verifies the certificate.")
+        message = _("Choose why: the reason is shown to anyone who verifies the certificate.")
         raise ValidationError(message, errors={"reason": [message]})
-    if len(reason) > REASON_MAX_LENGTH:
+    if reason not in set(RevocationReason):
+        reason, note = RevocationReason.OTHER, "\n".join(filter(None, [reason, note]))
+    if note is not None and len(note) > REASON_MAX_LENGTH:
         message = _("at most %(num)s characters", num=REASON_MAX_LENGTH)
-        raise ValidationError(_("The reason is too long (%(limit)s).", limit=message),
-                              errors={"reason": [message]})
-    return reason
+        raise ValidationError(_("The note is too long (%(limit)s).", limit=message),
+                              errors={"note": [message]})
+    return str(reason), note
 
 
 def revoke(certificate: Certificate, *, reason: str, actor: Person | None,
-           now: datetime | None = None, notify: bool = True) -> Certificate:
-    """Revoke ``certificate`` for ``reason`` (shown on the verification page); audit-logged.
-
-    Its bit in the status list turns to 1, and the holder is told by e-mail (``notify``;
-    reissuing tells them once, about both). ``Conflict`` if it was already revoked.
+           note: str | None = None, now: datetime | None = None,
+           notify: bool = True) -> Certificate:
+    """Revoke ``certificate`` for ``reason`` (a ``RevocationReason`` code, shown translated
+    on the verification page) with an optional internal ``note`` (managers only);
+    audit-logged. Its bit in the status list turns to 1, and the holder is told by e-mail
+    (``notify``; reissuing tells them once, about both). ``Conflict`` if it was already
+    revoked.
     """
-    reason = _clean_reason(reason)
+    reason, note = _clean_reason(reason, note)
     # Never before the issue date (a database check insists), even with a clock set back.
     now = max(_now(now), certificate.issued_at)
     # Conditional, so that of two managers revoking at once exactly one succeeds.
     result = db.session.execute(
         sa.update(Certificate)
         .where(Certificate.id == certificate.id, Certificate.revoked_at.is_(None))
-        .values(revoked_at=now, revocation_reason=reason,
+        .values(revoked_at=now, revocation_reason=reason, revocation_note=note,
                 revoked_by_id=actor.id if actor else None)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise Conflict(_("Certificate %(serial)s is already revoked.", serial=certificate.serial))
     db.session.refresh(certificate)
     audit.record("certificate_revoked", certificate, actor=actor, reason=reason,
-                 serial=certificate.serial)
+                 note=note, serial=certificate.serial)
     holder = db.session.get(Person, certificate.person_id) if certificate.person_id else None
     if notify and holder is not None:
         queue_revoked_email(certificate, holder)
     return certificate
 
 
-def reissue(certificate: Certificate, *, actor: Person | None, reason: str,
+def reissue(certificate: Certificate, *, actor: Person | None,
+            reason: str = RevocationReason.REPLACED, note: str | None = None,
             now: datetime | None = None) -> Certificate:
     """Replace ``certificate`` by a new one with a new serial; the old one is revoked.
 
@@ -330,13 +338,13 @@ def reissue(certificate: Certificate, *, actor: Person | None, reason: str,
     if certificate.is_revoked:
         raise Conflict(_("Certificate %(serial)s is revoked; reissue the certificate that "
                          "replaced it, or issue a new one.", serial=certificate.serial))
-    revoke(certificate, reason=reason, actor=actor, now=now, notify=False)
+    revoke(certificate, reason=reason, note=note, actor=actor, now=now, notify=False)
     person = db.session.get(Person, certificate.person_id) if certificate.person_id else None
     columns = {column.key: getattr(certificate, column.key)
                for column in Certificate.__table__.columns}
     for key in ("id", "serial", "token", "kid", "status_list_index", "revoked_at",
-                "revocation_reason", "revoked_by_id", "replaced_by_id", "pdf_sha256", "pdf_path",
-                "created_at"):
+                "revocation_reason", "revocation_note", "revoked_by_id", "replaced_by_id",
+                "pdf_sha256", "pdf_path", "created_at"):
         columns.pop(key)
     columns.update(issued_at=_now(now), issued_by_id=actor.id if actor else None,
                    verification_count=0)
@@ -350,6 +358,7 @@ def reissue(certificate: Certificate, *, actor: Person | None, reason: str,
     db.session.flush()
     if person is not None:
         queue_reissued_email(certificate, recorded, person)
-    audit.record("certificate_reissued", certificate, actor=actor, reason=reason.strip(),
+    audit.record("certificate_reissued", certificate, actor=actor,
+                 reason=certificate.revocation_reason,
                  serial=certificate.serial, replaced_by=recorded.serial)
     return recorded

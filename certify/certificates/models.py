@@ -27,6 +27,16 @@ class CertificateKind(enum.StrEnum):
     PARTICIPATION = "participation"  # present (or late) at one in-person session
 
 
+class RevocationReason(enum.StrEnum):
+    """Why a certificate was revoked: stored as a code, shown translated (``reason_label``)."""
+
+    ISSUED_IN_ERROR = "issued_in_error"
+    REPLACED = "replaced"  # by a corrected certificate (reissue)
+    REQUIREMENT_UNMET = "requirement_unmet"  # a requirement later found unmet
+    HOLDER_REQUEST = "holder_request"
+    OTHER = "other"
+
+
 class Certificate(Base):
     __tablename__ = "certificate"
     __table_args__ = (
@@ -102,7 +112,9 @@ class Certificate(Base):
     status_list_index: Mapped[int] = mapped_column(unique=True)
 
     revoked_at: Mapped[datetime | None]
+    # A RevocationReason code, shown to the public translated; the note is for managers only.
     revocation_reason: Mapped[str | None] = mapped_column(sa.Text)
+    revocation_note: Mapped[str | None] = mapped_column(sa.Text)
     revoked_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("person.id", ondelete="SET NULL"))
     replaced_by_id: Mapped[int | None] = mapped_column(

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import Length, OneOf, Range
 
 from certify.certificates.issuing import REASON_MAX_LENGTH
-from certify.certificates.models import CertificateKind
+from certify.certificates.models import CertificateKind, RevocationReason
 from certify.certificates.register import CertificateStatus
 from certify.certificates.verification import VerificationState
 
@@ -40,7 +40,11 @@ class CertificateFactsSchema(Schema):
     issued_at = fields.DateTime()
     expires_at = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
-    revocation_reason = fields.String(allow_none=True)
+    revocation_reason = fields.String(allow_none=True, metadata={
+        "description": "Why it was revoked, a code: issued_in_error, replaced, "
+                       "requirement_unmet, holder_request or other."})
+    revocation_reason_label = fields.String(allow_none=True, metadata={
+        "description": "The reason in the language of the request."})
     replaced_by = fields.String(allow_none=True, metadata={"description": "Serial of the "
                                                            "certificate that replaced this one."})
 
@@ -94,8 +98,15 @@ class IssueSchema(Schema):
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=Length(min=1, max=REASON_MAX_LENGTH),
-                           metadata={"description": "Shown on the verification page."})
+    reason = fields.String(required=True,
+                           validate=OneOf([str(reason) for reason in RevocationReason]),
+                           metadata={"description": "Why, a code (shown translated on the "
+                                                    "verification page): issued_in_error, "
+                                                    "replaced, requirement_unmet, "
+                                                    "holder_request or other."})
+    note = fields.String(validate=Length(max=REASON_MAX_LENGTH), load_default=None,
+                         metadata={"description": "An internal note; never shown to the "
+                                                  "public."})
 
 
 class VerifyQuerySchema(Schema):

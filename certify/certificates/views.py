@@ -32,6 +32,7 @@ from certify.certificates.issuing import (
     issue_programme_certificate,
     live_participation_certificate,
     live_programme_certificate,
+    reason_label,
     reissue,
     revoke,
 )
@@ -62,6 +63,8 @@ from certify.core.transactions import attempt
 from certify.extensions import db
 
 blp = Blueprint("certificates", __name__)
+# ``{{ c.revocation_reason|revocation_reason }}``: the stored code, in the reader's language.
+blp.add_app_template_filter(reason_label, "revocation_reason")
 
 
 def _certificate(serial: str) -> Certificate:
@@ -178,7 +181,7 @@ def _attach(form, error: DomainError) -> None:
     flash(error.message, "error")
 
 
-def _confirm_revocation(certificate: Certificate, reason: str):
+def _confirm_revocation(certificate: Certificate, reason: str, note: str):
     return confirmation_page(Confirmation(
         title=_("Revoke certificate %(serial)s?", serial=certificate.serial),
         consequences=[
@@ -186,15 +189,15 @@ def _confirm_revocation(certificate: Certificate, reason: str):
             _("Its public verification page and the API will say REVOKED, with today's date "
               "and this reason:"),
         ],
-        quoted=reason, people=1, reversible=False,
+        quoted=reason_label(reason), people=1, reversible=False,
         undo=_("A revoked certificate stays revoked; a new one would have to be issued."),
         action=url_for("certificates.revoke_certificate", serial=certificate.serial),
-        values={"reason": reason}, confirm_label=_("Yes, revoke certificate %(serial)s",
-                                                   serial=certificate.serial),
+        values={"reason": reason, "note": note},
+        confirm_label=_("Yes, revoke certificate %(serial)s", serial=certificate.serial),
         cancel_url=url_for("certificates.detail", serial=certificate.serial), danger=True))
 
 
-def _confirm_reissue(certificate: Certificate, reason: str):
+def _confirm_reissue(certificate: Certificate, reason: str, note: str):
     return confirmation_page(Confirmation(
         title=_("Reissue certificate %(serial)s?", serial=certificate.serial),
         consequences=[
@@ -203,11 +206,11 @@ def _confirm_reissue(certificate: Certificate, reason: str):
             _("Certificate %(serial)s is revoked and its verification page points to the new "
               "one, with this reason:", serial=certificate.serial),
         ],
-        quoted=reason, people=1, reversible=False,
+        quoted=reason_label(reason), people=1, reversible=False,
         undo=_("The old code stays revoked; the new certificate could only be revoked in turn."),
         action=url_for("certificates.reissue_certificate", serial=certificate.serial),
-        values={"reason": reason}, confirm_label=_("Yes, reissue certificate %(serial)s",
-                                                   serial=certificate.serial),
+        values={"reason": reason, "note": note},
+        confirm_label=_("Yes, reissue certificate %(serial)s", serial=certificate.serial),
         cancel_url=url_for("certificates.detail", serial=certificate.serial)))
 
 
@@ -217,10 +220,11 @@ def revoke_certificate(serial: str):
     certificate = _certificate(serial)
     form = RevokeForm()
     if form.validate_on_submit() and not certificate.revoked_at and not is_confirmed():
-        return _confirm_revocation(certificate, form.reason.data)
+        return _confirm_revocation(certificate, form.reason.data, form.note.data or "")
     if form.validate_on_submit():
         with attempt(on_error=lambda error: _attach(form, error)) as outcome:
-            revoke(certificate, reason=form.reason.data, actor=current_person())
+            revoke(certificate, reason=form.reason.data, note=form.note.data,
+                   actor=current_person())
         if outcome.succeeded:
             flash(_("Certificate %(serial)s was revoked. Its verification page now says so.",
                     serial=certificate.serial), "success")
@@ -234,10 +238,11 @@ def reissue_certificate(serial: str):
     certificate = _certificate(serial)
     form = ReissueForm()
     if form.validate_on_submit() and not certificate.revoked_at and not is_confirmed():
-        return _confirm_reissue(certificate, form.reason.data)
+        return _confirm_reissue(certificate, form.reason.data, form.note.data or "")
     if form.validate_on_submit():
         with attempt(on_error=lambda error: _attach(form, error)) as outcome:
-            replacement = reissue(certificate, reason=form.reason.data, actor=current_person())
+            replacement = reissue(certificate, reason=form.reason.data, note=form.note.data,
+                                  actor=current_person())
             render_later(replacement)
         if outcome.succeeded:
             flash(_("Certificate %(old)s was replaced by %(new)s.", old=certificate.serial,

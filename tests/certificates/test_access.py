@@ -32,13 +32,16 @@ MANAGERS_ACT = (LOGIN, 403, 403, 403, 302, 302)
 HOLDER_OR_MANAGER = (LOGIN, 200, 404, 404, 200, 200)
 API_MANAGERS = (401, 403, 403, 403, 200, 200)
 API_HOLDER_OR_MANAGER = (401, 200, 404, 404, 200, 200)
-REASON = {"reason": "Revisión del registro"}
+REASON = {"reason": "issued_in_error", "note": "Revisión del registro"}
 CONFIRMED_REASON = {**REASON, "confirmed": "yes"}  # the page's post after its confirmation step
 
 MATRIX = [
     ("GET", "/v", None, EVERYONE),
     ("GET", "/v/{serial}", None, EVERYONE),
     ("GET", "/.well-known/jwks.json", None, EVERYONE),
+    ("GET", "/v/offline", None, EVERYONE),
+    ("GET", "/v/offline.webmanifest", None, EVERYONE),
+    ("GET", "/v/offline-sw.js", None, EVERYONE),
     ("GET", "/keys/{kid}", None, EVERYONE),
     ("GET", "/issuers/CRT", None, EVERYONE),
     ("GET", "/v/offline", None, EVERYONE),

@@ -67,17 +67,17 @@ def test_revoking_and_reissuing(client, bearer, world, issued):
     assert_house_error(client.post(f"/api/v1/certificates/{issued.serial}/revocation",
                                    json={"reason": ""}, headers=headers), 422)
     replaced = client.post(f"/api/v1/certificates/{issued.serial.lower()}/reissue",
-                           json={"reason": "Nombre corregido"}, headers=headers)
+                           json={"reason": "replaced", "note": "Nombre corregido"}, headers=headers)
     assert replaced.status_code == 201
     new_serial = replaced.get_json()["serial"]
     old = client.get(f"/api/v1/certificates/{issued.serial}", headers=headers).get_json()
     assert old["revoked_at"] and old["replaced_by"] == new_serial
-    assert old["revocation_reason"] == "Nombre corregido"
+    assert old["revocation_reason"] == "replaced"
     assert_house_error(client.post(f"/api/v1/certificates/{issued.serial}/revocation",
-                                   json={"reason": "Otra vez"}, headers=headers), 409, "conflict")
+                                   json={"reason": "other"}, headers=headers), 409, "conflict")
     revoked = client.post(f"/api/v1/certificates/{new_serial}/revocation",
-                          json={"reason": "Retirado"}, headers=headers)
-    assert revoked.status_code == 200 and revoked.get_json()["revocation_reason"] == "Retirado"
+                          json={"reason": "holder_request"}, headers=headers)
+    assert revoked.status_code == 200 and revoked.get_json()["revocation_reason"] == "holder_request"
 
 
 def test_unknown_and_malformed_serials_are_404_for_signed_in_callers(client, bearer, world):

@@ -24,14 +24,16 @@ def test_verify_says_the_state_and_exits_0_only_when_valid(app, issued):
 def test_revoke_from_the_command_line_is_audited(app, world, issued):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["certificates", "revoke", issued.serial, "--reason",
-                                 "Solicitud de la persona", "--by", world.manager.email])
+                                 "holder_request", "--note", "Solicitud de la persona", "--by",
+                                 world.manager.email])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     certificate = db.session.get(Certificate, issued.id)
-    assert certificate.revocation_reason == "Solicitud de la persona"
+    assert certificate.revocation_reason == "holder_request"
+    assert certificate.revocation_note == "Solicitud de la persona"
     assert history(certificate)[-1].actor_id == world.manager.id
-    again = runner.invoke(args=["certificates", "revoke", issued.serial, "--reason", "Otra"])
+    again = runner.invoke(args=["certificates", "revoke", issued.serial, "--reason", "other"])
     assert again.exit_code == 2 and issued.serial in again.output  # "… is already revoked."
-    unknown = runner.invoke(args=["certificates", "revoke", issued.serial, "--reason", "x",
+    unknown = runner.invoke(args=["certificates", "revoke", issued.serial, "--reason", "other",
                                   "--by", "nadie@example.org"])
     assert unknown.exit_code == 2 and "nobody has the e-mail" in unknown.output

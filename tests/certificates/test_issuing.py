@@ -125,14 +125,16 @@ def test_revoking_needs_a_reason_and_is_audited(world, issued):
     assert caught.value.errors["reason"]
     with pytest.raises(ValidationError):
         revoke(issued, reason="x" * 501, actor=world.manager)
-    revoke(issued, reason="Datos incorrectos", actor=world.manager, now=T0 + timedelta(days=3))
+    revoke(issued, reason="issued_in_error", note="Datos incorrectos", actor=world.manager,
+           now=T0 + timedelta(days=3))
     db.session.commit()
     assert issued.revoked_at == T0 + timedelta(days=3)
-    assert issued.revocation_reason == "Datos incorrectos"
+    assert (issued.revocation_reason, issued.revocation_note) == ("issued_in_error",
+                                                                  "Datos incorrectos")
     assert issued.revoked_by_id == world.manager.id
     event = history(issued)[-1]
     assert (event.action, event.reason, event.actor_id) == ("certificate_revoked",
-                                                            "Datos incorrectos", world.manager.id)
+                                                            "issued_in_error", world.manager.id)
     with pytest.raises(Conflict):
         revoke(issued, reason="Otra vez", actor=world.manager)
 
@@ -140,13 +142,15 @@ def test_revoking_needs_a_reason_and_is_audited(world, issued):
 def test_reissuing_replaces_the_certificate_with_a_new_serial(world, issued):
     world.holder.given_names = "María Josefa"
     db.session.commit()
-    replacement = reissue(issued, actor=world.manager, reason="Nombre mal escrito")
+    replacement = reissue(issued, actor=world.manager, reason="replaced",
+                          note="Nombre mal escrito")
     db.session.commit()
     assert replacement.serial != issued.serial and replacement.is_live
     assert replacement.holder_name == "María Josefa Ñancupil Huenchumán"
     assert replacement.modules == issued.modules and replacement.hours == issued.hours
     assert issued.is_revoked and issued.replaced_by_id == replacement.id
-    assert issued.revocation_reason == "Nombre mal escrito"
+    assert (issued.revocation_reason, issued.revocation_note) == ("replaced",
+                                                                  "Nombre mal escrito")
     assert replacement.status_list_index != issued.status_list_index
     assert verify_compact(replacement.token)[1]["name"] == "María Josefa Ñancupil Huenchumán"
     assert [event.action for event in history(issued)] == [
@@ -226,5 +230,23 @@ def test_the_holder_is_told_once_in_their_language(world, issued):
     assert f"/v/{issued.qr_token}" in told.text_body
     issue_programme_certificate(world.holder, world.cohort, actor=world.manager)  # the live one
     assert len(mails()) == 1
-    replacement = reissue(issued, actor=world.manager, reason="Nombre mal escrito")
+    replacement = reissue(issued, actor=world.manager, reason="replaced",
+                          note="Nombre mal escrito")
     assert len(mails()) == 2 and replacement.serial in mails()[-1].text_body
+
+
+def test_revocation_reasons_are_codes_shown_translated_and_the_note_stays_internal(
+        client, world, issued):
+    from certify.certificates.issuing import reason_label
+
+    with force_locale("pt_BR"):
+        assert reason_label("requirement_unmet") == "Um requisito foi depois considerado não cumprido"
+    revoke(issued, reason="requirement_unmet", note="Asistencia mal registrada",
+           actor=world.manager)
+    db.session.commit()
+    for language, label in (("es", "Un requisito resultó no cumplido"),
+                            ("en", "A requirement was later found unmet")):
+        page = client.get(f"/v/{issued.serial}?lang={language}").text
+        assert label in page and "Asistencia mal registrada" not in page
+    with pytest.raises(ValidationError):
+        revoke(issued, reason="", actor=world.manager)

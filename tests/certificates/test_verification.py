@@ -110,12 +110,14 @@ def test_the_page_speaks_the_visitors_language(client, issued):
 
 
 def test_the_page_says_revoked_with_the_date_and_the_reason(client, world, issued):
-    revoke(issued, reason="Se detectó un error en los datos", actor=world.manager,
+    revoke(issued, reason="issued_in_error", note="Se detectó un error en los datos",
+           actor=world.manager,
            now=T0 + timedelta(days=2))
     db.session.commit()
     page = client.get(f"/v/{issued.serial}?lang=en").text
     assert "verdict-revoked" in page
-    assert "Se detectó un error en los datos" in page and "December 13, 2026" in page
+    assert "Issued in error" in page and "December 13, 2026" in page
+    assert "Se detectó un error en los datos" not in page  # the internal note
 
 
 def test_other_spellings_redirect_to_the_one_address(client, issued):
@@ -179,11 +181,13 @@ def test_the_json_twin(client, world, issued):
     assert facts["issuer_name"] == "Red de Laboratorios"
     assert world.holder.email not in response.text and "person_id" not in facts
 
-    revoke(issued, reason="Duplicado", actor=world.manager)
+    revoke(issued, reason="other", note="Duplicado", actor=world.manager)
     db.session.commit()
-    body = client.get(f"/api/v1/verify/{issued.serial.lower()}").get_json()
+    body = client.get(f"/api/v1/verify/{issued.serial.lower()}?lang=en").get_json()
     assert body["state"] == "REVOKED" and not body["valid"]
-    assert body["certificate"]["revocation_reason"] == "Duplicado"
+    assert body["certificate"]["revocation_reason"] == "other"
+    assert body["certificate"]["revocation_reason_label"] == "Other reason"
+    assert "Duplicado" not in str(body)
 
 
 def test_the_json_twin_refuses_unknown_malformed_and_tampered(client, issued):

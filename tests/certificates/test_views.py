@@ -42,11 +42,12 @@ def test_the_holder_sees_her_certificate_and_everything_to_share_it(client, logi
 
 def test_a_revoked_certificate_is_shown_as_such_without_sharing_links(client, login_as, world,
                                                                        issued):
-    revoke(issued, reason="Error de nombre", actor=world.manager)
+    revoke(issued, reason="issued_in_error", note="Error de nombre", actor=world.manager)
     db.session.commit()
     login_as(world.holder)
     html = client.get("/my-certificates?lang=en").text
-    assert "Error de nombre" in html and "linkedin.com" not in html
+    assert "Issued in error" in html and "linkedin.com" not in html
+    assert "Error de nombre" not in html  # the note is the managers' own
 
 
 def test_someone_without_certificates(client, login_as, world):
@@ -108,11 +109,11 @@ def test_revoking_from_the_detail_page(client, login_as, world, issued):
     assert response.status_code == 422
     assert db.session.get(Certificate, issued.id).revoked_at is None
     asked = client.post(f"/certificates/{issued.serial}/revoke?lang=en",
-                        data={"reason": "El nombre está mal escrito"})
+                        data={"reason": "issued_in_error", "note": "El nombre está mal escrito"})
     # A confirmation page first: what happens, to whom, that it cannot be undone.
     assert asked.status_code == 200
     assert f"Revoke certificate {issued.serial}?" in asked.text
-    assert "El nombre está mal escrito" in asked.text
+    assert "Issued in error" in asked.text and "El nombre está mal escrito" in asked.text
     assert 'name="confirmed" value="yes"' in asked.text
     assert re.search(r'id="confirm-people">1<', asked.text)
     assert 'id="confirm-reversible"><span class="badge bad">No' in asked.text
@@ -120,31 +121,35 @@ def test_revoking_from_the_detail_page(client, login_as, world, issued):
     db.session.expire_all()
     assert db.session.get(Certificate, issued.id).revoked_at is None
     response = client.post(f"/certificates/{issued.serial}/revoke",
-                           data={"reason": "El nombre está mal escrito", "confirmed": "yes"})
+                           data={"reason": "issued_in_error", "note": "El nombre está mal escrito",
+                                 "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
-    assert db.session.get(Certificate, issued.id).revocation_reason == "El nombre está mal escrito"
-    verification = client.get(f"/v/{issued.serial}").text
-    assert "verdict-revoked" in verification and "El nombre está mal escrito" in verification
+    revoked = db.session.get(Certificate, issued.id)
+    assert (revoked.revocation_reason, revoked.revocation_note) == (
+        "issued_in_error", "El nombre está mal escrito")
+    verification = client.get(f"/v/{issued.serial}?lang=en").text
+    assert "verdict-revoked" in verification and "Issued in error" in verification
+    assert "El nombre está mal escrito" not in verification  # never shown to the public
     history = client.get(f"/certificates/{issued.serial}?lang=en").text
     assert "El nombre está mal escrito" in history and world.manager.full_name in history
     again = client.post(f"/certificates/{issued.serial}/revoke",
-                        data={"reason": "Otra vez", "confirmed": "yes"})
+                        data={"reason": "other", "confirmed": "yes"})
     assert again.status_code == 422
     # A revoked certificate is not offered for confirmation: the refusal comes at once.
     assert client.post(f"/certificates/{issued.serial}/revoke",
-                       data={"reason": "Otra vez"}).status_code == 422
+                       data={"reason": "other"}).status_code == 422
 
 
 def test_reissuing_from_the_detail_page(client, login_as, world, issued):
     login_as(world.manager)
     asked = client.post(f"/certificates/{issued.serial}/reissue?lang=en",
-                        data={"reason": "Cambio de nombre"})
+                        data={"reason": "replaced", "note": "Cambio de nombre"})
     assert asked.status_code == 200 and f"Reissue certificate {issued.serial}?" in asked.text
     db.session.expire_all()
     assert db.session.get(Certificate, issued.id).replaced_by_id is None
     response = client.post(f"/certificates/{issued.serial}/reissue",
-                           data={"reason": "Cambio de nombre", "confirmed": "yes"})
+                           data={"reason": "replaced", "note": "Cambio de nombre", "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     old = db.session.get(Certificate, issued.id)

@@ -112,18 +112,21 @@ def test_issue_scan_on_a_phone_revoke(page, phone, live_server, certificate_worl
 
     # The manager revokes it with a reason; the same scan now says REVOKED.
     page.goto(f"/certificates/{serial}")
-    page.fill("#revoke textarea[name=reason]", "Emitido a la persona equivocada")
+    page.select_option("#revoke select[name=reason]", "issued_in_error")
+    page.fill("#revoke textarea[name=note]", "Emitido a la persona equivocada")
+    page.screenshot(path="test-results/certificates-revoke-form-desktop.png", full_page=True)
     page.locator("#revoke button[type=submit]").click()
     # A confirmation page says what happens and that it cannot be undone; nothing yet.
     expect(page.locator("h1")).to_contain_text(serial)
-    expect(page.locator("blockquote.quoted")).to_have_text("Emitido a la persona equivocada")
+    expect(page.locator("blockquote.quoted")).to_have_text("Emitido por error")
     page.screenshot(path="test-results/certificates-revoke-confirm-desktop.png", full_page=True)
     page.locator("#confirm-button").click()
     page.wait_for_load_state("networkidle")
     expect(page.locator(".flash-success")).to_contain_text(serial)
     phone.reload()
     expect(phone.locator(".verdict")).to_have_class(re.compile(r"verdict-revoked"))
-    expect(phone.locator(".verdict")).to_contain_text("Emitido a la persona equivocada")
+    expect(phone.locator(".verdict")).to_contain_text("Emitido por error")  # the reason's label
+    expect(phone.locator("main")).not_to_contain_text("persona equivocada")  # the note is internal
     phone.screenshot(path="test-results/certificates-revoked-phone.png", full_page=True)
 
 
