@@ -20,22 +20,25 @@ def test_revoking_tells_the_holder_why_in_their_language(world):
     holder = enrolled(world.cohort, given_names="João", family_names="Araújo",
                       preferred_locale="pt_BR")
     certificate = issue_programme_certificate(holder, world.cohort, actor=world.manager, now=T0)
-    revoke(certificate, reason="Emitido por engano", actor=world.manager)
+    revoke(certificate, reason="issued_in_error", note="Conta errada", actor=world.manager)
     db.session.commit()
     issued, revoked = mails_to(holder)
     assert revoked.locale == "pt_BR"
     assert revoked.subject == f"Seu certificado {certificate.serial} foi revogado"
-    assert "Motivo: Emitido por engano" in revoked.text_body
+    assert "Motivo: Emitido por engano" in revoked.text_body  # the reason, in Portuguese
+    assert "Conta errada" not in revoked.text_body  # the note is the managers' own
     assert "Olá, João" in revoked.text_body and "não é mais válido" in revoked.text_body
     assert f"https://certify.test/v/{certificate.qr_token}" in revoked.text_body
 
 
 def test_reissuing_sends_one_message_with_the_new_link(world, issued):
-    replacement = reissue(issued, actor=world.manager, reason="Nombre mal escrito")
+    replacement = reissue(issued, actor=world.manager, reason="replaced",
+                          note="Nombre mal escrito")
     db.session.commit()
     issued_mail, reissued = mails_to(world.holder)
     assert reissued.locale == "es" and replacement.serial in reissued.subject + reissued.text_body
-    assert issued.serial in reissued.text_body and "Motivo: Nombre mal escrito" in reissued.text_body
+    assert issued.serial in reissued.text_body and "Motivo: Reemplazado por un certificado corregido" in (
+        reissued.text_body)
     assert f"https://certify.test/v/{replacement.qr_token}" in reissued.text_body
     assert f"/certificates/{replacement.serial}.pdf" in reissued.text_body
     assert "revocado" not in reissued.subject
