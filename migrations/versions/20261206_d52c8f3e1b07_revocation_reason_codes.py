@@ -1,7 +1,7 @@
 """certificates: revocation reasons as codes, and an internal note
 
 Revision ID: d52c8f3e1b07
-Revises: e5a1c9d3b7f4
+Revises: b4f2d8e6a913
 Create Date: 2026-12-06 16:40:00
 
 A revocation's reason becomes a code from a fixed list, translated when shown;
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd52c8f3e1b07'
-down_revision = 'e5a1c9d3b7f4'
+down_revision = 'b4f2d8e6a913'
 branch_labels = None
 depends_on = None
 
