@@ -61,6 +61,8 @@ from certify.core.errors import DomainError, NotFound
 from certify.core.qr import qr_svg
 from certify.core.transactions import attempt
 from certify.extensions import db
+from certify.progress.services import active_enrolments, person_progress
+from certify.progress.status import CohortStatus, my_statuses
 
 blp = Blueprint("certificates", __name__)
 # ``{{ c.revocation_reason|revocation_reason }}``: the stored code, in the reader's language.
@@ -97,7 +99,12 @@ def my_certificates():
                            label=_("QR code to verify certificate %(serial)s",
                                    serial=certificate.serial))}
              for certificate in certificates_of(current_person())]
-    return render_template("certificates/mine.html", items=items)
+    rows = [person_progress(enrolment) for enrolment in active_enrolments(current_person())]
+    # Where the official stands where there is news beyond "keep going": an eligible official
+    # reads that issuance is coming (not "you have no certificates yet"), one out of reach why.
+    standings = [(row, status) for row, status in zip(rows, my_statuses(rows), strict=True)
+                 if status.status in (CohortStatus.AWAITING_ISSUANCE, CohortStatus.OUT_OF_REACH)]
+    return render_template("certificates/mine.html", items=items, standings=standings)
 
 
 @blp.get("/certificates/<serial>.pdf")

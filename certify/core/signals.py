@@ -24,3 +24,7 @@ survey_answered = _signals.signal("survey-answered")
 cohort_saved = _signals.signal("cohort-saved")
 # sender: the InPersonSession just scheduled
 session_scheduled = _signals.signal("session-scheduled")
+# sender: the Cohort; person_ids: whom to ask about. Receivers (the certificates area) return
+# the ids among them holding a live certificate of the cohort's programme: lower areas ask
+# "certified?" without importing certificates.
+certified_lookup = _signals.signal("certified-lookup")

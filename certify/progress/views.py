@@ -21,6 +21,7 @@ from certify.progress.services import (
     module_progress,
     person_progress,
 )
+from certify.progress.status import my_statuses
 from certify.surveys.services import cohort_surveys
 from certify.surveys.summaries import survey_summaries
 
@@ -32,7 +33,8 @@ blp = Blueprint("progress", __name__)
 def my_programme():
     rows = [person_progress(enrolment) for enrolment in active_enrolments(current_person())]
     return render_template("progress/my_programme.html",
-                           items=[(row, module_progress(row)) for row in rows])
+                           items=[(row, module_progress(row), status) for row, status
+                                  in zip(rows, my_statuses(rows), strict=True)])
 
 
 @blp.get("/my-programme/<int:cohort_id>/modules/<code>")

@@ -9,13 +9,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from certify.accounts.models import Role
 from certify.attendance import services as attendance
 from certify.certificates.issuing import issue_programme_certificate, revoke
 from certify.certificates.models import Certificate
 from certify.core.clock import utcnow
 from certify.core.jobs import Job
 from certify.extensions import db
+from certify.progress.status import certified_people
 from tests.certificates.conftest import enrolled
+from tests.factories import make_person
 
 # Pages render what the services (tested on both databases) return: SQLite only.
 pytestmark = pytest.mark.one_database
@@ -50,8 +53,21 @@ def test_a_revoked_certificate_is_shown_as_such_without_sharing_links(client, lo
     assert "Error de nombre" not in html  # the note is the managers' own
 
 
-def test_someone_without_certificates(client, login_as, world):
-    login_as(enrolled(world.cohort))
+def test_someone_eligible_without_certificates_reads_that_issuance_is_coming(client, login_as, world):
+    login_as(enrolled(world.cohort))  # this programme asks nothing: everyone enrolled is eligible
+    page = client.get("/my-certificates?lang=en").text
+    assert "awaiting issuance" in page and "You have no certificates yet" not in page
+
+
+def test_a_holder_is_certified_in_the_status_model(client, login_as, world, issued):
+    assert certified_people(world.cohort, [world.holder.id]) == {world.holder.id}
+    login_as(world.holder)
+    assert "awaiting issuance" not in client.get("/my-certificates?lang=en").text
+    assert "Certified: your certificate" in client.get("/my-programme?lang=en").text
+
+
+def test_someone_without_certificates_or_cohort(client, login_as, world):
+    login_as(make_person(Role.OFFICIAL))
     assert "You have no certificates yet" in client.get("/my-certificates?lang=en").text
 
 

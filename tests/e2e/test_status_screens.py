@@ -1,0 +1,30 @@
+"""My programme and My certificates say where the official stands, at phone and desktop widths."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("viewer", ["page", "phone"])
+def test_the_status_fits_and_reads(request, viewer, sqlite_demo_world):
+    browser_page = request.getfixturevalue(viewer)
+    for email, label in sqlite_demo_world.logins:
+        if not label.startswith("official"):
+            continue
+        sign_in(browser_page, email)
+        for path in ("/my-programme", "/my-certificates"):
+            browser_page.goto(path)
+            assert browser_page.evaluate(
+                "document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            assert browser_page.locator(".flash[role=status]").count() >= 1
+            shots = os.environ.get("CERTIFY_SCREENSHOTS")
+            if shots:
+                name = f"{label.split('(')[1].rstrip(')')}-{path.strip('/')}-{viewer}.png"
+                browser_page.screenshot(path=os.path.join(shots, name), full_page=True)
+        browser_page.context.clear_cookies()
