@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -18,7 +18,7 @@ from certify.cohorts.services import create_cohort
 from certify.core.clock import utcnow
 from certify.demo import world
 from certify.demo.national import PILOT_SIZE, build_national_plan
-from certify.demo.progress import build_progress
+from certify.demo.progress import COHORT_DAYS, Timeline, build_progress, schedule_next_cohort
 from certify.extensions import db
 from certify.programmes.content import load_course_content
 from certify.programmes.models import Programme
@@ -30,6 +30,7 @@ class DemoReport:
     created_people: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)
     cohort: Cohort | None = None
+    next_cohort: Cohort | None = None
     eligible: int = 0
     pilot_certificates: int = 0
 
@@ -53,14 +54,23 @@ def build_demo(content_dir: str) -> DemoReport:
                             for values in _officials(municipalities, PILOT_SIZE, seed=2025,
                                                      first=world.OFFICIALS)],
         now=utcnow())
-    report.cohort = _cohort(programme, staff["tutor"], officials)
-    build_progress(report.cohort, staff["tutor"])
+    today = utcnow().date()
+    timeline = Timeline.for_day(today)
+    report.cohort = _cohort(programme, staff["tutor"], officials, timeline)
+    build_progress(report.cohort, staff["tutor"], timeline)
     db.session.flush()
     rows = cohort_progress(report.cohort)
     report.eligible = sum(row.eligibility.eligible for row in rows)
     eligible = next((row.person for row in rows if row.eligibility.eligible), None)
-    starting = next((row.person for row in reversed(rows) if len(row.eligibility.missing) >= 4), None)
-    for person, label in ((eligible, "official (eligible)"), (starting, "official (starting)")):
+    starters = [_person(report, password_hash, **values, roles=[Role.OFFICIAL])
+                for values in _officials(municipalities, world.NEXT_COHORT_OFFICIALS, seed=2027,
+                                         first=world.OFFICIALS + PILOT_SIZE)]
+    report.next_cohort = _next_cohort(programme, staff["tutor"], starters, today)
+    # Stalled: stopped early in this cohort, whose deadlines have all passed.
+    stalled = next((row.person for row in reversed(rows) if len(row.eligibility.missing) >= 4), None)
+    starting = starters[0] if starters else None
+    for person, label in ((stalled, "official (stalled)"), (eligible, "official (eligible)"),
+                          (starting, "official (starting)")):
         if person is not None:
             report.logins.append((person.email, label))
     return report
@@ -107,14 +117,32 @@ def _person(report: DemoReport, password_hash: str, *, roles, **values) -> Perso
     return person
 
 
-def _cohort(programme: Programme, tutors: list[Person], officials: list[Person]) -> Cohort:
-    cohort = db.session.scalar(sa.select(Cohort).where(
-        Cohort.programme_id == programme.id, Cohort.name == world.COHORT_NAME))
+def _cohort(programme: Programme, tutors: list[Person], officials: list[Person],
+            timeline: Timeline) -> Cohort:
+    cohort = _find_cohort(programme, world.COHORT_NAME)
     if cohort is None:
-        cohort = create_cohort(programme, name=world.COHORT_NAME, starts_on=date(2026, 8, 3),
-                               ends_on=date(2026, 12, 11), tutors=tutors)
+        starts_on, ends_on = COHORT_DAYS
+        cohort = create_cohort(programme, name=world.COHORT_NAME, starts_on=timeline.day(starts_on),
+                               ends_on=timeline.day(ends_on), tutors=tutors)
     enrol_many(cohort, officials)
     return cohort
+
+
+def _next_cohort(programme: Programme, tutors: list[Person], starters: list[Person],
+                 today: date) -> Cohort:
+    cohort = _find_cohort(programme, world.NEXT_COHORT_NAME)
+    if cohort is None:
+        cohort = create_cohort(programme, name=world.NEXT_COHORT_NAME,
+                               starts_on=today - timedelta(days=3),
+                               ends_on=today + timedelta(weeks=22), tutors=tutors)
+        schedule_next_cohort(cohort, today)
+    enrol_many(cohort, starters)
+    return cohort
+
+
+def _find_cohort(programme: Programme, name: str) -> Cohort | None:
+    return db.session.scalar(sa.select(Cohort).where(Cohort.programme_id == programme.id,
+                                                     Cohort.name == name))
 
 
 def _slug(text: str) -> str:

@@ -32,10 +32,45 @@ from certify.submissions.submitting import submit_prototype
 from certify.surveys.giving import ensure_cohort_surveys
 from certify.surveys.services import save_response
 
+# The story is written as seen on STORY_DAY; built on another day, every date moves by the
+# same number of days, so the demo always stands where the story does (the session ended
+# almost a month ago, the cohort closes in a few days) whatever day it is built.
+STORY_DAY = date(2026, 12, 6)
 SESSION_START = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)  # 09:00 in Santiago
 MODULE_WEEKS = [(date(2026, 8, 3), date(2026, 8, 30)), (date(2026, 8, 31), date(2026, 9, 27)),
                 (date(2026, 9, 28), date(2026, 10, 25)), (date(2026, 10, 26), date(2026, 11, 8)),
                 (date(2026, 11, 10), date(2026, 11, 11))]
+PROJECT_DUE = datetime(2026, 11, 6, 23, 59, tzinfo=UTC)
+COHORT_DAYS = (date(2026, 8, 3), date(2026, 12, 11))
+LATE_GROUPS = {3, 7}  # these groups hand in their prototype two days after the deadline
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The story's dates moved to the day the demo is built."""
+
+    shift: timedelta
+
+    @classmethod
+    def for_day(cls, today: date) -> Timeline:
+        return cls(today - STORY_DAY)
+
+    def day(self, value: date) -> date:
+        return value + self.shift
+
+    def moment(self, value: datetime) -> datetime:
+        return value + self.shift
+
+    @property
+    def session_start(self) -> datetime:
+        return self.moment(SESSION_START)
+
+    @property
+    def project_due(self) -> datetime:
+        return self.moment(PROJECT_DUE)
+
+    def module_weeks(self) -> list[tuple[date, date]]:
+        return [(self.day(opens_on), self.day(due_on)) for opens_on, due_on in MODULE_WEEKS]
 
 
 @dataclass(frozen=True)
@@ -87,31 +122,51 @@ DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Ty
             b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
-def build_progress(cohort: Cohort, tutors: list[Person]) -> bool:
+def build_progress(cohort: Cohort, tutors: list[Person], timeline: Timeline) -> bool:
     """Give the demo cohort its history once; False if it already has one."""
     if groups_of_cohort(cohort):
         return False
     rng = random.Random(4_7)
     tutor = tutors[0]
-    _schedule(cohort)
+    _schedule(cohort, timeline)
     groups = apply_suggestion(cohort, suggest_groups(cohort, min_size=5, max_size=5), by=tutor)
     paces = {group.id: PACES[index % len(PACES)] for index, group in enumerate(groups)}
     members = {group.id: group.members for group in groups}
     quizzes = [quiz_of_module(module) for module in cohort.programme.modules if module.is_virtual]
     for group in groups:
         for person in members[group.id]:
-            _take_quizzes(person, quizzes, paces[group.id], rng)
-    _attend(cohort, groups, members, paces, tutor)
+            _take_quizzes(person, quizzes, paces[group.id], rng, timeline)
+    _attend(cohort, groups, members, paces, tutor, timeline)
     for index, group in enumerate(groups):
-        _prototype(cohort, group, members[group.id], paces[group.id], tutor, index)
+        _prototype(cohort, group, members[group.id], paces[group.id], tutor, index,
+                   _handed_in_at(index, timeline, rng))
     _surveys(cohort, groups, members, paces, rng)
     return True
 
 
-def _schedule(cohort: Cohort) -> None:
-    for module, (opens_on, due_on) in zip(cohort.programme.modules, MODULE_WEEKS, strict=False):
+def _schedule(cohort: Cohort, timeline: Timeline) -> None:
+    for module, (opens_on, due_on) in zip(cohort.programme.modules, timeline.module_weeks(),
+                                          strict=False):
         set_module_dates(cohort, module, opens_on=opens_on, due_on=due_on)
-    set_project_deadline(cohort, datetime(2026, 11, 6, 23, 59, tzinfo=UTC))
+    set_project_deadline(cohort, timeline.project_due)
+
+
+def schedule_next_cohort(cohort: Cohort, today: date) -> None:
+    """The next cohort opened a few days ago: four weeks per module, every deadline ahead."""
+    opens_on = today - timedelta(days=3)
+    for module in cohort.programme.modules:
+        due_on = opens_on + timedelta(days=27)
+        set_module_dates(cohort, module, opens_on=opens_on, due_on=due_on)
+        opens_on = due_on + timedelta(days=1)
+    set_project_deadline(cohort, datetime.combine(opens_on - timedelta(days=5), time(23, 59),
+                                                  tzinfo=UTC))
+
+
+def _handed_in_at(index: int, timeline: Timeline, rng: random.Random) -> datetime:
+    """Most groups hand in during the last days before the deadline; a few after it."""
+    if index in LATE_GROUPS:
+        return timeline.project_due + timedelta(days=2)
+    return timeline.project_due - timedelta(days=rng.randint(1, 6), hours=rng.randint(1, 10))
 
 
 def _answers(attempt, quiz: Quiz, right: bool) -> dict[str, list[str]]:
@@ -125,11 +180,12 @@ def _answers(attempt, quiz: Quiz, right: bool) -> dict[str, list[str]]:
     return answers
 
 
-def _take_quizzes(person: Person, quizzes: list[Quiz], pace: Pace, rng: random.Random) -> None:
+def _take_quizzes(person: Person, quizzes: list[Quiz], pace: Pace, rng: random.Random,
+                  timeline: Timeline) -> None:
     for index, quiz in enumerate(quizzes):
         if index > pace.quizzes_passed or (index == pace.quizzes_passed and not pace.failed_next):
             return
-        opens_on = MODULE_WEEKS[index][0]
+        opens_on = timeline.module_weeks()[index][0]
         start = datetime.combine(opens_on + timedelta(days=rng.randint(3, 20)), time(14), tzinfo=UTC)
         passes = index < pace.quizzes_passed
         if passes and rng.random() < 0.25:  # some pass only at the second try
@@ -143,12 +199,13 @@ def _attempt(quiz: Quiz, person: Person, start: datetime, *, right: bool) -> Non
     submit_attempt(attempt, _answers(attempt, quiz, right), now=start + timedelta(minutes=12))
 
 
-def _attend(cohort, groups, members, paces, tutor) -> None:
+def _attend(cohort, groups, members, paces, tutor, timeline: Timeline) -> None:
+    start = timeline.session_start
     module = next(module for module in cohort.programme.modules if not module.is_virtual)
     session = create_session(cohort=cohort, module=module, title="Encuentro presencial en Santiago",
-                             starts_at=SESSION_START, ends_at=SESSION_START + timedelta(hours=32),
+                             starts_at=start, ends_at=start + timedelta(hours=32),
                              venue="Santiago, Chile", capacity=60)
-    registered_at = SESSION_START - timedelta(days=20)
+    registered_at = start - timedelta(days=20)
     walk_ins = []
     for group in groups:
         status = paces[group.id].session
@@ -158,20 +215,23 @@ def _attend(cohort, groups, members, paces, tutor) -> None:
             if status == "present" and index == 4 and len(walk_ins) < 3:
                 walk_ins.append(person)  # came without registering: counted as a walk-in
                 continue
-            register(session, person, now=registered_at)
+            # The session is over: its tickets are history, not mail to send now.
+            register(session, person, now=registered_at, notify=False)
             if status != "no_show":
-                check_in_person(session, person, status, by=tutor, now=SESSION_START)
+                check_in_person(session, person, status, by=tutor, now=start)
     for person in walk_ins:
-        add_walk_in(session, person, by=tutor, now=SESSION_START + timedelta(minutes=20))
-    close_session(session, by=tutor, now=SESSION_START + timedelta(hours=33))
+        add_walk_in(session, person, by=tutor, now=start + timedelta(minutes=20))
+    close_session(session, by=tutor, now=start + timedelta(hours=33))
 
 
-def _prototype(cohort, group, people, pace: Pace, tutor, index: int) -> None:
+def _prototype(cohort, group, people, pace: Pace, tutor, index: int,
+               handed_in_at: datetime) -> None:
     if pace.prototype == "none":
         return
     title, problem = PROTOTYPES[index % len(PROTOTYPES)]
     submission = submit_prototype(
         group, by=people[0], files=[IncomingFile("prototipo.pdf", io.BytesIO(DEMO_PDF))],
+        now=handed_in_at,
         title=title, problem=problem, audience="Vecinas y vecinos de sectores rurales de la comuna.",
         discover="Entrevistas a 12 personas y un recorrido por tres sectores.",
         define="¿Cómo podríamos acercar el servicio a quienes viven lejos del centro?",

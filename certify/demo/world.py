@@ -66,4 +66,7 @@ STAFF = [
 
 OFFICIALS = 60
 COHORT_NAME = "Cohorte 2026 · Cono Sur"
+# The next cohort opened days before the demo is built; its officials are just starting.
+NEXT_COHORT_NAME = "Cohorte 2027 · Cono Sur"
+NEXT_COHORT_OFFICIALS = 5
 DEMO_PASSWORD = "innovacion-2026"

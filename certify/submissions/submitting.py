@@ -7,6 +7,7 @@ still accepted and marked late. Every version is kept and every member sees them
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -133,7 +134,7 @@ def _clean_texts(texts: dict[str, str | None]) -> dict[str, str]:
 
 
 def submit_prototype(group: ProjectGroup, *, by: Person, files: Sequence[IncomingFile] = (),
-                     **texts: str | None) -> PrototypeSubmission:
+                     now: datetime | None = None, **texts: str | None) -> PrototypeSubmission:
     """Record a new version of the group's prototype, with its files.
 
     ``texts`` are the fields of :data:`TEXT_FIELDS`, all required. Raises
@@ -142,6 +143,7 @@ def submit_prototype(group: ProjectGroup, *, by: Person, files: Sequence[Incomin
     ``PayloadTooLarge`` and ``UnsupportedMediaType`` for files (see
     :func:`certify.submissions.files.check_files`). Everything is checked
     before anything is written, so a refused submission leaves no trace.
+    ``now`` is when it was handed in (a version recorded after the fact); it decides ``late``.
     """
     if not can_submit(by, group):
         raise PermissionDenied(_("Only the current members of the group can submit its "
@@ -151,7 +153,7 @@ def submit_prototype(group: ProjectGroup, *, by: Person, files: Sequence[Incomin
     # Lock the group's row so two members submitting at once get versions n and n+1.
     db.session.execute(sa.select(ProjectGroup.id).where(ProjectGroup.id == group.id)
                        .with_for_update())
-    now = utcnow()
+    now = now or utcnow()
     due = group.cohort.project_due_at
     submission = PrototypeSubmission(
         group=group, version=latest_version(group) + 1, submitted_by=by, submitted_at=now,

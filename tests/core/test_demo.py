@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -44,7 +46,10 @@ def test_demo_world(app, demo):
     assert rural == 15
     names = set(db.session.scalars(sa.select(Municipality.name)))
     assert {"Peñalolén", "Calama"} <= names
-    officials = 60 + national.PILOT_SIZE  # the demo cohort's and the certified pilot's
+    from certify.demo import world
+
+    # The demo cohort's, the certified pilot's and the next cohort's (just starting).
+    officials = 60 + national.PILOT_SIZE + world.NEXT_COHORT_OFFICIALS
     assert role_count(Role.OFFICIAL) == officials and role_count(Role.TUTOR) == 2
     assert role_count(Role.MANAGER) == 1
     assert len(report.cohort.enrolments) == 60 and len(report.cohort.tutors) == 2
@@ -92,3 +97,46 @@ def test_demo_logins_work(client):
     response = client.post("/login", data={"email": "gestora@demo.certify.example",
                                            "password": world.DEMO_PASSWORD})
     assert response.status_code == 302
+
+
+def test_demo_dates_follow_the_day_it_is_built(demo):
+    """Prototypes handed in around the deadline (a few late), not all at build time."""
+    from certify.attendance.models import InPersonSession
+    from certify.submissions.models import PrototypeSubmission
+
+    cohort = demo.cohort
+    now = utcnow()
+    submissions = list(db.session.scalars(sa.select(PrototypeSubmission)))
+    late = [s for s in submissions if s.late]
+    assert submissions and 0 < len(late) <= 2 < len(submissions) - len(late)
+    assert all(s.submitted_at < now - timedelta(days=20) for s in submissions)
+    assert all((s.submitted_at > cohort.project_due_at) == s.late for s in submissions)
+    session = db.session.scalar(sa.select(InPersonSession).where(InPersonSession.cohort_id == cohort.id))
+    assert now - timedelta(days=40) < session.ends_at < now
+    assert cohort.starts_on < now.date() <= cohort.ends_on
+
+
+def test_the_starting_official_is_in_a_cohort_open_now(demo):
+    from certify.cohorts.schedule import cohort_schedule
+    from certify.demo import world
+
+    email = next(email for email, label in demo.logins if label == "official (starting)")
+    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.name == world.NEXT_COHORT_NAME))
+    assert email in {enrolment.person.email for enrolment in cohort.enrolments}
+    today = utcnow().date()
+    assert cohort.starts_on <= today < cohort.ends_on
+    assert all(row.due_on > today for row in cohort_schedule(cohort))
+    assert cohort.project_due_at > utcnow()
+
+
+def test_the_demo_queues_no_mail_for_a_session_that_ended(demo):
+    from certify.attendance.models import InPersonSession, Registration
+    from certify.core.mail import OutboxMessage
+
+    registrants = set(db.session.scalars(
+        sa.select(Person.email).join(Registration, Registration.person_id == Person.id)
+        .join(InPersonSession, InPersonSession.id == Registration.session_id)
+        .where(InPersonSession.ends_at < utcnow())))
+    assert registrants
+    queued = set(db.session.scalars(sa.select(OutboxMessage.to_address)))
+    assert not registrants & queued

@@ -36,7 +36,7 @@ def test_about_half_of_the_demo_cohort_is_eligible_and_the_rest_is_spread(demo):
 
 
 def test_an_official_sees_what_is_missing_in_plain_words(client, login_as, demo):
-    starting = next(person(email) for email, label in demo.logins if label == "official (starting)")
+    starting = next(person(email) for email, label in demo.logins if label == "official (stalled)")
     login_as(starting)
     page = client.get("/my-programme?lang=en").text
     assert "Module 1 quiz not taken yet" in page
@@ -109,7 +109,7 @@ def test_the_overview_export_is_a_post_recorded_in_the_audit_log(client, login_a
 
 
 def test_overview_names_open_the_persons_progress_and_missing_says_what(client, login_as, demo):
-    starting = next(person(email) for email, label in demo.logins if label == "official (starting)")
+    starting = next(person(email) for email, label in demo.logins if label == "official (stalled)")
     login_as(person("tutora@demo.certify.example"))
     overview = client.get(f"/cohorts/{demo.cohort.id}/overview?lang=en").text
     url = f"/cohorts/{demo.cohort.id}/people/{starting.id}/progress"

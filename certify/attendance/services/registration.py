@@ -81,7 +81,7 @@ def _check_open(session: InPersonSession, now: datetime) -> None:
 
 
 def register(session: InPersonSession, person: Person, *,
-             now: datetime | None = None) -> Registration:
+             now: datetime | None = None, notify: bool = True) -> Registration:
     """Register ``person`` (actively enrolled in the session's cohort) for ``session``.
 
     They get a seat and a ticket by e-mail while seats are left, otherwise a
@@ -89,6 +89,8 @@ def register(session: InPersonSession, person: Person, *,
     returns the registration as it is; after a cancellation it starts over.
     Raises ``PermissionDenied`` for someone not actively enrolled and
     ``Conflict`` when registration is closed or the session has started.
+    ``notify=False`` records a registration after the fact (a session already held), when
+    a ticket or waitlist e-mail would only confuse.
     """
     now = now or utcnow()
     if not is_actively_enrolled(person, session.cohort):
@@ -109,12 +111,14 @@ def register(session: InPersonSession, person: Person, *,
     if seat_left:
         confirm_seat(registration, now)
         db.session.flush()
-        queue_ticket_email(registration)
+        if notify:
+            queue_ticket_email(registration)
     else:
         registration.status = RegistrationStatus.WAITLISTED
         registration.ticket_code = None
         db.session.flush()
-        queue_waitlist_email(registration, waitlist_position(registration))
+        if notify:
+            queue_waitlist_email(registration, waitlist_position(registration))
     return registration
 
 
