@@ -42,21 +42,24 @@ class _ValidRow:
     values: dict
 
 
-def _read(text: str) -> tuple[csv.DictReader, list[RowError]]:
+def read_csv(text: str, required: tuple[str, ...] = REQUIRED_COLUMNS
+             ) -> tuple[csv.DictReader, list[RowError]]:
+    """A reader over ``text`` (comma or semicolon separated, lower-case header), and the
+    problem with line 1 if a ``required`` column is missing."""
     text = text.lstrip("\ufeff")  # spreadsheets often save a BOM
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     reader.fieldnames = header
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    missing = [name for name in required if name not in header]
     problems = [RowError(1, [f"missing column(s): {', '.join(missing)}"])] if missing else []
     return reader, problems
 
 
 def validate_rows(text: str) -> tuple[list[_ValidRow], list[RowError], int]:
     """Check every row; returns the valid rows, the errors (with line numbers) and the row count."""
-    reader, errors = _read(text)
+    reader, errors = read_csv(text)
     if errors:
         return [], errors, 0
     municipalities = municipality_index()
@@ -66,7 +69,7 @@ def validate_rows(text: str) -> tuple[list[_ValidRow], list[RowError], int]:
     for row in reader:
         count += 1
         line = reader.line_num
-        values, messages = _check_row(row, municipalities)
+        values, messages = check_person_row(row, municipalities)
         email = values.get("email")
         if email in seen:
             messages.append(f"e-mail {email} already appears on line {seen[email]}")
@@ -81,7 +84,8 @@ def validate_rows(text: str) -> tuple[list[_ValidRow], list[RowError], int]:
     return valid, errors, count
 
 
-def _check_row(row: dict, municipalities: dict) -> tuple[dict, list[str]]:
+def check_person_row(row: dict, municipalities: dict) -> tuple[dict, list[str]]:
+    """The person columns of ``row`` checked: their values, and what is wrong with them."""
     get = lambda name: (row.get(name) or "").strip()  # noqa: E731
     values: dict = {}
     messages: list[str] = []
@@ -92,11 +96,11 @@ def _check_row(row: dict, municipalities: dict) -> tuple[dict, list[str]]:
         except DomainError as error:
             messages.append(f"{name}: {error.message}")
 
-    check("email", lambda: normalise_email(get("email")) if get("email") else _fail("is required"))
+    check("email", lambda: normalise_email(get("email")) if get("email") else fail("is required"))
     for name in ("given_names", "family_names"):
-        check(name, lambda name=name: _name(name, get(name)) or _fail("is required"))
+        check(name, lambda name=name: _name(name, get(name)) or fail("is required"))
     key = (get("municipality").lower(), get("country").upper())
-    check("municipality", lambda: municipalities.get(key) or _fail(
+    check("municipality", lambda: municipalities.get(key) or fail(
         f"'{get('municipality')}' is not a known municipality of country '{get('country')}'"))
     check("position", lambda: _name("position", get("position")) or None)
     check("gender", lambda: _gender(get("gender")))
@@ -110,7 +114,7 @@ def _name(field: str, value: str) -> str:
     return value
 
 
-def _fail(message: str):
+def fail(message: str):
     raise ValidationError(message)
 
 
@@ -120,14 +124,14 @@ def _gender(value: str) -> Gender | None:
     try:
         return Gender(value.lower())
     except ValueError:
-        _fail(f"'{value}' is not one of {', '.join(g.value for g in Gender)}")
+        fail(f"'{value}' is not one of {', '.join(g.value for g in Gender)}")
 
 
 def _birth_year(value: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        _fail(f"'{value}' is not a year")
+        fail(f"'{value}' is not a year")
     check_birth_year(int(value))
     return int(value)
 
@@ -152,13 +156,16 @@ def import_people(text: str, *, skip_invalid: bool = False,
         raise ImportRejected(errors)
     report = ImportReport(errors=errors, rows=count)
     for done, row in enumerate(valid, start=1):
-        _write_row(row.values, report)
+        person, created = write_person(row.values)
+        (report.created if created else report.updated).append(person)
         if progress:
             progress(done, len(valid))
     return report
 
 
-def _write_row(values: dict, report: ImportReport) -> None:
+def write_person(values: dict) -> tuple[Person, bool]:
+    """The official of checked ``values``, matched by e-mail (and updated) or created;
+    and whether it was created."""
     details = {
         "given_names": values["given_names"], "family_names": values["family_names"],
         "municipality": values["municipality"], "position": values["position"],
@@ -167,8 +174,7 @@ def _write_row(values: dict, report: ImportReport) -> None:
     }
     person = find_person_by_email(values["email"])
     if person is None:
-        report.created.append(create_person(email=values["email"], **details))
-    else:
-        update_person(person, **details)
-        grant_role(person, Role.OFFICIAL)
-        report.updated.append(person)
+        return create_person(email=values["email"], **details), True
+    update_person(person, **details)
+    grant_role(person, Role.OFFICIAL)
+    return person, False

@@ -3,6 +3,8 @@ and issuing a cohort's certificates in the foreground)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -11,12 +13,14 @@ from tqdm import tqdm
 
 from certify.accounts.models import Person
 from certify.certificates.bulk import described_reasons, progress_listener
+from certify.certificates.importing import import_certificates
 from certify.certificates.issuing import RevocationReason, get_by_serial, revoke, verify
 from certify.certificates.links import ensure_public_base_url
 from certify.cohorts.services import get_cohort
 from certify.core import audit
 from certify.core.cli import transactional_command
-from certify.core.errors import DomainError
+from certify.core.csv_import import ImportRejected
+from certify.core.errors import DomainError, ValidationError
 from certify.core.job_runners import run_and_deliver
 from certify.core.jobs import Job, JobStatus, enqueue
 from certify.core.keyring import ALGORITHMS, generate_key, keys_dir, list_keys, rotate_key
@@ -175,6 +179,72 @@ def issue_command(cohort_id: int, actor_email: str | None, processes: int | None
     _echo_summary(record)
     if record.status is not JobStatus.SUCCEEDED:
         raise SystemExit(1)
+
+
+# --- certify certificates import ---------------------------------------------------------------
+
+@certificates_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the others.")
+@click.option("--by", "actor_email", help="E-mail of the manager importing (for the audit log).")
+@with_appcontext
+def import_command(file: Path, skip_invalid: bool, actor_email: str | None):
+    """Record certificates awarded before certify (pilot editions) from a CSV file.
+
+    Columns: the people import's (email, given_names, family_names, municipality,
+    country; optional position, gender, birth_year, locale), then programme (its code),
+    kind (programme or participation), hours, issued_on (YYYY-MM-DD, in the past) and
+    optionally original_reference. Every row is checked first: if any is invalid nothing
+    is written (exit code 2) and every bad row is listed with its line number. The PDFs
+    are laid out afterwards, in the foreground.
+    """
+    app = current_app._get_current_object()
+    job_id = _import_file(file, skip_invalid, actor_email)
+    if job_id is None:
+        return
+    run_and_deliver(app, job_id)
+    record = db.session.get(Job, job_id, populate_existing=True)
+    click.echo(f"PDFs created: {(record.result or {}).get('rendered', 0)}.")
+    if record.status is not JobStatus.SUCCEEDED:
+        click.secho(f"The job is {record.status.value}: {record.error or ''}".strip(), fg="red",
+                    err=True)
+        click.echo("Run `certify jobs resume` to finish it.", err=True)
+        raise SystemExit(1)
+
+
+@transactional_command
+def _import_file(file: Path, skip_invalid: bool, actor_email: str | None) -> int | None:
+    """Check and record the file's certificates in one transaction; the id of the job that
+    lays out their PDFs (run by the caller once this commits), or None if none was recorded."""
+    actor = None
+    if actor_email:
+        actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
+        if actor is None:
+            raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(f"{file}: the file must be UTF-8 encoded text") from error
+    try:
+        report = import_certificates(text, actor=actor, skip_invalid=skip_invalid)
+    except ImportRejected as error:
+        for row_error in error.row_errors:
+            click.secho(f"{file}:{row_error.line}: " + "; ".join(row_error.messages),
+                        fg="red", err=True)
+        raise
+    for row_error in report.errors:
+        click.secho(f"{file}:{row_error.line}: skipped: " + "; ".join(row_error.messages),
+                    fg="yellow", err=True)
+    for certificate in report.certificates:
+        click.echo(f"{certificate.serial}  {certificate.holder_name}  "
+                   f"{certificate.programme_code}  {certificate.issued_at:%Y-%m-%d}")
+    click.echo(f"{len(report.certificates)} certificates imported "
+               f"({report.people_created} people created), {len(report.errors)} skipped, "
+               f"{report.rows} rows read.")
+    if not report.certificates:
+        return None
+    return enqueue("render_certificates", started_by=actor, hand_over=False,
+                   certificate_ids=[certificate.id for certificate in report.certificates]).id
 
 
 def _echo_summary(record: Job) -> None:

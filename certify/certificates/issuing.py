@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -58,7 +59,8 @@ __all__ = [
     "Verification", "VerificationState", "find_by_serial", "get_by_serial", "verify",
     "verification_url", "prepare_certificate", "issue_programme_certificate",
     "issue_participation_certificate", "revoke", "reissue", "live_programme_certificate",
-    "live_participation_certificate", "REASON_MAX_LENGTH", "reason_label", "RevocationReason",
+    "live_participation_certificate", "record_imported_certificate", "REASON_MAX_LENGTH",
+    "reason_label", "RevocationReason",
 ]
 
 REASON_MAX_LENGTH = 500
@@ -95,12 +97,15 @@ def prepare_certificate(*, kind: CertificateKind, person: Person, programme: Pro
                         modules: list[Module], place: str, certificate_title: dict[str, str],
                         cohort: Cohort | None = None, session: InPersonSession | None = None,
                         issued_at: datetime | None = None, expires_at: datetime | None = None,
-                        actor: Person | None = None) -> Certificate:
+                        actor: Person | None = None, hours: Decimal | None = None,
+                        original_reference: str | None = None) -> Certificate:
     """A new certificate, signed but not added to the session and not rendered.
 
     Takes the snapshot (holder, programme, modules and hours, issuer,
     authorities, place), draws a serial and a status list index, and signs
     the essential claims with the current key (generated on first use).
+    ``hours`` replaces the modules' sum, and ``original_reference`` marks the certificate
+    as imported (awarded before certify), for :func:`record_imported_certificate`.
     """
     ensure_public_base_url()
     rules = programme.certification_rules if kind is CertificateKind.PROGRAMME else None
@@ -111,7 +116,7 @@ def prepare_certificate(*, kind: CertificateKind, person: Person, programme: Pro
         programme_description=dict(programme.description or {}),
         certificate_title=dict(certificate_title),
         modules=[_module_entry(module) for module in modules],
-        hours=sum((module.hours for module in modules), start=0),
+        hours=hours if hours is not None else sum((module.hours for module in modules), start=0),
         issuer_name=programme.issuer_name or "", issuer_url=programme.issuer_url,
         issuer_names=dict(programme.issuer_names or {}), design=design_snapshot(programme),
         authorities=[dict(authority) for authority in programme.authorities or []],
@@ -120,6 +125,7 @@ def prepare_certificate(*, kind: CertificateKind, person: Person, programme: Pro
         session_id=session.id if session else None,
         issued_at=_now(issued_at), expires_at=_now(expires_at) if expires_at else None,
         issued_by_id=actor.id if actor else None, verification_count=0,
+        imported=False, original_reference=original_reference,
     )
     _draw_identity(certificate)
     return certificate
@@ -231,6 +237,22 @@ def issue_programme_certificate(person: Person, cohort: Cohort, *, actor: Person
         certificate_title=programme.certificate_title or programme.title, cohort=cohort,
         issued_at=now, actor=actor)
     return _record(certificate, actor=actor, holder=person)
+
+
+def record_imported_certificate(*, kind: CertificateKind, person: Person, programme: Programme,
+                                hours: Decimal, issued_at: datetime,
+                                original_reference: str | None,
+                                actor: Person | None) -> Certificate:
+    """A certificate awarded outside certify (a pilot edition), recorded now: serial, status
+    index and signature like any other, issued on its original date, marked ``imported``.
+    No e-mail: the holder received the original long ago."""
+    certificate = prepare_certificate(
+        kind=kind, person=person, programme=programme, modules=[],
+        place=programme_place(programme) if kind is CertificateKind.PROGRAMME else "",
+        certificate_title=programme.certificate_title or programme.title, issued_at=issued_at,
+        actor=actor, hours=hours, original_reference=original_reference)
+    certificate.imported = True
+    return _record(certificate, actor=actor, holder=None)
 
 
 # --- certificates of participation -------------------------------------------------------------

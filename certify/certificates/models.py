@@ -124,6 +124,11 @@ class Certificate(Base):
     pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     pdf_path: Mapped[str | None] = mapped_column(sa.String(300))
 
+    # Recorded by ``certify certificates import``: awarded outside certify before it existed
+    # (issued_at is the original award date); original_reference is the old document's number.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    original_reference: Mapped[str | None] = mapped_column(sa.String(100))
+
     # Verifications through the page and the API; no visitor data is kept.
     verification_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

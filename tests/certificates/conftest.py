@@ -10,6 +10,7 @@ import pytest
 
 from certify.accounts.models import Role
 from certify.certificates.counting import forget_pending_counts
+from certify.certificates.facts_cache import forget_answers
 from certify.certificates.issuing import issue_programme_certificate
 from certify.cohorts.enrolments import enrol
 from certify.cohorts.services import create_cohort
@@ -22,11 +23,14 @@ T0 = datetime(2026, 12, 11, 18, 30, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def _no_counts_left_from_other_tests():
-    """Verification counts wait in the process (certificates.counting); a rolled-back test's
-    certificate ids come back in the next test, so its counts must not."""
+    """Verification counts and answers wait in the process (certificates.counting,
+    facts_cache); a rolled-back test's certificate ids come back in the next test, so its
+    counts and answers must not."""
     forget_pending_counts()
+    forget_answers()
     yield
     forget_pending_counts()
+    forget_answers()
 
 
 def make_certificate_programme(code: str = "CRT", **rules) -> Programme:
