@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from certify.accounts.models import Municipality, Person, Region
 from certify.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from certify.cohorts.schedule import module_deadlines
+from certify.core.clock import today as clock_today
 from certify.extensions import db
 from certify.programmes.models import Module, Programme
 from certify.progress.eligibility import Eligibility, decide
@@ -33,6 +34,7 @@ class ModuleProgress:
     module: Module
     state: ModuleState
     due_on: date | None
+    overdue: bool = False  # not passed and its due date is behind
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,9 @@ def _rows(cohort: Cohort, enrolments: list[Enrolment]) -> list[ProgressRow]:
             for enrolment in enrolments]
 
 
-def module_progress(row: ProgressRow) -> list[ModuleProgress]:
+def module_progress(row: ProgressRow, *, today: date | None = None) -> list[ModuleProgress]:
     """Each module of the programme with the person's state and the cohort's due date."""
+    today = today or clock_today()
     cohort = row.enrolment.cohort
     deadlines = module_deadlines(cohort)
     allowed = set((cohort.programme.certification_rules or {}).get("in_person_statuses") or ())
@@ -109,5 +112,7 @@ def module_progress(row: ProgressRow) -> list[ModuleProgress]:
         else:
             attended = row.facts.attendance in allowed if allowed else row.facts.attendance is not None
             state = ModuleState.PASSED if attended else ModuleState.NOT_STARTED
-        result.append(ModuleProgress(module, state, deadlines.get(module.id)))
+        due_on = deadlines.get(module.id)
+        overdue = state is not ModuleState.PASSED and due_on is not None and due_on < today
+        result.append(ModuleProgress(module, state, due_on, overdue))
     return result

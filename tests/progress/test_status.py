@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import url_for
 
 from certify.attendance.models import InPersonSession
 from certify.cohorts.models import CohortModule
@@ -117,3 +118,21 @@ def test_my_programme_says_when_the_cohort_can_no_longer_certify_and_whom_to_wri
     assert "Every module deadline has passed." in page
     assert f"mailto:{tutor.email}" in page
     assert "You can no longer be certified" in client.get("/my-certificates?lang=en").text
+
+
+def test_every_missing_item_links_to_where_it_is_done_and_late_modules_say_overdue(
+        client, login_as, official, row):
+    cohort = row.enrolment.cohort
+    first = cohort.programme.modules[0]
+    db.session.add(CohortModule(cohort_id=cohort.id, module_id=first.id,
+                                due_on=date.today() - timedelta(days=1)))
+    db.session.flush()
+    login_as(official)
+    page = client.get("/my-programme?lang=en").text
+    missing = page.split('class="missing"')[1].split("</ul>")[0]
+    with client.application.test_request_context():
+        assert url_for("assessments.quiz", cohort_id=cohort.id, code=first.code) in missing
+    for target in ("/sessions", "/my-prototype", "/my-surveys"):
+        assert target in missing
+    assert missing.count("<a ") == missing.count("<li>")
+    assert "Overdue" in page
