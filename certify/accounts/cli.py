@@ -11,7 +11,7 @@ from tqdm import tqdm
 from certify.accounts import services
 from certify.accounts.importing import ImportRejected, import_people
 from certify.accounts.models import Role
-from certify.core.cli import transactional_command
+from certify.core.cli import echo_row_errors, transactional_command
 from certify.core.errors import ValidationError
 
 users_cli = click.Group("users", help="Accounts of staff and officials.")
@@ -89,13 +89,9 @@ def import_command(file: Path, skip_invalid: bool):
             report = import_people(text, skip_invalid=skip_invalid, progress=progress)
         except ImportRejected as error:
             bar.close()
-            for row_error in error.row_errors:
-                click.secho(f"{file}:{row_error.line}: " + "; ".join(row_error.messages),
-                            fg="red", err=True)
+            echo_row_errors(file, error.row_errors)
             raise
-    for row_error in report.errors:
-        click.secho(f"{file}:{row_error.line}: skipped: " + "; ".join(row_error.messages),
-                    fg="yellow", err=True)
+    echo_row_errors(file, report.errors, skipped=True)
     click.echo(f"{len(report.created)} created, {len(report.updated)} updated, "
                f"{len(report.errors)} skipped, {report.rows} rows read.")
 commands = [users_cli, people_cli]

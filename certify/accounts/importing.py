@@ -84,18 +84,25 @@ def validate_rows(text: str) -> tuple[list[_ValidRow], list[RowError], int]:
     return valid, errors, count
 
 
+def column_checker(values: dict, messages: list[str]
+                   ) -> Callable[..., None]:
+    """``check(column, action, key=column)``: ``values[key] = action()``, or the domain
+    error it raises added to ``messages`` as ``column: problem``."""
+    def check(name: str, action: Callable[[], object], key: str | None = None) -> None:
+        try:
+            values[key or name] = action()
+        except DomainError as error:
+            messages.append(f"{name}: {error.message}")
+
+    return check
+
+
 def check_person_row(row: dict, municipalities: dict) -> tuple[dict, list[str]]:
     """The person columns of ``row`` checked: their values, and what is wrong with them."""
     get = lambda name: (row.get(name) or "").strip()  # noqa: E731
     values: dict = {}
     messages: list[str] = []
-
-    def check(name: str, action: Callable[[], object]) -> None:
-        try:
-            values[name] = action()
-        except DomainError as error:
-            messages.append(f"{name}: {error.message}")
-
+    check = column_checker(values, messages)
     check("email", lambda: normalise_email(get("email")) if get("email") else fail("is required"))
     for name in ("given_names", "family_names"):
         check(name, lambda name=name: _name(name, get(name)) or fail("is required"))

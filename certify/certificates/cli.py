@@ -18,7 +18,7 @@ from certify.certificates.issuing import RevocationReason, get_by_serial, revoke
 from certify.certificates.links import ensure_public_base_url
 from certify.cohorts.services import get_cohort
 from certify.core import audit
-from certify.core.cli import transactional_command
+from certify.core.cli import echo_row_errors, transactional_command
 from certify.core.csv_import import ImportRejected
 from certify.core.errors import DomainError, ValidationError
 from certify.core.job_runners import run_and_deliver
@@ -82,6 +82,16 @@ def list_command():
                    f"{suffix}")
 
 
+def _actor(actor_email: str | None) -> Person | None:
+    """The person named by ``--by`` (for the audit log), if any."""
+    if not actor_email:
+        return None
+    actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
+    if actor is None:
+        raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
+    return actor
+
+
 certificates_cli = click.Group("certificates", help="The register of certificates.")
 
 
@@ -118,11 +128,7 @@ def verify_command(serial: str, token: str | None):
 @transactional_command
 def revoke_command(serial: str, reason: str, note: str | None, actor_email: str | None):
     """Revoke a certificate (audit-logged); its verification page turns to REVOKED."""
-    actor = None
-    if actor_email:
-        actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
-        if actor is None:
-            raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
+    actor = _actor(actor_email)
     certificate = revoke(get_by_serial(serial), reason=reason, note=note, actor=actor)
     click.echo(f"{certificate.serial} revoked.")
 
@@ -147,11 +153,7 @@ def issue_command(cohort_id: int, actor_email: str | None, processes: int | None
         cohort = get_cohort(cohort_id)
     except DomainError as error:
         raise click.BadParameter(error.message, param_hint="--cohort") from error
-    actor = None
-    if actor_email:
-        actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
-        if actor is None:
-            raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
+    actor = _actor(actor_email)
     try:
         ensure_public_base_url()
     except DomainError as error:
@@ -216,11 +218,7 @@ def import_command(file: Path, skip_invalid: bool, actor_email: str | None):
 def _import_file(file: Path, skip_invalid: bool, actor_email: str | None) -> int | None:
     """Check and record the file's certificates in one transaction; the id of the job that
     lays out their PDFs (run by the caller once this commits), or None if none was recorded."""
-    actor = None
-    if actor_email:
-        actor = db.session.scalar(sa.select(Person).where(Person.email == actor_email.lower()))
-        if actor is None:
-            raise click.BadParameter(f"nobody has the e-mail {actor_email}", param_hint="--by")
+    actor = _actor(actor_email)
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
@@ -228,13 +226,9 @@ def _import_file(file: Path, skip_invalid: bool, actor_email: str | None) -> int
     try:
         report = import_certificates(text, actor=actor, skip_invalid=skip_invalid)
     except ImportRejected as error:
-        for row_error in error.row_errors:
-            click.secho(f"{file}:{row_error.line}: " + "; ".join(row_error.messages),
-                        fg="red", err=True)
+        echo_row_errors(file, error.row_errors)
         raise
-    for row_error in report.errors:
-        click.secho(f"{file}:{row_error.line}: skipped: " + "; ".join(row_error.messages),
-                    fg="yellow", err=True)
+    echo_row_errors(file, report.errors, skipped=True)
     for certificate in report.certificates:
         click.echo(f"{certificate.serial}  {certificate.holder_name}  "
                    f"{certificate.programme_code}  {certificate.issued_at:%Y-%m-%d}")

@@ -22,6 +22,7 @@ from certify.accounts.importing import (
 )
 from certify.accounts.importing import (
     check_person_row,
+    column_checker,
     fail,
     read_csv,
     write_person,
@@ -32,7 +33,6 @@ from certify.certificates.issuing import live_programme_certificate, record_impo
 from certify.certificates.models import Certificate, CertificateKind
 from certify.core.clock import utcnow
 from certify.core.csv_import import ImportRejected, RowError
-from certify.core.errors import DomainError
 from certify.extensions import db
 from certify.programmes.models import Programme
 
@@ -116,20 +116,13 @@ def _check_certificate(row: dict, programmes: dict[str, Programme], today: date
     get = lambda name: (row.get(name) or "").strip()  # noqa: E731
     values: dict = {}
     messages: list[str] = []
-
-    def check(name: str, key: str, action: Callable[[], object]) -> None:
-        try:
-            values[key] = action()
-        except DomainError as error:
-            messages.append(f"{name}: {error.message}")
-
-    check("programme", "programme", lambda: programmes.get(get("programme").lower()) or fail(
+    check = column_checker(values, messages)
+    check("programme", lambda: programmes.get(get("programme").lower()) or fail(
         f"no programme has the code '{get('programme')}'"))
-    check("kind", "kind", lambda: _kind(get("kind")))
-    check("hours", "hours", lambda: _hours(get("hours")))
-    check("issued_on", "issued_at", lambda: _award_date(get("issued_on"), today))
-    check("original_reference", "original_reference", lambda: _reference(
-        get("original_reference")))
+    check("kind", lambda: _kind(get("kind")))
+    check("hours", lambda: _hours(get("hours")))
+    check("issued_on", lambda: _award_date(get("issued_on"), today), key="issued_at")
+    check("original_reference", lambda: _reference(get("original_reference")))
     return values, messages
 
 

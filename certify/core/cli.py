@@ -32,6 +32,15 @@ def transactional_command(command: Callable) -> Callable:
     return wrapped
 
 
+def echo_row_errors(file: object, row_errors: list, *, skipped: bool = False) -> None:
+    """An import's refused rows on stderr as ``FILE:LINE: problems`` (red), or the rows it
+    skipped with ``--skip-invalid`` (yellow)."""
+    prefix = "skipped: " if skipped else ""
+    for row_error in row_errors:
+        click.secho(f"{file}:{row_error.line}: {prefix}" + "; ".join(row_error.messages),
+                    fg="yellow" if skipped else "red", err=True)
+
+
 # --- certify mail ------------------------------------------------------------------------------
 
 mail_cli = click.Group("mail", help="The e-mail outbox: deliver what is queued, list, re-queue.")
