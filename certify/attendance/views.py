@@ -212,7 +212,8 @@ def ticket(registration_id: int):
         raise NotFound(_("This registration has no ticket."))
     response = render_template("attendance/ticket.html", registration=registration,
                                session=registration.session,
-                               qr=services.ticket_svg(registration))
+                               qr=services.ticket_svg(registration),
+                               can_cancel=services.can_cancel(registration))
     # A personal ticket: not to be kept by shared caches or the browser's back button.
     return response, 200, {"Cache-Control": "no-store"}
 

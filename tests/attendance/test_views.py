@@ -302,3 +302,27 @@ def test_pages_cost_the_same_queries_for_3_or_15_people(client, login_as, tutor,
     small, large = build(3), build(15)
     login_as(tutor)
     assert queries(*small) == queries(*large)
+
+
+def test_the_ticket_offers_cancelling_only_while_the_service_would_accept_it(
+        client, login_as, tutor, enrolled, session):
+    login_as(enrolled)
+    client.post(f"/sessions/{session.id}/register")
+    registration = services.find_registration(session, enrolled)
+    ticket_url = f"/registrations/{registration.id}/ticket?lang=en"
+    assert "or cancel your registration" in client.get(ticket_url).text
+    assert services.can_cancel(registration)
+    services.check_in_person(session, enrolled, AttendanceStatus.PRESENT, by=tutor)
+    db.session.flush()
+    assert not services.can_cancel(registration)
+    page = client.get(ticket_url).text
+    assert "or cancel your registration" not in page and "Session details" in page
+    assert client.post(f"/registrations/{registration.id}/cancel").status_code in (302, 409)
+    assert registration.status is RegistrationStatus.CONFIRMED
+
+
+def test_nothing_is_cancellable_once_the_session_closed(enrolled, tutor, session):
+    registration = services.register(session, enrolled)
+    db.session.flush()
+    session.closed_at = datetime.now(UTC)
+    assert not services.can_cancel(registration)

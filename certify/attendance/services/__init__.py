@@ -29,6 +29,7 @@ from certify.attendance.services.figures import (
     session_figures,
 )
 from certify.attendance.services.registration import (
+    can_cancel,
     cancel_registration,
     find_registration,
     get_registration,
@@ -68,7 +69,7 @@ from certify.attendance.services.tickets import (
 __all__ = [
     "LATE_AFTER", "MANUAL_STATUSES", "CheckInResult", "SessionFigures", "TicketRejected",
     "WalkInCandidate", "add_walk_in", "attendance_by_person", "can_run_session",
-    "can_view_session", "cancel_registration", "check_in_person", "check_in_with_ticket",
+    "can_cancel", "can_view_session", "cancel_registration", "check_in_person", "check_in_with_ticket",
     "close_session", "create_session", "create_walk_in", "find_registration", "get_registration",
     "get_session", "get_session_to_run", "get_visible_session", "in_person_modules",
     "is_actively_enrolled", "lock_session", "promote_waitlisted", "queue_ticket_email",

@@ -122,6 +122,16 @@ def register(session: InPersonSession, person: Person, *,
     return registration
 
 
+def can_cancel(registration: Registration, *, now: datetime | None = None) -> bool:
+    """Whether the person may still give back their place, as :func:`cancel_registration` decides:
+    pages offer the button only then."""
+    session = registration.session
+    if registration.status is RegistrationStatus.CANCELLED or session.is_closed \
+            or registration.check_in is not None:
+        return False
+    return registration.status is not RegistrationStatus.CONFIRMED or (now or utcnow()) < session.starts_at
+
+
 def cancel_registration(registration: Registration, *,
                         now: datetime | None = None) -> list[Registration]:
     """Give back a seat or a waitlist place; returns the people promoted into the freed seat.
