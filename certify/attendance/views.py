@@ -35,7 +35,7 @@ blp = Blueprint("attendance", __name__)
 EVERYONE = (Role.OFFICIAL, Role.TUTOR, Role.MANAGER)
 STAFF = (Role.TUTOR, Role.MANAGER)
 SESSIONS_PER_PAGE = 50
-REGISTRATIONS_PER_PAGE = 50
+REGISTRATIONS_PER_PAGE = 20  # a short page on a phone; the search finds anyone else
 
 blp.add_app_template_filter(session_when, "session_when")
 

@@ -72,7 +72,7 @@ def world(live_app):
 
 
 def figures(page) -> dict[str, str]:
-    return {name: page.locator(f'[data-figure="{name}"]').inner_text().strip()
+    return {name: page.locator(f'[data-figure="{name}"]').text_content().strip()
             for name in ("registered", "attended", "walk_ins", "rate")}
 
 
@@ -103,6 +103,18 @@ def test_an_official_registers_and_a_tutor_checks_in_on_a_phone(page, phone, liv
     phone.goto(f"/sessions/{world.session_id}/check-in")
     expect(phone.locator("#scanner")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    # Phone first: the scanner comes before the figures, which wait closed behind a tap.
+    assert phone.evaluate("document.getElementById('scanner').compareDocumentPosition("
+                          "document.getElementById('figures')) & Node.DOCUMENT_POSITION_FOLLOWING")
+    assert phone.evaluate("document.getElementById('figures').open") is False
+    assert phone.locator("#scanner").bounding_box()["y"] < 844  # on the first screen
+    # No camera here: a calm hint that hands over to the search by name, not a red error.
+    phone.evaluate("Object.defineProperty(navigator, 'mediaDevices', {value: undefined})")
+    phone.locator("#scanner-start").click()
+    hint = phone.locator("#scan-result")
+    expect(hint).to_have_class(re.compile(r"\binfo\b"))
+    expect(hint).to_have_text("Cámara no disponible: busque por nombre.")
+    expect(phone.locator("#q")).to_be_focused()
     phone.fill("#q", world.family_names)
     phone.locator("#registered form.filters button[type=submit]").click()
     row = phone.locator(f'li.attendee[data-person-id="{world.official_id}"]')
