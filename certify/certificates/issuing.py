@@ -241,8 +241,8 @@ def issue_programme_certificate(person: Person, cohort: Cohort, *, actor: Person
 
 def record_imported_certificate(*, kind: CertificateKind, person: Person, programme: Programme,
                                 hours: Decimal, issued_at: datetime,
-                                original_reference: str | None,
-                                actor: Person | None) -> Certificate:
+                                original_reference: str | None, actor: Person | None,
+                                cohort: Cohort | None = None) -> Certificate:
     """A certificate awarded outside certify (a pilot edition), recorded now: serial, status
     index and signature like any other, issued on its original date, marked ``imported``.
     No e-mail: the holder received the original long ago."""
@@ -250,7 +250,7 @@ def record_imported_certificate(*, kind: CertificateKind, person: Person, progra
         kind=kind, person=person, programme=programme, modules=[],
         place=programme_place(programme) if kind is CertificateKind.PROGRAMME else "",
         certificate_title=programme.certificate_title or programme.title, issued_at=issued_at,
-        actor=actor, hours=hours, original_reference=original_reference)
+        actor=actor, hours=hours, original_reference=original_reference, cohort=cohort)
     certificate.imported = True
     return _record(certificate, actor=actor, holder=None)
 

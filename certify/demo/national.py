@@ -15,7 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from certify.accounts.models import Person
-from certify.certificates.issuing import prepare_certificate, programme_place
+from certify.certificates.issuing import record_imported_certificate
 from certify.certificates.models import CertificateKind
 from certify.cohorts.enrolments import enrol
 from certify.cohorts.models import Cohort
@@ -53,10 +53,11 @@ def build_national_plan(programme: Programme, pilot_officials: Callable[[], list
     last_month = now - timedelta(days=30)
     for n, person in enumerate(pilot_officials()):
         enrol(cohort, person)
-        db.session.add(prepare_certificate(
+        # Awarded before certify: recorded as the CSV import records pilot editions.
+        record_imported_certificate(
             kind=CertificateKind.PROGRAMME, person=person, programme=programme,
-            modules=list(programme.modules), place=programme_place(programme),
-            certificate_title=programme.certificate_title or programme.title, cohort=cohort,
-            issued_at=last_month - timedelta(weeks=3 * n)))
+            hours=sum((module.hours for module in programme.modules), start=Decimal(0)),
+            issued_at=last_month - timedelta(weeks=3 * n),
+            original_reference=f"PILOTO-2025-{n + 1:03d}", actor=None, cohort=cohort)
     db.session.flush()
     return PILOT_SIZE
