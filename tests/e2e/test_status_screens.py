@@ -28,3 +28,19 @@ def test_the_status_fits_and_reads(request, viewer, sqlite_demo_world):
                 name = f"{label.split('(')[1].rstrip(')')}-{path.strip('/')}-{viewer}.png"
                 browser_page.screenshot(path=os.path.join(shots, name), full_page=True)
         browser_page.context.clear_cookies()
+
+
+@pytest.mark.parametrize("viewer", ["page", "phone"])
+def test_a_module_page_ends_with_its_quiz_and_the_next_module(request, viewer, sqlite_demo_world):
+    browser_page = request.getfixturevalue(viewer)
+    email = next(email for email, label in sqlite_demo_world.logins if label == "official (starting)")
+    sign_in(browser_page, email)
+    browser_page.goto("/my-programme")
+    browser_page.locator(".module-list strong a").nth(1).click()
+    browser_page.wait_for_load_state("networkidle")
+    assert browser_page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert browser_page.locator("a[rel=next]").count() == 1
+    shots = os.environ.get("CERTIFY_SCREENSHOTS")
+    if shots:
+        browser_page.screenshot(path=os.path.join(shots, f"module-{viewer}.png"), full_page=True)

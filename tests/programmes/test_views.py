@@ -71,3 +71,18 @@ def test_access_matrix(client, login_as, programme, cohort, url, expected):
                 db.session.commit()
         response = client.get(url.format(programme_id=programme.id, cohort_id=cohort.id))
         assert response.status_code == status, (role, url)
+
+
+def test_a_module_reads_like_a_lesson_text_then_quiz_then_the_next_module(
+        client, login_as, programme, cohort):
+    official = login_as(make_person())
+    enrol(cohort, official)
+    db.session.commit()
+    page = client.get(f"/my-programme/{cohort.id}/modules/M2?lang=en").text
+    assert page.index('class="card prose"') < page.index('class="card quiz-cta"') < page.index('rel="next"')
+    assert f'href="/my-programme/{cohort.id}/modules/M1"' in page and "Previous module (M1)" in page
+    assert f'href="/my-programme/{cohort.id}/modules/M3"' in page and "Next module (M3)" in page
+    first = client.get(f"/my-programme/{cohort.id}/modules/M1?lang=en").text
+    assert 'rel="prev"' not in first
+    last = client.get(f"/my-programme/{cohort.id}/modules/M5?lang=en").text
+    assert 'rel="next"' not in last and 'rel="prev"' in last
