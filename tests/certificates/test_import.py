@@ -102,6 +102,7 @@ def test_the_verification_page_says_it_was_imported(client, pilot, lang, sentenc
     db.session.commit()
     page = client.get(f"/v/{certificate.serial}?t={certificate.token}&lang={lang}").text
     assert sentence in page and "PIL-2024-017" in page
+    assert "certificate-modules" not in page  # no empty list: it states only its hours
 
 
 def test_a_certificate_issued_in_certify_is_not_marked_imported(client, issued):
