@@ -13,9 +13,11 @@ from certify.accounts.models import Person
 from certify.certificates.importing import import_certificates
 from certify.certificates.issuing import verify
 from certify.certificates.models import Certificate, CertificateKind
+from certify.certificates.rendering import render_certificate
 from certify.core.csv_import import ImportRejected
 from certify.extensions import db
 from tests.certificates.conftest import make_certificate_programme
+from tests.certificates.test_rendering import text_of
 from tests.factories import make_municipality, make_person
 
 HEADER = ("email,given_names,family_names,municipality,country,programme,kind,hours,issued_on,"
@@ -108,3 +110,12 @@ def test_the_verification_page_says_it_was_imported(client, pilot, lang, sentenc
 def test_a_certificate_issued_in_certify_is_not_marked_imported(client, issued):
     page = client.get(f"/v/{issued.serial}?lang=en").text
     assert "before certify" not in page and not issued.imported
+
+
+def test_the_pdf_of_an_imported_certificate_states_its_hours_without_modules(app, pilot):
+    certificate = import_certificates(HEADER + ANA).certificates[0]
+    with app.test_request_context():
+        text = text_of(render_certificate(certificate)).upper()
+    squeezed = text.replace(" ", "")  # letter-spaced captions come out as spaced letters
+    assert "HORASTOTALES" in squeezed and "120HORAS" in squeezed
+    assert "29DENOVIEMBREDE2024" in squeezed and "MÓDULO" not in squeezed
