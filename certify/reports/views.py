@@ -36,6 +36,7 @@ from certify.reports.labels import (
     standing_label,
     step_label,
 )
+from certify.reports.milestones import milestone_rows
 from certify.reports.models import AllocationLevel
 from certify.reports.places import PlaceSort, places_table
 from certify.reports.progress import certified_progress
@@ -129,15 +130,7 @@ def dashboard():
     """Certified to date against the target: the cumulative line, pace and forecast."""
     def figures(scope: Scope) -> dict:
         progress = certified_progress(scope)
-        milestones = []
-        if progress.target is not None:
-            by_month = {point.month: point.cumulative for point in progress.months}
-            for milestone in progress.target.milestones:
-                reached = max((cumulative for month, cumulative in by_month.items()
-                               if month <= milestone.due_on and cumulative is not None),
-                              default=None)
-                milestones.append((milestone, reached))
-        return {"progress": progress, "milestones": milestones,
+        return {"progress": progress, "milestones": milestone_rows(progress),
                 "chart": charts.cumulative_chart(progress)}
     return _page("reports/dashboard.html", figures, tab="progress")
 
