@@ -298,3 +298,9 @@ def reopen(grade_id: int):
         flash(_("The grade was reopened as a draft; the reason was recorded."), "success")
         return redirect(url_for("submissions.grade", submission_id=grade.submission_id))
     return _render_grading(grade.submission, reopen_form=form, status=_form_status(form))
+
+
+@blp.app_context_processor
+def _rubric_helpers():
+    # The group page lives in cohorts (a lower area): it asks for the rubric through this.
+    return {"programme_rubric": grading.rubric_of}
