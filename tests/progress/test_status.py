@@ -97,18 +97,6 @@ def test_nobody_is_certified_without_a_live_certificate(row):
     assert certified_people(row.enrolment.cohort, [row.person.id]) == set()
 
 
-def test_my_certificates_tells_an_eligible_official_issuance_is_coming(client, login_as, official, row,
-                                                                      monkeypatch):
-    from certify.progress import status
-
-    monkeypatch.setattr(status, "cohort_status", lambda r, **kw: status.StatusReport(
-        CohortStatus.AWAITING_ISSUANCE))
-    login_as(official)
-    page = client.get("/my-certificates?lang=en").text
-    assert "awaiting issuance" in page
-    assert "You have no certificates yet" not in page
-
-
 def test_my_programme_says_when_the_cohort_can_no_longer_certify_and_whom_to_write(
         client, login_as, official, tutor, row):
     due_every_module(row.enrolment.cohort, date.today() - timedelta(days=2))
