@@ -42,9 +42,9 @@ def nice_maximum(value: float) -> float:
 
 
 def _svg(width: int, height: int, title: str, description: str, body: list[str],
-         chart_id: str) -> Markup:
+         chart_id: str, css_class: str = "chart") -> Markup:
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'preserveAspectRatio="xMidYMid meet" aria-labelledby="{chart_id}-title {chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
@@ -60,10 +60,12 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 1
 
 # --- the cumulative line against the target path -----------------------------------------------
 
-def cumulative_chart(progress: Progress, *, chart_id: str = "cumulative") -> Markup:
+def cumulative_chart(progress: Progress, *, chart_id: str = "cumulative", width: int = 720,
+                     date_labels: int = 8, css_class: str = "chart") -> Markup:
     """Certified agents since the start (solid line) against the target path (dashed), month
-    by month, with today marked."""
-    width, height = 720, 340
+    by month, with today marked. A phone gets a narrower drawing with fewer dates, so the
+    whole path to the due date fits its width at a readable size."""
+    height = 340
     left, right, top, bottom = 64, 20, 48, 56
     months = progress.months
     plot_width, plot_height = width - left - right, height - top - bottom
@@ -86,7 +88,7 @@ def cumulative_chart(progress: Progress, *, chart_id: str = "cumulative") -> Mar
                     f'y2="{y(value):.1f}" stroke="{GRID}" stroke-width="1"/>')
         body.append(_text(left - 8, y(value) + 4, _number(value), anchor="end", size=11,
                           fill=MUTED))
-    step = max(1, math.ceil(len(months) / 8))
+    step = max(1, math.ceil(len(months) / date_labels))
     for index in range(0, len(months), step):
         body.append(_text(x(index), height - bottom + 18,
                           format_date(months[index].month, "MMM yyyy"), anchor="middle",
@@ -116,7 +118,7 @@ def cumulative_chart(progress: Progress, *, chart_id: str = "cumulative") -> Mar
                                due=format_date(progress.target.due_on),
                                expected=_number(progress.pace.expected or 0))
     return _svg(width, height, _("Certified agents against the target path"), description,
-                body, chart_id)
+                body, chart_id, css_class)
 
 
 def _polyline(points: list[tuple[float, float]], *, stroke: str, width: int, name: str,

@@ -131,7 +131,10 @@ def dashboard():
     def figures(scope: Scope) -> dict:
         progress = certified_progress(scope)
         return {"progress": progress, "milestones": milestone_rows(progress),
-                "chart": charts.cumulative_chart(progress)}
+                "chart": charts.cumulative_chart(progress),
+                "phone_chart": charts.cumulative_chart(
+                    progress, chart_id="cumulative-phone", width=400, date_labels=4,
+                    css_class="chart chart-phone")}
     return _page("reports/dashboard.html", figures, tab="progress")
 
 

@@ -53,11 +53,14 @@ def test_the_dashboard_on_a_phone_shows_target_pace_and_forecast(phone, live_ser
     expect(phone.locator("#needed")).to_contain_text("needed per month from now")
     expect(phone.locator("#pace-3")).to_contain_text("at this pace, the target is reached on")
     expect(phone.locator("#pace-12")).to_contain_text("per month over the last 12 months")
-    chart = phone.locator("figure.report-chart svg.chart").first
+    chart = phone.locator("figure.report-chart svg.chart-phone")
     expect(chart).to_be_visible()
+    expect(phone.locator("figure.report-chart svg.chart:not(.chart-phone)")).to_be_hidden()
     expect(chart.locator("title")).to_have_text("Certified agents against the target path")
-    # The page itself never scrolls sideways; a chart too wide for the phone scrolls in its box.
+    # The phone drawing fits whole, up to the due date: neither the page nor the chart scrolls.
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert phone.evaluate("(() => { const box = document.querySelector('figure.report-chart');"
+                          " return box.scrollWidth <= box.clientWidth; })()")
     phone.screenshot(path="test-results/dashboard-phone.png", full_page=True)
 
     phone.locator(".report-tabs").get_by_role("link", name="Regions and municipalities").click()
