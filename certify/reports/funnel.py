@@ -37,6 +37,9 @@ class StepFigure:
     people: int
     previous: int | None  # the step before's people (None for the first)
     enrolled: int
+    # Certified without every step before recorded here (a pilot's historical certificates,
+    # say): counted apart so that no step has more people than the one before.
+    apart: int = 0
 
     @property
     def dropped(self) -> int | None:
@@ -70,13 +73,15 @@ def funnel(scope: Scope) -> list[StepFigure]:
     quizzes = fact.virtual_modules_passed.is_(True)
     attended = sa.and_(quizzes, fact.attended_in_person.is_(True))
     prototype = sa.and_(attended, fact.prototype_passed.is_(True))
-    certified = fact.person_id.in_(certified_people(scope.programme))
-    counts = db.session.execute(scope.facts(sa.select(
+    holds = fact.person_id.in_(certified_people(scope.programme))
+    *counts, apart = db.session.execute(scope.facts(sa.select(
         sa.func.count(), count_if(quizzes), count_if(attended), count_if(prototype),
-        count_if(certified)).select_from(fact))).one()
+        count_if(sa.and_(prototype, holds)), count_if(sa.and_(holds, sa.not_(prototype))))
+        .select_from(fact))).one()
     enrolled = counts[0]
     figures, previous = [], None
     for step, count in zip(FunnelStep, counts, strict=True):
-        figures.append(StepFigure(step, count, previous, enrolled))
+        figures.append(StepFigure(step, count, previous, enrolled,
+                                  apart if step is FunnelStep.CERTIFIED else 0))
         previous = count
     return figures

@@ -88,3 +88,19 @@ def test_what_sends_no_signal_is_caught_by_the_refresh(app, demo):
     result = app.test_cli_runner().invoke(args=["reports", "refresh", "--programme",
                                                 programme.code])
     assert result.exit_code == 0 and f"{programme.code}: refreshed in" in result.output
+
+
+def test_the_funnel_never_has_more_people_at_a_later_step(app, client, login_as, demo):
+    """The pilot's historical certificates are counted apart, not after this year's steps."""
+    from certify.accounts.models import Person, Role
+    from certify.reports.funnel import FunnelStep
+
+    steps = funnel(make_scope(programme_id=demo.cohort.programme_id))
+    people = [step.people for step in steps]
+    assert people == sorted(people, reverse=True)
+    certified = steps[-1]
+    assert certified.step is FunnelStep.CERTIFIED and certified.apart == PILOT_SIZE
+    manager = db.session.scalar(sa.select(Person).where(Person.role_grants.any(role=Role.MANAGER)))
+    login_as(manager)
+    page = client.get(f"/reports/funnel?programme_id={demo.cohort.programme_id}&lang=en").text
+    assert f"Not counted above: {PILOT_SIZE} certified" in page
