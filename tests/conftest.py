@@ -34,6 +34,7 @@ POSTGRES_URL = os.environ.get("CERTIFY_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """Choose each test's databases and keep tests that share a costly world on one worker.
 

@@ -48,6 +48,8 @@ def test_a_verification_reads_once_and_writes_nothing(app, client, issued):
     assert pending_count() == 2
 
 
+@pytest.mark.committing  # the worker's own session, not the test's rolled-back one
+@pytest.mark.one_database  # the worker writes to a SQLite file of its own
 def test_a_workers_thread_writes_the_counts_every_second(app, tmp_path):
     """On a database file, as a worker would: the request threads only count."""
     worker = make_app(f"sqlite:///{tmp_path / 'counts.db'}", str(tmp_path),
@@ -57,6 +59,7 @@ def test_a_workers_thread_writes_the_counts_every_second(app, tmp_path):
         db.session.execute(sa.insert(Certificate.__table__), [_row()])
         db.session.commit()
         certificate_id = db.session.scalar(sa.select(Certificate.id))
+        db.session.close()  # a reader waiting here must not hold the writer off the file
         for _ in range(3):
             count_verification(certificate_id)
         threads = [thread.name for thread in threading.enumerate()]

@@ -74,3 +74,10 @@ def sign_in(page, email: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def open_menu(page, group: str, link: str) -> None:
+    """Follow a link of the main navigation's grouped menu (a <details> that opens on click)."""
+    navigation = page.get_by_role("navigation", name="Principal")
+    navigation.locator("summary", has_text=group).click()
+    navigation.get_by_role("link", name=link).click()

@@ -128,15 +128,12 @@ def moodle(live_app, certify_site, tls):
 
 
 @pytest.fixture(scope="module")
-def blocking_browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_FLAGS + THIRD_PARTY_COOKIES_BLOCKED)
-        yield browser
-        browser.close()
+def blocking_browser(browser):
+    """A second Chromium of the suite's own Playwright (one per thread), blocking cookies."""
+    blocking = browser.browser_type.launch(executable_path=CHROMIUM, headless=True,
+                                           args=CHROMIUM_FLAGS + THIRD_PARTY_COOKIES_BLOCKED)
+    yield blocking
+    blocking.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_menu, sign_in
 from tests.e2e.test_foundation_journeys import MANAGER, first_official
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def test_a_manager_exports_a_persons_data_and_sees_it_in_the_audit_log(page, live_app, tmp_path):
     official = first_official(live_app)
     sign_in(page, MANAGER)
-    page.get_by_role("navigation", name="Principal").get_by_role("link", name="Personas").click()
+    open_menu(page, "Administración", "Personas")
     page.fill("input[name=q]", official)
     page.get_by_role("button", name="Filtrar").click()
     page.locator("tbody tr a").first.click()
