@@ -110,6 +110,9 @@ def make_app(url: str, instance_path: str, **extra) -> Flask:
         "SERVER_NAME": None,
         "BASE_URL": "https://certify.test",
         "COUNT_FLUSH_SECONDS": 0,  # verification counts written when a test says so
+        # Platforms changed in this process drop the cached framing origins at once; a timed
+        # reload would add one query to whichever request it falls on (query-count tests).
+        "FRAME_ANCESTORS_MAX_AGE": 24 * 3600,
     }
     config.update(extra)
     from certify.config import normalise_database_url
