@@ -53,9 +53,11 @@ system-packages:
 
 # The suite runs on every core (pytest-xdist); tests that share a costly world (the browser's
 # live server, the demo world, the broker) stay together on one worker (--dist loadgroup).
+# Native tracebacks: pytest's own formatter re-parses source with ast, which CPython 3.11 can
+# refuse after a test's deep recursion, turning one failure into a crashed worker.
 TEST_WORKERS ?= $(shell nproc)
 test: install system-packages axe
-	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup --tb=native
 
 # axe-core, injected by the browser tests to check every role's pages for accessibility
 # (tests/e2e/accessibility.py): the npm package at a pinned version, checked by its hash.

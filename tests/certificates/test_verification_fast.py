@@ -55,23 +55,26 @@ def test_a_workers_thread_writes_the_counts_every_second(app, tmp_path):
     worker = make_app(f"sqlite:///{tmp_path / 'counts.db'}", str(tmp_path),
                       COUNT_FLUSH_SECONDS=0.05)
     with worker.app_context():
-        db.create_all()
-        db.session.execute(sa.insert(Certificate.__table__), [_row()])
-        db.session.commit()
-        certificate_id = db.session.scalar(sa.select(Certificate.id))
-        db.session.close()  # a reader waiting here must not hold the writer off the file
-        for _ in range(3):
-            count_verification(certificate_id)
-        threads = [thread.name for thread in threading.enumerate()]
-        assert threads.count("certify-verification-counts") == 1  # one, not one per count
-        deadline = time.monotonic() + 10
-        while pending_count() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        db.session.expire_all()
-        assert db.session.get(Certificate, certificate_id).verification_count == 3
-        stop_writing_counts(worker)
-        db.session.remove()
-        db.engine.dispose()
+        try:
+            db.create_all()
+            db.session.execute(sa.insert(Certificate.__table__), [_row()])
+            db.session.commit()
+            certificate_id = db.session.scalar(sa.select(Certificate.id))
+            db.session.close()  # a reader waiting here must not hold the writer off the file
+            for _ in range(3):
+                count_verification(certificate_id)
+            threads = [thread.name for thread in threading.enumerate()]
+            assert threads.count("certify-verification-counts") == 1  # one, not one per count
+            deadline = time.monotonic() + 30
+            while pending_count() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            db.session.expire_all()
+            assert db.session.get(Certificate, certificate_id).verification_count == 3
+        finally:
+            # Whatever happened, no writer thread of this app may outlive the test.
+            stop_writing_counts(worker)
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _row() -> dict:
