@@ -152,6 +152,7 @@ def test_a_room_behind_one_address_is_served_but_guessing_is_stopped(limited_app
     assert misses == [404] * 60 + [429]
 
 
+@pytest.mark.one_database  # one Redis database: two passes at once would empty it for each other
 @pytest.mark.skipif(not os.environ.get("CERTIFY_TEST_REDIS_URL"),
                     reason="needs CERTIFY_TEST_REDIS_URL")
 def test_workers_share_their_limits_through_redis(limited_app, issued):
