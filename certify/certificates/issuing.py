@@ -206,6 +206,23 @@ def _check_enrolled(person: Person, cohort: Cohort) -> None:
         raise ValidationError(message, errors={"person_id": [message]})
 
 
+def _refuse_ineligible(person: Person, verdict: Eligibility) -> None:
+    reasons = verdict.reasons
+    raise ValidationError(
+        _("%(name)s cannot be certified yet: %(reasons)s.", name=person.full_name,
+          reasons="; ".join(reasons)),
+        errors={"person_id": reasons})
+
+
+def check_programme_issuable(person: Person, cohort: Cohort) -> None:
+    """``ValidationError`` unless ``person`` is enrolled in ``cohort`` and eligible: what
+    issuing checks, asked before a manager confirms it."""
+    _check_enrolled(person, cohort)
+    verdict = eligibility(person, cohort)
+    if not verdict.eligible:
+        _refuse_ineligible(person, verdict)
+
+
 def issue_programme_certificate(person: Person, cohort: Cohort, *, actor: Person | None,
                                 now: datetime | None = None,
                                 verdict: Eligibility | None = None) -> Certificate:
@@ -223,14 +240,9 @@ def issue_programme_certificate(person: Person, cohort: Cohort, *, actor: Person
         existing = live_programme_certificate(person, programme)
         if existing is not None:
             return existing
-        _check_enrolled(person, cohort)
-        verdict = eligibility(person, cohort)
-    if not verdict.eligible:
-        reasons = verdict.reasons
-        raise ValidationError(
-            _("%(name)s cannot be certified yet: %(reasons)s.", name=person.full_name,
-              reasons="; ".join(reasons)),
-            errors={"person_id": reasons})
+        check_programme_issuable(person, cohort)
+    elif not verdict.eligible:
+        _refuse_ineligible(person, verdict)
     certificate = prepare_certificate(
         kind=CertificateKind.PROGRAMME, person=person, programme=programme,
         modules=list(programme.modules), place=programme_place(programme),
@@ -272,6 +284,19 @@ def attendance_at(person: Person, session: InPersonSession) -> str | None:
     return str(status) if status is not None else None
 
 
+def check_participation_issuable(person: Person, session: InPersonSession, *,
+                                 now: datetime | None = None) -> None:
+    """``ValidationError`` before the session has ended or for anyone not checked in as
+    present or late: what issuing checks, asked before a manager confirms it."""
+    if _now(now) < session.ends_at:
+        message = _("Certificates of participation can be issued once the session has ended.")
+        raise ValidationError(message, errors={"session_id": [message]})
+    if attendance_at(person, session) not in {str(status) for status in ATTENDED}:
+        message = _("%(name)s was not checked in as present or late at this session.",
+                    name=person.full_name)
+        raise ValidationError(message, errors={"person_id": [message]})
+
+
 def issue_participation_certificate(person: Person, session: InPersonSession, *,
                                     actor: Person | None, now: datetime | None = None
                                     ) -> Certificate:
@@ -285,13 +310,7 @@ def issue_participation_certificate(person: Person, session: InPersonSession, *,
     if existing is not None:
         return existing
     now = _now(now)
-    if now < session.ends_at:
-        message = _("Certificates of participation can be issued once the session has ended.")
-        raise ValidationError(message, errors={"session_id": [message]})
-    if attendance_at(person, session) not in {str(status) for status in ATTENDED}:
-        message = _("%(name)s was not checked in as present or late at this session.",
-                    name=person.full_name)
-        raise ValidationError(message, errors={"person_id": [message]})
+    check_participation_issuable(person, session, now=now)
     certificate = prepare_certificate(
         kind=CertificateKind.PARTICIPATION, person=person, programme=session.cohort.programme,
         modules=[session.module], place=session.venue,

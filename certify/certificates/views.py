@@ -7,6 +7,7 @@ the bulk issuance job's pages in ``jobs_views``; all on this blueprint.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import (
@@ -27,6 +28,8 @@ from certify.certificates.baking import baked_badge
 from certify.certificates.bulk import render_later
 from certify.certificates.forms import IssueForm, ReissueForm, RevokeForm
 from certify.certificates.issuing import (
+    check_participation_issuable,
+    check_programme_issuable,
     get_by_serial,
     issue_participation_certificate,
     issue_programme_certificate,
@@ -37,6 +40,7 @@ from certify.certificates.issuing import (
     revoke,
 )
 from certify.certificates.links import (
+    ensure_public_base_url,
     linkedin_url,
     verification_page_url,
     verification_qr_data,
@@ -283,10 +287,13 @@ def cohort_page(cohort_id: int):
     """Everyone in the cohort: eligible or not (and why), their certificate, an issue button."""
     cohort = get_cohort(cohort_id)
     if request.method == "POST":
-        done = _issue_from_form(
-            lambda person: live_programme_certificate(person, cohort.programme),
-            lambda person: issue_programme_certificate(person, cohort, actor=current_person()),
-            url_for("certificates.cohort_page", cohort_id=cohort.id))
+        done = _issue_from_form(SingleIssue(
+            live=lambda person: live_programme_certificate(person, cohort.programme),
+            check=lambda person: check_programme_issuable(person, cohort),
+            issue=lambda person: issue_programme_certificate(person, cohort,
+                                                             actor=current_person()),
+            what=_("the certificate of %(programme)s", programme=cohort.programme.code),
+            back=url_for("certificates.cohort_page", cohort_id=cohort.id)))
         if done is not None:
             return done
     status = 422 if request.method == "POST" else 200
@@ -301,11 +308,13 @@ def session_page(session_id: int):
     """The people present or late at a session, with certificates of participation."""
     session = get_session(session_id)
     if request.method == "POST":
-        done = _issue_from_form(
-            lambda person: live_participation_certificate(person, session),
-            lambda person: issue_participation_certificate(person, session,
-                                                           actor=current_person()),
-            url_for("certificates.session_page", session_id=session.id))
+        done = _issue_from_form(SingleIssue(
+            live=lambda person: live_participation_certificate(person, session),
+            check=lambda person: check_participation_issuable(person, session),
+            issue=lambda person: issue_participation_certificate(person, session,
+                                                                 actor=current_person()),
+            what=_("a certificate of participation in %(session)s", session=session.title),
+            back=url_for("certificates.session_page", session_id=session.id)))
         if done is not None:
             return done
     status = 422 if request.method == "POST" else 200
@@ -313,22 +322,53 @@ def session_page(session_id: int):
                            rows=session_attendees(session), now=utcnow()), status
 
 
-def _issue_from_form(live: Callable[[Person], Certificate | None],
-                     issue: Callable[[Person], Certificate], back: str):
-    """An issue button's POST: issue to the person it names, then redirect to ``back``;
-    None when the form or the issuing was refused (said in a flash message)."""
+@dataclass(frozen=True)
+class SingleIssue:
+    """One page's issue button: how to find, check and issue one person's certificate."""
+
+    live: Callable[[Person], Certificate | None]
+    check: Callable[[Person], None]  # raises what issuing would refuse with
+    issue: Callable[[Person], Certificate]
+    what: str  # "the certificate of PIA", for the confirmation
+    back: str
+
+
+def _issue_from_form(single: SingleIssue):
+    """An issue button's POST: a confirmation first, then issue to the person it names and
+    redirect back; None when the form or the issuing was refused (said in a flash message)."""
     person = _person_from(IssueForm())
     if person is None:
         return None
-    existed = live(person) is not None
+    existed = single.live(person) is not None
+    if not existed and not is_confirmed():
+        with attempt() as checked:  # refused now rather than after the confirmation
+            ensure_public_base_url()
+            single.check(person)
+        return _confirm_single_issue(person, single) if checked.succeeded else None
     with attempt() as outcome:
-        certificate = issue(person)
+        certificate = single.issue(person)
     if not outcome.succeeded:
         return None
     if not existed:
         render_later(certificate)
     flash(_issued_message(certificate, existed), "info" if existed else "success")
-    return redirect(back)
+    return redirect(single.back)
+
+
+def _confirm_single_issue(person: Person, single: SingleIssue):
+    return confirmation_page(Confirmation(
+        title=_("Issue %(what)s to %(name)s?", what=single.what, name=person.full_name),
+        consequences=[
+            _("%(name)s receives a signed certificate with a verification code.",
+              name=person.full_name),
+            _("An e-mail with the certificate is sent to %(email)s.", email=person.email),
+        ],
+        people=1, reversible=False,
+        undo=_("A certificate can only be revoked, and its holder will already have been told "
+               "by e-mail."),
+        action=request.path, values={"person_id": str(person.id)},
+        confirm_label=_("Yes, issue the certificate of %(name)s", name=person.full_name),
+        cancel_url=single.back))
 
 
 # More routes on this blueprint: the public pages, and bulk issuance with its job status.

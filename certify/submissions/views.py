@@ -290,6 +290,8 @@ def remove_adjustment(grade_id: int, person_id: int):
 def reopen(grade_id: int):
     grade = grading.get_grade(grade_id)
     form = ReopenForm()
+    if form.validate_on_submit() and grade.released and not is_confirmed():
+        return _confirm_reopening(grade, form.reason.data.strip())
     if form.validate_on_submit():
         with attempt(form) as outcome:
             grading.reopen_grade(grade, by=current_person(), reason=form.reason.data)
@@ -298,6 +300,30 @@ def reopen(grade_id: int):
         flash(_("The grade was reopened as a draft; the reason was recorded."), "success")
         return redirect(url_for("submissions.grade", submission_id=grade.submission_id))
     return _render_grading(grade.submission, reopen_form=form, status=_form_status(form))
+
+
+def _confirm_reopening(grade: PrototypeGrade, reason: str):
+    submission = grade.submission
+    members = grading.members_of_version(submission)
+    return confirmation_page(Confirmation(
+        title=_("Reopen the grade of %(group)s?", group=submission.group.name),
+        consequences=[
+            _("The released grade turns back into a draft: its levels and feedback can be "
+              "changed again."),
+            ngettext("%(num)d member no longer sees the grade until it is released again: "
+                     "%(names)s.",
+                     "%(num)d members no longer see the grade until it is released again: "
+                     "%(names)s.", len(members),
+                     names=", ".join(member.full_name for member in members)),
+            _("Until then the prototype does not count towards certification; certificates "
+              "already issued stay valid."),
+            _("The reason is kept in the grade's audit log:"),
+        ],
+        quoted=reason, people=len(members), reversible=True,
+        undo=_("Release the grade again, with its own confirmation, once it is corrected."),
+        action=url_for("submissions.reopen", grade_id=grade.id), values={"reason": reason},
+        confirm_label=_("Yes, reopen the grade"),
+        cancel_url=url_for("submissions.grade", submission_id=submission.id)))
 
 
 @blp.app_context_processor

@@ -180,8 +180,16 @@ def test_issuing_from_the_cohort_page(client, login_as, world):
     login_as(world.manager)
     page = client.get(f"/cohorts/{world.cohort.id}/certificates?lang=en")
     assert page.status_code == 200 and f'value="{world.holder.id}"' in page.text
+    # First a confirmation: who, that an e-mail goes out, and that it cannot be undone.
+    asked = client.post(f"/cohorts/{world.cohort.id}/certificates?lang=en",
+                        data={"person_id": world.holder.id})
+    assert asked.status_code == 200 and f"to {world.holder.full_name}?" in asked.text
+    assert 'id="confirm-people">1<' in asked.text and world.holder.email in asked.text
+    assert 'id="confirm-reversible"><span class="badge bad">No' in asked.text
+    assert f'name="person_id" value="{world.holder.id}"' in asked.text
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
     response = client.post(f"/cohorts/{world.cohort.id}/certificates",
-                           data={"person_id": world.holder.id})
+                           data={"person_id": world.holder.id, "confirmed": "yes"})
     assert response.status_code == 302
     certificate = db.session.scalar(sa.select(Certificate).where(
         Certificate.person_id == world.holder.id))
@@ -244,8 +252,12 @@ def test_issuing_certificates_of_participation_from_the_session_page(client, log
     login_as(world.manager)
     page = client.get(f"/sessions/{session.id}/certificates?lang=en").text
     assert world.holder.family_names in page and "Ausente" not in page
+    asked = client.post(f"/sessions/{session.id}/certificates?lang=en",
+                        data={"person_id": world.holder.id})
+    assert asked.status_code == 200 and "certificate of participation in Encuentro" in asked.text
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 0
     response = client.post(f"/sessions/{session.id}/certificates",
-                           data={"person_id": world.holder.id})
+                           data={"person_id": world.holder.id, "confirmed": "yes"})
     assert response.status_code == 302
     certificate = db.session.scalar(sa.select(Certificate).where(
         Certificate.session_id == session.id))

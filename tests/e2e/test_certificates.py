@@ -70,6 +70,9 @@ def test_issue_scan_on_a_phone_revoke(page, phone, live_server, certificate_worl
     page.goto(f"/cohorts/{world.cohort_id}/certificates")
     row = page.locator(f"#person-{world.holder_id}")
     row.locator("button[type=submit]").click()
+    # A confirmation page first, served like any page: no JavaScript dialog to dismiss.
+    expect(page.locator("#confirm-people")).to_have_text("1")
+    page.locator("#confirm-button").click()
     page.wait_for_load_state("networkidle")
     serial = page.locator(f"#person-{world.holder_id} code").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", serial)

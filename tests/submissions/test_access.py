@@ -39,6 +39,9 @@ PAGES = [
     ("POST", "/grades/{grade}/adjustments/{beto}/remove", None,
      (LOGIN, 403, 403, 302, 403, 302)),
     ("POST", "/grades/{released}/reopen", lambda w: {"reason": "Nivel mal elegido"},
+     (LOGIN, 403, 403, 403, 403, 200)),  # asks to confirm
+    ("POST", "/grades/{released}/reopen",
+     lambda w: {"reason": "Nivel mal elegido", "confirmed": "yes"},
      (LOGIN, 403, 403, 403, 403, 302)),
 ]
 API = [

@@ -211,8 +211,15 @@ def test_a_manager_reopens_with_a_reason(client, login_as, world):
     login_as(world.manager)
     response = client.post(f"/grades/{released.id}/reopen", data={"reason": "  "})
     assert response.status_code == 422 and released.released
+    # First a confirmation: what changes, who stops seeing it, that it can be released again.
+    asked = client.post(f"/grades/{released.id}/reopen",
+                        data={"reason": "La tutora eligió mal un nivel"})
+    assert asked.status_code == 200 and "Reopen the grade of" in asked.text
+    assert 'id="confirm-people">2<' in asked.text and world.beto.full_name in asked.text
+    assert 'id="confirm-reversible"><span class="badge ok">' in asked.text
+    assert "La tutora eligió mal un nivel" in asked.text and released.released
     response = client.post(f"/grades/{released.id}/reopen",
-                           data={"reason": "La tutora eligió mal un nivel"})
+                           data={"reason": "La tutora eligió mal un nivel", "confirmed": "yes"})
     assert response.status_code == 302
     assert released.status is GradeStatus.DRAFT
     assert [(e.action, e.reason) for e in audit.history(released)][-1] == (
