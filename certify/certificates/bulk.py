@@ -16,13 +16,19 @@ count as issued by it; older ones as "already had one".
 
 Rendering may use several processes (``CERTIFY_CERTIFICATES_RENDER_PROCESSES``,
 by default one per CPU, at most 4): the main process signs and records the
-next batch while the others lay out and write PDFs.
+next batch while the others lay out and write PDFs. Where the process can
+fork safely (Linux, one thread), the workers are forks of it that start in
+milliseconds with WeasyPrint already loaded, so even a cohort of a few dozen
+is split between them; otherwise they are fresh interpreters, which take
+seconds to start and are used only for more than one batch.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -51,6 +57,8 @@ from certify.progress.eligibility import describe_reason
 BATCH_SIZE = 100
 MAX_LISTED = 100  # people listed by name among the not eligible; the rest are counted
 MAX_PROCESSES = 4
+# Certificates per forked worker below which splitting a cohort costs more than it saves.
+MIN_PER_FORK = 8
 # Set by a command that shows a progress bar: called with (units done, total) after each batch.
 progress_listener: ContextVar[Callable[[int, int], None] | None] = ContextVar(
     "certify_bulk_progress", default=None)
@@ -133,6 +141,7 @@ def issue_cohort(cohort: Cohort, *, actor: Person | None, since: datetime | None
         total = len(to_issue) + len(to_render)
         progress = _Progress(job, total, summary)
         with batch_renderer(processes, total, batch_size) as renderer:
+            batch_size = renderer.batch_size(total, batch_size)
             for batch in _chunks(to_render, batch_size):
                 renderer.submit(batch, progress)
             for batch in _chunks(to_issue, batch_size):
@@ -257,16 +266,30 @@ def batch_renderer(processes: int | None, total: int, batch_size: int):
     """Something to ``submit(certificates, progress)`` batches to, used as a context manager;
     ``progress.batch_rendered(files)`` is called with each batch's ``(id, path, sha256)``."""
     processes = processes if processes is not None else render_processes()
-    # Starting a process costs a couple of seconds: worth it only for several batches.
-    if processes > 1 and total > batch_size:
-        return _PoolRenderer(processes)
+    if processes > 1:
+        if _can_fork() and total >= 2 * MIN_PER_FORK:
+            return _PoolRenderer(min(processes, total // MIN_PER_FORK), fork=True)
+        # A fresh interpreter costs a couple of seconds to start: worth it for several batches.
+        if total > batch_size:
+            return _PoolRenderer(processes, fork=False)
     return _LocalRenderer()
+
+
+def _can_fork() -> bool:
+    """Forking copies only the calling thread: with other threads alive, a lock one of them
+    held (a template cache's, a logging handler's) would stay locked in the copy forever."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 class _LocalRenderer:
     def submit(self, certificates: Sequence[Certificate], progress: _Progress) -> None:
         if certificates:
             progress.batch_rendered(render_and_store(certificates))
+
+    def batch_size(self, _total: int, batch_size: int) -> int:
+        return batch_size
 
     def __enter__(self):
         return self
@@ -283,14 +306,28 @@ class _PoolRenderer:
     per worker wait in line, so memory stays bounded.
     """
 
-    def __init__(self, processes: int):
+    def __init__(self, processes: int, *, fork: bool):
         app = current_app._get_current_object()
-        self.processes = processes
+        self.processes, self.fork = processes, fork
         self.pending: deque[Future] = deque()
-        self.executor = ProcessPoolExecutor(
-            max_workers=processes, mp_context=get_context("spawn"),
-            initializer=_start_worker, initargs=(_portable_config(app), app.instance_path))
+        if fork:
+            # Loaded once here, so that no worker loads WeasyPrint and fonts again.
+            from certify.certificates import rendering  # noqa: F401
+
+            context, initializer, initargs = get_context("fork"), _start_forked_worker, (app,)
+        else:
+            context, initializer = get_context("spawn"), _start_worker
+            initargs = (_portable_config(app), app.instance_path)
+        self.executor = ProcessPoolExecutor(max_workers=processes, mp_context=context,
+                                            initializer=initializer, initargs=initargs)
         self.progress: _Progress | None = None
+
+    def batch_size(self, total: int, batch_size: int) -> int:
+        """Forked workers start at once: a cohort smaller than a batch per worker is split
+        evenly between them rather than rendered by one."""
+        if self.fork:
+            return max(1, min(batch_size, math.ceil(total / self.processes)))
+        return batch_size
 
     def submit(self, certificates: Sequence[Certificate], progress: _Progress) -> None:
         if not certificates:
@@ -344,6 +381,21 @@ def _start_worker(config: dict, instance_path: str) -> None:
 
     _worker_app = create_app(config)
     _worker_app.app_context().push()
+
+
+def _start_forked_worker(app) -> None:
+    """A fork has this process's modules, fonts and kept backgrounds, and its database
+    connections: those are left to this process (a worker opens its own if it reads)."""
+    global _worker_app
+    from certify.core.transactions import begin_as_reads
+    from certify.extensions import db
+
+    begin_as_reads()  # the job that forked it was writing; a worker only reads
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+    _worker_app = app
+    app.app_context().push()
 
 
 def _render_snapshots(snapshots: list[dict]) -> list[tuple[int, str, str]]:

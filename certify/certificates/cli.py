@@ -164,7 +164,7 @@ def issue_command(cohort_id: int, actor_email: str | None, processes: int | None
         job_id = enqueue("issue_cohort_certificates", started_by=actor, hand_over=False,
                          cohort_id=cohort.id, actor_id=actor.id if actor else None).id
         click.echo(f"Job #{job_id}: issuing the certificates of {cohort.name}.")
-    with tqdm(desc="Certificates", unit="certificate", disable=None) as bar:
+    with _ProgressBar(desc="Certificates", unit="certificate", disable=None) as bar:
         def show(done: int, total: int) -> None:
             bar.total = total
             bar.n = done
@@ -181,6 +181,12 @@ def issue_command(cohort_id: int, actor_email: str | None, processes: int | None
     _echo_summary(record)
     if record.status is not JobStatus.SUCCEEDED:
         raise SystemExit(1)
+
+
+class _ProgressBar(tqdm):
+    # No monitoring thread: a process with one thread may fork its rendering workers
+    # (certificates.bulk), which start in milliseconds instead of seconds.
+    monitor_interval = 0
 
 
 # --- certify certificates import ---------------------------------------------------------------

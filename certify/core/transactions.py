@@ -44,6 +44,12 @@ def will_write() -> bool:
     return _will_write.get()
 
 
+def begin_as_reads() -> None:
+    """From now on in this context, transactions begin as reads: for a forked process that
+    only reads, whose parent was writing (it would queue for the lock its parent holds)."""
+    _will_write.set(False)
+
+
 @contextmanager
 def writing() -> Iterator[None]:
     """Transactions begun inside this block begin as write transactions."""

@@ -193,6 +193,40 @@ def test_worker_processes_render_the_same_files(cohort_of_five):
         assert_stored(certificate)
 
 
+def test_forked_workers_split_a_small_cohort_and_render_the_same_files(cohort_of_five,
+                                                                       monkeypatch):
+    world = cohort_of_five
+    monkeypatch.setattr(bulk, "MIN_PER_FORK", 2)
+    monkeypatch.setattr(bulk, "_can_fork", lambda: True)
+    batches = []
+    original = bulk._PoolRenderer.submit
+
+    def submit(renderer, certificates, progress):
+        batches.append((renderer.fork, len(certificates)))
+        original(renderer, certificates, progress)
+
+    monkeypatch.setattr(bulk._PoolRenderer, "submit", submit)
+    summary = bulk.issue_cohort(world.cohort, actor=world.manager, processes=2)
+    assert summary.issued == 5 and summary.rendered == 5
+    assert batches == [(True, 3), (True, 2)]  # five people: one batch per worker, not one
+    for certificate in certificates_of(world.cohort):
+        assert_stored(certificate)
+
+
+def test_a_process_with_other_threads_does_not_fork_its_workers():
+    import threading
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not bulk._can_fork()
+        assert isinstance(bulk.batch_renderer(2, 60, 100), bulk._LocalRenderer)
+    finally:
+        release.set()
+        other.join()
+
+
 def test_the_command_shows_progress_and_a_summary(app, cohort_of_five):
     world = cohort_of_five
     result = app.test_cli_runner().invoke(args=[
