@@ -27,8 +27,7 @@ from certify.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from certify.core.http import paginate_api
 from certify.core.rest import documents_errors, unit_of_work
 
-blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1",
-                description="People, municipalities and countries.")
+blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
 
 
 
@@ -63,7 +62,7 @@ def _check_roles_grantable(actor: Person, before: set[Role], after: set[Role]) -
 
 # --- people ------------------------------------------------------------------------------------
 
-@blp.route("/people", methods=["GET"], tags=["people"])
+@blp.route("/people", methods=["GET"], tags=["People and places"])
 @blp.arguments(PersonFilterSchema, location="query", as_kwargs=True)
 @blp.response(200, PersonSchema(many=True))
 @blp.paginate()
@@ -81,7 +80,7 @@ def list_people(pagination_parameters, q=None, role=None, municipality_id=None, 
     return paginate_api(query, pagination_parameters)
 
 
-@blp.route("/people", methods=["POST"], tags=["people"])
+@blp.route("/people", methods=["POST"], tags=["People and places"])
 @blp.arguments(PersonCreateSchema)
 @blp.response(201, PersonSchema)
 @documents_errors(blp, 401, 403, 409)
@@ -105,7 +104,7 @@ def create_person(data: dict):
     return person
 
 
-@blp.route("/people/me", methods=["GET"], tags=["people"])
+@blp.route("/people/me", methods=["GET"], tags=["People and places"])
 @blp.response(200, PersonSchema)
 @documents_errors(blp, 401)
 @require_role()
@@ -114,7 +113,7 @@ def get_me():
     return current_person()
 
 
-@blp.route("/people/<int:person_id>", methods=["GET"], tags=["people"])
+@blp.route("/people/<int:person_id>", methods=["GET"], tags=["People and places"])
 @blp.response(200, PersonSchema)
 @documents_errors(blp, 401, 403, 404)
 @require_role()
@@ -127,7 +126,7 @@ def get_person(person_id: int):
     return services.get_person(person_id)
 
 
-@blp.route("/people/<int:person_id>", methods=["PATCH"], tags=["people"])
+@blp.route("/people/<int:person_id>", methods=["PATCH"], tags=["People and places"])
 @blp.arguments(PersonUpdateSchema)
 @blp.response(200, PersonSchema)
 @documents_errors(blp, 401, 403, 404, 409)
@@ -158,7 +157,7 @@ def update_person(changes: dict, person_id: int):
 
 # --- places ------------------------------------------------------------------------------------
 
-@blp.route("/municipalities", methods=["GET"], tags=["places"])
+@blp.route("/municipalities", methods=["GET"], tags=["People and places"])
 @blp.arguments(MunicipalityFilterSchema, location="query", as_kwargs=True)
 @blp.response(200, MunicipalitySchema(many=True))
 @blp.paginate()
@@ -175,7 +174,7 @@ def list_municipalities(pagination_parameters, country=None, kind=None, q=None):
     return paginate_api(query, pagination_parameters)
 
 
-@blp.route("/municipalities/<int:municipality_id>", methods=["GET"], tags=["places"])
+@blp.route("/municipalities/<int:municipality_id>", methods=["GET"], tags=["People and places"])
 @blp.response(200, MunicipalitySchema)
 @documents_errors(blp, 401, 404)
 @require_role()
@@ -184,7 +183,7 @@ def get_municipality(municipality_id: int):
     return services.get_municipality(municipality_id)
 
 
-@blp.route("/countries", methods=["GET"], tags=["places"])
+@blp.route("/countries", methods=["GET"], tags=["People and places"])
 @blp.response(200, CountrySchema(many=True))
 @documents_errors(blp, 401)
 @require_role()

@@ -31,8 +31,7 @@ from certify.core.clock import utcnow
 from certify.core.errors import PermissionDenied
 from certify.core.rest import unit_of_work
 
-blp = Blueprint("assessments_api", __name__, url_prefix="/api/v1",
-                description="Quizzes of the virtual modules and the attempts at them.")
+blp = Blueprint("assessments_api", __name__, url_prefix="/api/v1")
 
 _DESCRIPTIONS = {
     "e403": "Signed in, but not allowed to do this (e.g. not enrolled in the programme).",
@@ -69,7 +68,7 @@ def _document(attempt: QuizAttempt, now: datetime) -> dict:
 
 # --- quizzes -----------------------------------------------------------------------------------
 
-@blp.route("/quizzes/<int:quiz_id>", methods=["GET"], tags=["quizzes"])
+@blp.route("/quizzes/<int:quiz_id>", methods=["GET"], tags=["Quizzes and surveys"])
 @blp.response(200, QuizSchema)
 @blp.doc(responses={"200": {
     "description": "Participants get a Quiz (no answer key); managers and the programme's "
@@ -94,7 +93,7 @@ def get_quiz(quiz_id: int):
     return quiz
 
 
-@blp.route("/quizzes/<int:quiz_id>/attempts", methods=["POST"], tags=["quizzes"])
+@blp.route("/quizzes/<int:quiz_id>/attempts", methods=["POST"], tags=["Quizzes and surveys"])
 @blp.response(201, AttemptSchema, description="A new attempt was started.")
 @blp.alt_response(200, schema=AttemptSchema, success=True,
                   description="The attempt already open was resumed.")
@@ -122,7 +121,7 @@ def start_attempt(quiz_id: int):
 
 # --- attempts ----------------------------------------------------------------------------------
 
-@blp.route("/attempts/<int:attempt_id>", methods=["GET"], tags=["quizzes"])
+@blp.route("/attempts/<int:attempt_id>", methods=["GET"], tags=["Quizzes and surveys"])
 @blp.response(200, AttemptSchema)
 @documents_errors(401, 403, 404)
 @require_role()
@@ -139,7 +138,7 @@ def get_attempt(attempt_id: int):
     return _document(_own_attempt(attempt_id, now), now)
 
 
-@blp.route("/attempts/<int:attempt_id>/answers", methods=["PUT"], tags=["quizzes"])
+@blp.route("/attempts/<int:attempt_id>/answers", methods=["PUT"], tags=["Quizzes and surveys"])
 @blp.arguments(AnswersSchema)
 @blp.response(200, AttemptSchema)
 @documents_errors(401, 403, 404, 409)
@@ -157,7 +156,7 @@ def save_answers(data: dict, attempt_id: int):
     return _document(attempt, now)
 
 
-@blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"], tags=["quizzes"])
+@blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"], tags=["Quizzes and surveys"])
 @blp.arguments(SubmitSchema)
 @blp.response(200, AttemptSchema)
 @documents_errors(401, 403, 404)

@@ -32,8 +32,7 @@ from certify.core.lookups import get_or_not_found
 from certify.core.rest import referenced, unit_of_work
 from certify.programmes.models import Module
 
-blp = Blueprint("attendance_api", __name__, url_prefix="/api/v1",
-                description="In-person sessions: registration, waitlist, tickets and check-in.")
+blp = Blueprint("attendance_api", __name__, url_prefix="/api/v1")
 
 EVERYONE = (Role.OFFICIAL, Role.TUTOR, Role.MANAGER)
 STAFF = (Role.TUTOR, Role.MANAGER)
@@ -60,7 +59,7 @@ def _own_view(registration: Registration) -> dict:
 
 # --- sessions ----------------------------------------------------------------------------------
 
-@blp.route("/sessions", methods=["GET"], tags=["attendance"])
+@blp.route("/sessions", methods=["GET"], tags=["In-person sessions"])
 @blp.arguments(SessionQuerySchema, location="query")
 @blp.response(200, SessionSchema(many=True))
 @blp.paginate()
@@ -72,7 +71,7 @@ def list_sessions(args: dict, pagination_parameters):
     return paginate_api(query, pagination_parameters)
 
 
-@blp.route("/sessions", methods=["POST"], tags=["attendance"])
+@blp.route("/sessions", methods=["POST"], tags=["In-person sessions"])
 @blp.arguments(SessionCreateSchema)
 @blp.response(201, SessionSchema)
 @documents_errors(401, 403)
@@ -86,7 +85,7 @@ def create_session(data: dict):
     return in_person
 
 
-@blp.route("/sessions/<int:session_id>", methods=["GET"], tags=["attendance"])
+@blp.route("/sessions/<int:session_id>", methods=["GET"], tags=["In-person sessions"])
 @blp.response(200, SessionSchema)
 @documents_errors(401, 403, 404)
 @require_role(*EVERYONE)
@@ -95,7 +94,7 @@ def get_session(session_id: int):
     return services.get_visible_session(current_person(), session_id)
 
 
-@blp.route("/sessions/<int:session_id>", methods=["PATCH"], tags=["attendance"])
+@blp.route("/sessions/<int:session_id>", methods=["PATCH"], tags=["In-person sessions"])
 @blp.arguments(SessionUpdateSchema)
 @blp.response(200, SessionSchema)
 @documents_errors(401, 403, 404)
@@ -110,7 +109,7 @@ def update_session(data: dict, session_id: int):
 
 # --- registrations -----------------------------------------------------------------------------
 
-@blp.route("/sessions/<int:session_id>/registrations", methods=["GET"], tags=["attendance"])
+@blp.route("/sessions/<int:session_id>/registrations", methods=["GET"], tags=["In-person sessions"])
 @blp.arguments(RegistrationQuerySchema, location="query")
 @blp.response(200, RegistrationSchema(many=True))
 @blp.paginate()
@@ -124,7 +123,7 @@ def list_registrations(args: dict, pagination_parameters, session_id: int):
     return paginate_api(query, pagination_parameters)
 
 
-@blp.route("/sessions/<int:session_id>/registrations", methods=["POST"], tags=["attendance"])
+@blp.route("/sessions/<int:session_id>/registrations", methods=["POST"], tags=["In-person sessions"])
 @blp.response(201, OwnRegistrationSchema, description="Registered: `status` says whether with "
                                                       "a seat (confirmed) or waitlisted.")
 @blp.alt_response(200, schema=OwnRegistrationSchema, description="You were already registered.")
@@ -145,7 +144,7 @@ def create_registration(session_id: int):
     return _own_view(registration), 200 if already else 201
 
 
-@blp.route("/registrations/<int:registration_id>", methods=["DELETE"], tags=["attendance"])
+@blp.route("/registrations/<int:registration_id>", methods=["DELETE"], tags=["In-person sessions"])
 @blp.response(204)
 @documents_errors(401, 403, 404, 409)
 @require_role(Role.OFFICIAL)
@@ -160,7 +159,7 @@ def delete_registration(registration_id: int):
 
 # --- check-in ----------------------------------------------------------------------------------
 
-@blp.route("/sessions/<int:session_id>/check-ins", methods=["POST"], tags=["attendance"])
+@blp.route("/sessions/<int:session_id>/check-ins", methods=["POST"], tags=["In-person sessions"])
 @blp.arguments(CheckInCreateSchema)
 @blp.response(201, CheckInResultSchema, description="Checked in.")
 @blp.alt_response(200, schema=CheckInResultSchema,

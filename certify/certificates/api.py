@@ -59,9 +59,7 @@ from certify.core.i18n import localized
 from certify.core.rest import unit_of_work
 from certify.extensions import db, limiter
 
-blp = Blueprint("certificates_api", __name__, url_prefix="/api/v1",
-                description="Certificates: public verification, the register, revocation and "
-                            "Open Badges 3.0 credentials.")
+blp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 
 ERRORS = {
     "e404": "No such certificate, or not yours.",
@@ -136,7 +134,7 @@ def _verdict_response(verdict: Verification) -> Response:
         if certificate is not None else None})
 
 
-@blp.route("/verify/<serial>", methods=["GET"], tags=["verification"])
+@blp.route("/verify/<serial>", methods=["GET"], tags=["Verification"])
 @blp.arguments(VerifyQuerySchema, location="query")
 @blp.response(200, VerificationSchema)
 @documents_errors(404, e404="No certificate has this serial.")
@@ -180,7 +178,7 @@ def _rejection(verdict: Verification) -> DomainError | None:
 
 # --- the register ------------------------------------------------------------------------------
 
-@blp.route("/certificates", methods=["GET"], tags=["certificates"])
+@blp.route("/certificates", methods=["GET"], tags=["Certificates"])
 @blp.arguments(CertificateFilterSchema, location="query")
 @blp.response(200, CertificateSchema(many=True))
 @blp.paginate()
@@ -198,7 +196,7 @@ def list_certificates(args: dict, pagination_parameters):
     return [_full(certificate) for certificate in paginate_api(query, pagination_parameters)]
 
 
-@blp.route("/certificates/<serial>", methods=["GET"], tags=["certificates"])
+@blp.route("/certificates/<serial>", methods=["GET"], tags=["Certificates"])
 @blp.response(200, CertificateSchema)
 @documents_errors(401, 404)
 @require_role()
@@ -215,7 +213,7 @@ def _referenced(model, ident: int, field: str):
     return row
 
 
-@blp.route("/certificates", methods=["POST"], tags=["certificates"])
+@blp.route("/certificates", methods=["POST"], tags=["Certificates"])
 @blp.arguments(IssueSchema)
 @blp.response(201, CertificateSchema, description="Issued.")
 @blp.alt_response(200, schema=CertificateSchema, description="The person already holds a live "
@@ -246,7 +244,7 @@ def issue_certificate(data: dict):
     return _full(certificate), 200 if existed else 201
 
 
-@blp.route("/certificates/<serial>/revocation", methods=["POST"], tags=["certificates"])
+@blp.route("/certificates/<serial>/revocation", methods=["POST"], tags=["Certificates"])
 @blp.arguments(ReasonSchema)
 @blp.response(200, CertificateSchema)
 @documents_errors(401, 403, 404, 409)
@@ -259,7 +257,7 @@ def revoke_certificate(data: dict, serial: str):
     return _full(certificate)
 
 
-@blp.route("/certificates/<serial>/reissue", methods=["POST"], tags=["certificates"])
+@blp.route("/certificates/<serial>/reissue", methods=["POST"], tags=["Certificates"])
 @blp.arguments(ReasonSchema)
 @blp.response(201, CertificateSchema, description="The new certificate.")
 @documents_errors(401, 403, 404, 409)
@@ -276,7 +274,7 @@ def reissue_certificate(data: dict, serial: str):
 
 # --- Open Badges 3.0 ---------------------------------------------------------------------------
 
-@blp.route("/certificates/<serial>/credential", methods=["GET"], tags=["certificates"])
+@blp.route("/certificates/<serial>/credential", methods=["GET"], tags=["Certificates"])
 @blp.arguments(CredentialQuerySchema, location="query")
 @blp.response(200, description="The OpenBadgeCredential: a VC-JWT (application/vc+jwt), or "
                                "with `format=json` the unsigned credential (application/json).")

@@ -147,7 +147,7 @@ class JobSchema(Schema):
     run_after = fields.DateTime()
 
 
-@api_blp.route("/jobs/<int:job_id>", methods=["GET"], tags=["jobs"])
+@api_blp.route("/jobs/<int:job_id>", methods=["GET"], tags=["Certificates"])
 @api_blp.response(200, JobSchema)
 @documents_errors(401, 404, e404="No such job, or not one you started.")
 @require_role()

@@ -35,8 +35,7 @@ from certify.core.rest import documents_errors, referenced, unit_of_work
 from certify.extensions import db
 from certify.programmes.models import Programme
 
-blp = Blueprint("cohorts_api", __name__, url_prefix="/api/v1",
-                description="Cohorts of a programme, their tutors and enrolments.")
+blp = Blueprint("cohorts_api", __name__, url_prefix="/api/v1")
 
 READERS = (Role.OFFICIAL, Role.TUTOR, Role.MANAGER)
 STAFF = (Role.TUTOR, Role.MANAGER)
@@ -65,7 +64,7 @@ def _visible_cohort(cohort_id: int) -> Cohort:
 
 # --- cohorts -----------------------------------------------------------------------------------
 
-@blp.route("/cohorts", methods=["GET"], tags=["cohorts"])
+@blp.route("/cohorts", methods=["GET"], tags=["Programmes and cohorts"])
 @blp.arguments(CohortQuerySchema, location="query")
 @blp.response(200, CohortSchema(many=True))
 @blp.paginate()
@@ -78,7 +77,7 @@ def list_cohorts(args: dict, pagination_parameters):
     return paginate_api(query, pagination_parameters)
 
 
-@blp.route("/cohorts", methods=["POST"], tags=["cohorts"])
+@blp.route("/cohorts", methods=["POST"], tags=["Programmes and cohorts"])
 @blp.arguments(CohortCreateSchema)
 @blp.response(201, CohortSchema)
 @documents_errors(blp, 401, 403, 409)
@@ -94,7 +93,7 @@ def create_cohort(data: dict):
     return cohort
 
 
-@blp.route("/cohorts/<int:cohort_id>", methods=["GET"], tags=["cohorts"])
+@blp.route("/cohorts/<int:cohort_id>", methods=["GET"], tags=["Programmes and cohorts"])
 @blp.response(200, CohortSchema)
 @documents_errors(blp, 401, 403, 404)
 @require_role(*READERS)
@@ -103,7 +102,7 @@ def get_cohort(cohort_id: int):
     return _visible_cohort(cohort_id)
 
 
-@blp.route("/cohorts/<int:cohort_id>", methods=["PATCH"], tags=["cohorts"])
+@blp.route("/cohorts/<int:cohort_id>", methods=["PATCH"], tags=["Programmes and cohorts"])
 @blp.arguments(CohortUpdateSchema)
 @blp.response(200, CohortSchema)
 @documents_errors(blp, 401, 403, 404, 409)
@@ -123,7 +122,7 @@ def update_cohort(data: dict, cohort_id: int):
     return cohort
 
 
-@blp.route("/cohorts/<int:cohort_id>/schedule", methods=["GET"], tags=["cohorts"])
+@blp.route("/cohorts/<int:cohort_id>/schedule", methods=["GET"], tags=["Programmes and cohorts"])
 @blp.response(200, ScheduleSchema)
 @documents_errors(blp, 401, 403, 404)
 @require_role(*READERS)
@@ -137,7 +136,7 @@ def get_schedule(cohort_id: int):
 
 # --- enrolments --------------------------------------------------------------------------------
 
-@blp.route("/enrolments", methods=["GET"], tags=["enrolments"])
+@blp.route("/enrolments", methods=["GET"], tags=["Programmes and cohorts"])
 @blp.arguments(EnrolmentQuerySchema, location="query")
 @blp.response(200, EnrolmentSchema(many=True))
 @blp.paginate()
@@ -149,7 +148,7 @@ def list_enrolments(args: dict, pagination_parameters):
     return paginate_api(query, pagination_parameters)
 
 
-@blp.route("/enrolments", methods=["POST"], tags=["enrolments"])
+@blp.route("/enrolments", methods=["POST"], tags=["Programmes and cohorts"])
 @blp.arguments(EnrolmentCreateSchema)
 @blp.response(201, EnrolmentSchema, description="The person was enrolled.")
 @blp.alt_response(200, schema=EnrolmentSchema,
@@ -166,7 +165,7 @@ def create_enrolment(data: dict):
     return enrolment, 200 if existed else 201
 
 
-@blp.route("/enrolments/<int:enrolment_id>", methods=["PATCH"], tags=["enrolments"])
+@blp.route("/enrolments/<int:enrolment_id>", methods=["PATCH"], tags=["Programmes and cohorts"])
 @blp.arguments(EnrolmentUpdateSchema)
 @blp.response(200, EnrolmentSchema)
 @documents_errors(blp, 401, 403, 404)
@@ -187,7 +186,7 @@ def _check_manages_groups(cohort: Cohort) -> None:
                                  "organise its groups."))
 
 
-@blp.route("/cohorts/<int:cohort_id>/groups", methods=["GET"], tags=["groups"])
+@blp.route("/cohorts/<int:cohort_id>/groups", methods=["GET"], tags=["Programmes and cohorts"])
 @blp.response(200, ProjectGroupSchema(many=True))
 @documents_errors(blp, 401, 403, 404)
 @require_role(*STAFF)
@@ -198,7 +197,7 @@ def list_groups(cohort_id: int):
     return groups.groups_of_cohort(cohort)
 
 
-@blp.route("/cohorts/<int:cohort_id>/groups", methods=["POST"], tags=["groups"])
+@blp.route("/cohorts/<int:cohort_id>/groups", methods=["POST"], tags=["Programmes and cohorts"])
 @blp.arguments(GroupCreateSchema)
 @blp.response(201, ProjectGroupSchema)
 @documents_errors(blp, 401, 403, 404, 409, e409="The cohort already has a group of this name.")
@@ -212,7 +211,7 @@ def create_group(data: dict, cohort_id: int):
     return group
 
 
-@blp.route("/groups/<int:group_id>/members", methods=["POST"], tags=["groups"])
+@blp.route("/groups/<int:group_id>/members", methods=["POST"], tags=["Programmes and cohorts"])
 @blp.arguments(GroupMemberAddSchema)
 @blp.response(201, GroupMembershipSchema,
               description="The person joined the group, or moved to it from another one.")

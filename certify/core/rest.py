@@ -40,10 +40,44 @@ class FileUpload(Upload):
         return value
 
 
+# The sections of the API documentation, in the order they are shown: each operation names
+# one of these in its route's ``tags=[...]`` (tests/api/test_openapi.py checks it).
+API_TAGS = {
+    "People and places": "Accounts of officials, tutors and managers (``/people/me`` for the "
+                         "signed-in person), and the countries and municipalities they work in.",
+    "Programmes and cohorts": "Programmes and their modules; cohorts with their tutors, "
+                              "enrolments and project groups.",
+    "Quizzes and surveys": "The quizzes of the virtual modules and the attempts at them; "
+                           "satisfaction surveys, answering them and their anonymous results.",
+    "In-person sessions": "Sessions, registration and the waitlist, tickets and check-in.",
+    "Prototypes and grading": "Group prototypes (versions and attached files), the grading "
+                              "queue, rubric grades, release and reopening.",
+    "Certificates": "The register of certificates: issuing, revoking and reissuing, Open Badges "
+                    "3.0 credentials, and the background jobs that issue for a whole cohort.",
+    "Verification": "Public: what a certificate's code says (valid, revoked or unknown), for "
+                    "anyone holding it. No account needed.",
+    "Reports": "National programme tracking: progress against the target, regions and "
+               "municipalities, funnel, attendance, equity, the register of certified agents. "
+               "Every figure also as CSV.",
+}
+
+
 class CertifyApi(Api):
     """flask-smorest's Api, documenting our error format and leaving rendering to core.http."""
 
     ERROR_SCHEMA = ApiErrorSchema
+
+    def init_app(self, app, *, spec_kwargs=None):
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        for name, description in API_TAGS.items():
+            self.spec.tag({"name": name, "description": description})
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        super().register_blueprint(blp, parameters=parameters, **options)
+        # flask-smorest declares a tag named after the blueprint ("accounts_api"); every
+        # operation carries an area tag of API_TAGS instead, so it would be an empty section.
+        name = options.get("name", blp.name)
+        self.spec._tags[:] = [tag for tag in self.spec._tags if tag["name"] != name]
 
     def _register_error_handlers(self):
         # core.http.register_error_handlers renders every error, HTML or JSON, in one place.

@@ -17,14 +17,13 @@ from certify.programmes.schemas import (
     ProgrammeSummarySchema,
 )
 
-blp = Blueprint("programmes_api", __name__, url_prefix="/api/v1",
-                description="Programmes and their modules.")
+blp = Blueprint("programmes_api", __name__, url_prefix="/api/v1")
 
 _ERROR_DESCRIPTIONS = {401: "No valid session or Bearer token.", 404: "No such record."}
 
 
 
-@blp.route("/programmes", methods=["GET"], tags=["programmes"])
+@blp.route("/programmes", methods=["GET"], tags=["Programmes and cohorts"])
 @blp.response(200, ProgrammeSummarySchema(many=True))
 @blp.paginate()
 @documents_errors(blp, 401)
@@ -35,7 +34,7 @@ def list_programmes(pagination_parameters):
     return paginate_api(query, pagination_parameters)
 
 
-@blp.route("/programmes/<int:programme_id>", methods=["GET"], tags=["programmes"])
+@blp.route("/programmes/<int:programme_id>", methods=["GET"], tags=["Programmes and cohorts"])
 @blp.response(200, ProgrammeSchema)
 @documents_errors(blp, 401, 404)
 @require_role()
@@ -44,7 +43,7 @@ def get_programme(programme_id: int):
     return services.get_programme(programme_id)
 
 
-@blp.route("/programmes/<int:programme_id>/modules", methods=["GET"], tags=["programmes"])
+@blp.route("/programmes/<int:programme_id>/modules", methods=["GET"], tags=["Programmes and cohorts"])
 @blp.response(200, ModuleSummarySchema(many=True))
 @documents_errors(blp, 401, 404)
 @require_role()
@@ -53,7 +52,7 @@ def list_modules(programme_id: int):
     return services.get_programme(programme_id).modules
 
 
-@blp.route("/modules/<int:module_id>", methods=["GET"], tags=["programmes"])
+@blp.route("/modules/<int:module_id>", methods=["GET"], tags=["Programmes and cohorts"])
 @blp.response(200, ModuleSchema)
 @documents_errors(blp, 401, 404)
 @require_role()

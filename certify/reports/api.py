@@ -53,12 +53,9 @@ from certify.reports.schemas import (
 from certify.reports.scope import Scope, make_scope
 from certify.reports.targets import get_target
 
-blp = Blueprint("reports_api", __name__, url_prefix="/api/v1",
-                description="National programme tracking: progress against the target, "
-                            "regions and municipalities, funnel, attendance, equity, the "
-                            "register of certified agents. Every figure also as CSV.")
+blp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
 
-TAGS = ["reports"]
+TAGS = ["Reports"]
 FILTERS = ("programme_id", "country", "region_id", "kind", "cohort_id", "year")
 CSV = {"description": "The same figures as a CSV file (UTF-8 with a BOM).",
        "content_type": "text/csv"}

@@ -60,8 +60,7 @@ class _Blueprint(Blueprint):
     ARGUMENTS_PARSER = _MultipartParser()
 
 
-blp = _Blueprint("submissions_api", __name__, url_prefix="/api/v1",
-                 description="Group prototypes: versions, attached files, rubric grades.")
+blp = _Blueprint("submissions_api", __name__, url_prefix="/api/v1")
 
 STAFF = (Role.TUTOR, Role.MANAGER)
 
@@ -130,7 +129,7 @@ def _document(submission: PrototypeSubmission, viewer: Person, *, staff: bool,
 
 # --- submissions -------------------------------------------------------------------------------
 
-@blp.route("/groups/<int:group_id>/submissions", methods=["GET"], tags=["prototypes"])
+@blp.route("/groups/<int:group_id>/submissions", methods=["GET"], tags=["Prototypes and grading"])
 @blp.response(200, SubmissionSchema(many=True))
 @documents_errors(blp, 401, 403, 404)
 @require_role()
@@ -140,7 +139,7 @@ def list_submissions(group_id: int):
     return _documents(versions_of(get_visible_group(person, group_id)), person)
 
 
-@blp.route("/groups/<int:group_id>/submissions", methods=["POST"], tags=["prototypes"])
+@blp.route("/groups/<int:group_id>/submissions", methods=["POST"], tags=["Prototypes and grading"])
 @blp.arguments(PrototypeCreateSchema, location="files", unknown=RAISE)
 @blp.response(201, SubmissionSchema)
 @documents_errors(blp, 401, 403, 404, 413, 415)
@@ -159,7 +158,7 @@ def create_submission(data: dict, group_id: int):
     return _documents([submission], current_person())[0]
 
 
-@blp.route("/submissions/<int:submission_id>", methods=["GET"], tags=["prototypes"])
+@blp.route("/submissions/<int:submission_id>", methods=["GET"], tags=["Prototypes and grading"])
 @blp.response(200, SubmissionSchema)
 @documents_errors(blp, 401, 403, 404)
 @require_role()
@@ -170,7 +169,7 @@ def get_one_submission(submission_id: int):
 
 
 @blp.route("/submissions/<int:submission_id>/files/<int:file_id>", methods=["GET"],
-           tags=["prototypes"])
+           tags=["Prototypes and grading"])
 @blp.doc(responses={"200": {
     "description": "The file, as an attachment of the type detected from its content.",
     "content": {"application/octet-stream": {"schema": {"type": "string",
@@ -185,7 +184,7 @@ def download_file(submission_id: int, file_id: int):
 
 # --- grading -----------------------------------------------------------------------------------
 
-@blp.route("/grading-queue", methods=["GET"], tags=["grading"])
+@blp.route("/grading-queue", methods=["GET"], tags=["Prototypes and grading"])
 @blp.arguments(QueueQuerySchema, location="query")
 @blp.response(200, QueueEntrySchema(many=True))
 @blp.paginate()
@@ -205,7 +204,7 @@ def _people(ids: list[int]) -> dict[int, Person]:
     return found
 
 
-@blp.route("/submissions/<int:submission_id>/grade", methods=["PUT"], tags=["grading"])
+@blp.route("/submissions/<int:submission_id>/grade", methods=["PUT"], tags=["Prototypes and grading"])
 @blp.arguments(GradeInputSchema)
 @blp.response(200, GradeSchema)
 @documents_errors(blp, 401, 403, 404, 409)
@@ -227,7 +226,7 @@ def put_grade(data: dict, submission_id: int):
     return _grade(grade, person, staff=True)
 
 
-@blp.route("/grades/<int:grade_id>/release", methods=["POST"], tags=["grading"])
+@blp.route("/grades/<int:grade_id>/release", methods=["POST"], tags=["Prototypes and grading"])
 @blp.response(200, GradeSchema)
 @blp.alt_response(422, schema=ApiErrorSchema, description="A criterion has no level yet.")
 @documents_errors(blp, 401, 403, 404, 409)
@@ -240,7 +239,7 @@ def release(grade_id: int):
     return _grade(grade, current_person(), staff=True)
 
 
-@blp.route("/grades/<int:grade_id>/reopen", methods=["POST"], tags=["grading"])
+@blp.route("/grades/<int:grade_id>/reopen", methods=["POST"], tags=["Prototypes and grading"])
 @blp.arguments(ReopenSchema)
 @blp.response(200, GradeSchema)
 @documents_errors(blp, 401, 403, 404, 409)

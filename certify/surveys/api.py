@@ -28,8 +28,7 @@ from certify.surveys.schemas import (
 )
 from certify.surveys.summaries import SurveySummary, survey_summary
 
-blp = Blueprint("surveys_api", __name__, url_prefix="/api/v1",
-                description="Satisfaction surveys: answering them and their anonymous results.")
+blp = Blueprint("surveys_api", __name__, url_prefix="/api/v1")
 
 READERS = (Role.OFFICIAL, Role.TUTOR, Role.MANAGER)
 
@@ -76,7 +75,7 @@ def _summary(summary: SurveySummary) -> dict:
     }
 
 
-@blp.route("/surveys", methods=["GET"], tags=["surveys"])
+@blp.route("/surveys", methods=["GET"], tags=["Quizzes and surveys"])
 @blp.arguments(SurveyQuerySchema, location="query")
 @blp.response(200, SurveySchema(many=True))
 @blp.paginate()
@@ -99,7 +98,7 @@ def _visible_survey(survey_id: int) -> Survey:
     return survey
 
 
-@blp.route("/surveys/<int:survey_id>", methods=["GET"], tags=["surveys"])
+@blp.route("/surveys/<int:survey_id>", methods=["GET"], tags=["Quizzes and surveys"])
 @blp.response(200, SurveyDetailSchema)
 @documents_errors(401, 403, 404)
 @require_role(*READERS)
@@ -116,7 +115,7 @@ def get_survey(survey_id: int):
     }
 
 
-@blp.route("/surveys/<int:survey_id>/response", methods=["PUT"], tags=["surveys"])
+@blp.route("/surveys/<int:survey_id>/response", methods=["PUT"], tags=["Quizzes and surveys"])
 @blp.arguments(SurveyResponseInputSchema)
 @blp.response(200, SurveyResponseSchema, description="Your earlier answers were replaced.")
 @blp.alt_response(201, schema=SurveyResponseSchema, description="Your answers were recorded.")
@@ -143,7 +142,7 @@ def put_response(data: dict, survey_id: int):
     return _own_response(survey, response), 201 if created else 200
 
 
-@blp.route("/surveys/<int:survey_id>/summary", methods=["GET"], tags=["surveys"])
+@blp.route("/surveys/<int:survey_id>/summary", methods=["GET"], tags=["Quizzes and surveys"])
 @blp.response(200, SurveySummarySchema)
 @documents_errors(401, 403, 404)
 @require_role(Role.MANAGER, Role.TUTOR)

@@ -39,6 +39,25 @@ def test_openapi_lists_every_endpoint_with_its_methods(app, spec):
                 assert "401" in operation["responses"], f"{method} {path} does not document 401"
 
 
+def test_operations_group_under_a_few_described_area_tags(spec):
+    """The docs open with the areas, each described, none empty, none named after code."""
+    declared = {tag["name"]: tag.get("description") for tag in spec["tags"]}
+    assert len(declared) == len(spec["tags"]), "a tag is declared twice"
+    used = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            assert len(operation["tags"]) == 1, f"{method.upper()} {path}: {operation['tags']}"
+            tag = operation["tags"][0]
+            assert tag in declared, f"{method.upper()} {path} is under an undeclared tag {tag!r}"
+            used.setdefault(tag, []).append(path)
+    assert [name for name in declared if name not in used] == [], "empty sections"
+    assert all(len(description or "") > 20 for description in declared.values()), declared
+    assert not any(name.endswith("_api") for name in declared)
+    assert 5 <= len(declared) <= 10  # a few areas, not one per resource
+
+
 def test_openapi_declares_bearer_auth(spec):
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http",
                                                                     "scheme": "bearer"}
