@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -106,8 +106,47 @@ def image_url(sha256: str) -> str:
     return f"{base_url()}/images/{sha256}"
 
 
+def badge_page_url(certificate: Certificate, locale: str | None = None) -> str:
+    """The public badge page a holder shares, e.g. https://certify.example/badges/K7QM-3XDA-9PFT,
+    with ``?lang=`` when ``locale`` is not the default: a link preview reads in the language
+    the link names, whoever's crawler fetches it."""
+    address = f"{base_url()}/badges/{certificate.serial}"
+    if locale and locale != current_app.config["BABEL_DEFAULT_LOCALE"]:
+        return f"{address}?{urlencode({'lang': locale})}"
+    return address
+
+
+def badge_card_url(certificate: Certificate, state: str, locale: str) -> str:
+    """The badge's share card (PNG) in ``locale``; the state is in the address, so a preview
+    that a network keeps is drawn again when the certificate is revoked or expires."""
+    query = urlencode({"state": state.lower(), "lang": locale})
+    return f"{base_url()}/badges/{certificate.serial}.png?{query}"
+
+
+def emblem_png_url(sha256: str) -> str:
+    """The emblem as a square PNG (``/images/<sha256>.png``): the Open Badges achievement image."""
+    return f"{base_url()}/images/{sha256}.png"
+
+
+def share_links(certificate: Certificate, *, title: str) -> dict[str, str]:
+    """Where a holder shares their badge page: LinkedIn (add to profile, or a post),
+    WhatsApp and e-mail, with a sentence in the current language."""
+    page = badge_page_url(certificate, certificate.holder_locale)
+    text = _("I earned the certificate “%(title)s” from %(issuer)s.", title=title,
+             issuer=certificate.issuer_name_in())
+    return {
+        "page": page,
+        "linkedin_profile": linkedin_url(certificate, name=title),
+        "linkedin_post": "https://www.linkedin.com/sharing/share-offsite/?"
+                         + urlencode({"url": page}),
+        "whatsapp": "https://wa.me/?" + urlencode({"text": f"{text} {page}"}),
+        "email": "mailto:?subject=" + quote(title) + "&body=" + quote(f"{text}\n\n{page}"),
+    }
+
+
 def linkedin_url(certificate: Certificate, *, name: str) -> str:
-    """LinkedIn's "Add licence or certification" form, filled in for ``certificate``."""
+    """LinkedIn's "Add licence or certification" form, filled in for ``certificate``; its
+    credential link is the badge page, which shows the badge and links the verification."""
     issued = certificate.issued_at
     return "https://www.linkedin.com/profile/add?" + urlencode({
         "startTask": "CERTIFICATION_NAME",
@@ -115,6 +154,6 @@ def linkedin_url(certificate: Certificate, *, name: str) -> str:
         "organizationName": certificate.issuer_name,
         "issueYear": issued.year,
         "issueMonth": issued.month,
-        "certUrl": verification_page_url(certificate),
+        "certUrl": badge_page_url(certificate, certificate.holder_locale),
         "certId": certificate.serial,
     })

@@ -41,7 +41,7 @@ from certify.certificates.issuing import (
 )
 from certify.certificates.links import (
     ensure_public_base_url,
-    linkedin_url,
+    share_links,
     verification_page_url,
     verification_qr_data,
     verification_url,
@@ -94,11 +94,10 @@ def _certificate(serial: str) -> Certificate:
 @blp.get("/my-certificates")
 @require_role(Role.OFFICIAL)
 def my_certificates():
-    """Each certificate with its PDF, verification link, LinkedIn link and Open Badge."""
+    """Each certificate with its PDF, verification link, Open Badge and where to share it."""
     items = [{"certificate": certificate,
-              "verification_url": verification_url(certificate),
               "page_url": verification_page_url(certificate),
-              "linkedin_url": linkedin_url(certificate, name=certificate.title_in()),
+              "share": share_links(certificate, title=certificate.title_in()),
               "qr": qr_svg(verification_qr_data(certificate),
                            label=_("QR code to verify certificate %(serial)s",
                                    serial=certificate.serial))}
@@ -372,4 +371,9 @@ def _confirm_single_issue(person: Person, single: SingleIssue):
 
 
 # More routes on this blueprint: the public pages, and bulk issuance with its job status.
-from certify.certificates import jobs_views, offline_views, public_views  # noqa: E402,F401
+from certify.certificates import (  # noqa: E402,F401
+    badge_views,
+    jobs_views,
+    offline_views,
+    public_views,
+)

@@ -33,13 +33,13 @@ def test_the_holder_sees_her_certificate_and_everything_to_share_it(client, logi
     assert "Public Innovation Agent" in html and issued.serial in html
     assert f"/certificates/{issued.serial}.pdf" in html
     assert f"/api/v1/certificates/{issued.serial}/credential" in html
-    assert f"https://certify.test/v/{issued.qr_token}" in html  # to copy
+    assert f'value="https://certify.test/badges/{issued.serial}"' in html  # to copy
     link = next(part.split('"')[0] for part in html.split('href="')
                 if part.startswith("https://www.linkedin.com/profile/add"))
     query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
     assert query == {"startTask": ["CERTIFICATION_NAME"], "name": ["Public Innovation Agent"],
                      "organizationName": ["Red de Laboratorios"], "issueYear": ["2026"],
-                     "issueMonth": ["12"], "certUrl": [f"https://certify.test/v/{issued.serial}"],
+                     "issueMonth": ["12"], "certUrl": [f"https://certify.test/badges/{issued.serial}"],
                      "certId": [issued.serial]}
 
 

@@ -88,11 +88,11 @@ def test_issue_scan_on_a_phone_revoke(page, phone, live_server, certificate_worl
     expect(card).to_be_visible()
     expect(card.locator("a[href*='linkedin.com/profile/add']")).to_have_attribute(
         "href", re.compile(rf"certId={serial}"))
-    card.locator("button[data-copy]").click()
-    link = mine.evaluate("navigator.clipboard.readText()")
-    assert re.fullmatch(rf"{re.escape(BASE_URL)}/v/[0-9]{{300,500}}", link)  # the short token
+    card.locator("button[data-copy]").click()  # the badge page, which previews the badge
+    assert mine.evaluate("navigator.clipboard.readText()") == f"{BASE_URL}/badges/{serial}"
     mine.add_script_tag(url="/static/vendor/jsqr/jsQR.js")
-    assert mine.evaluate(DECODE_QR, f"#certificate-{serial} svg.qr") == link
+    link = mine.evaluate(DECODE_QR, f"#certificate-{serial} svg.qr")
+    assert re.fullmatch(rf"{re.escape(BASE_URL)}/v/[0-9]{{300,500}}", link)  # the short token
     with mine.expect_download() as download:
         card.locator("a[href$='/credential']").click()
     assert download.value.suggested_filename == f"open-badge-{serial}.jwt"
