@@ -42,6 +42,7 @@ def _init_extensions(app: Flask) -> None:
     from certify.core.request_guards import init_request_guards
     from certify.core.request_log import init_request_log
     from certify.core.security_headers import init_security_headers
+    from certify.core.static_files import init_static_files
     from certify.core.templating import init_templating
     from certify.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -60,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     init_request_guards(app)
     register_error_handlers(app)
     init_templating(app)
+    init_static_files(app)
     init_security_headers(app)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from PIL import Image
 
@@ -16,6 +17,6 @@ def test_the_favicon_is_served_to_anyone(client):
 
 def test_pages_link_the_icon(client):
     page = client.get("/login").text
-    assert 'rel="icon" href="/static/favicon.svg"' in page
-    svg = client.get("/static/favicon.svg")
+    icon = re.search(r'rel="icon" href="(/static/favicon\.svg\?v=\w+)"', page).group(1)
+    svg = client.get(icon)
     assert svg.status_code == 200 and svg.data.startswith(b"<svg")
