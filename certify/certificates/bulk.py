@@ -310,17 +310,24 @@ class _PoolRenderer:
         app = current_app._get_current_object()
         self.processes, self.fork = processes, fork
         self.pending: deque[Future] = deque()
-        if fork:
-            # Loaded once here, so that no worker loads WeasyPrint and fonts again.
-            from certify.certificates import rendering  # noqa: F401
+        self.app = app
+        self.executor: ProcessPoolExecutor | None = None  # started with the first batch
+        self.progress: _Progress | None = None
 
-            context, initializer, initargs = get_context("fork"), _start_forked_worker, (app,)
+    def _start(self, certificates: Sequence[Certificate]) -> ProcessPoolExecutor:
+        if self.fork:
+            # Forked workers share what this process has loaded and laid out: WeasyPrint,
+            # fonts and the first batch's backgrounds, instead of each making its own.
+            from certify.certificates.rendering import lay_out_backgrounds
+
+            lay_out_backgrounds(certificates)
+            context, initializer = get_context("fork"), _start_forked_worker
+            initargs: tuple = (self.app,)
         else:
             context, initializer = get_context("spawn"), _start_worker
-            initargs = (_portable_config(app), app.instance_path)
-        self.executor = ProcessPoolExecutor(max_workers=processes, mp_context=context,
-                                            initializer=initializer, initargs=initargs)
-        self.progress: _Progress | None = None
+            initargs = (_portable_config(self.app), self.app.instance_path)
+        return ProcessPoolExecutor(max_workers=self.processes, mp_context=context,
+                                   initializer=initializer, initargs=initargs)
 
     def batch_size(self, total: int, batch_size: int) -> int:
         """Forked workers start at once: a cohort smaller than a batch per worker is split
@@ -333,6 +340,8 @@ class _PoolRenderer:
         if not certificates:
             return
         self.progress = progress
+        if self.executor is None:
+            self.executor = self._start(certificates)
         snapshots = [_snapshot(certificate) for certificate in certificates]
         self.pending.append(self.executor.submit(_render_snapshots, snapshots))
         while len(self.pending) >= 2 * self.processes:
@@ -349,7 +358,8 @@ class _PoolRenderer:
                 while self.pending:
                     self.progress.batch_rendered(self.pending.popleft().result())
         finally:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            if self.executor is not None:
+                self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _snapshot(certificate: Certificate) -> dict:

@@ -150,13 +150,26 @@ def _prepare(certificate: Certificate) -> _Prepared:
     with force_locale(certificate.holder_locale or "es"):
         printed = printed_certificate(certificate, qr_src=f"{RESOURCE_SCHEME}:{qr_name}")
         overlay = Markup(render_template(PAGE, c=printed, layers=OVERLAY))
-        # The background is drawn from what the holder's certificate shares with others:
-        # blanked, the holder's own fields cannot reach it, and equal ones hit the cache.
-        shared = replace(printed, holder_name="", name_class="", serial="", qr_src="")
-        background = _background(shared, application_roots(current_app), _folder())
+        background = _shared_background(printed)
         page = PdfPage(_metadata(certificate, printed), _credentials(certificate))
     return _Prepared(overlay, background, page, (qr_name, qr),
                      within_glyphs=_WITHIN_GLYPHS.issuperset(overlay))
+
+
+def _shared_background(printed: PrintedCertificate) -> bytes:
+    # The background is drawn from what the holder's certificate shares with others:
+    # blanked, the holder's own fields cannot reach it, and equal ones hit the cache.
+    shared = replace(printed, holder_name="", name_class="", serial="", qr_src="")
+    return _background(shared, application_roots(current_app), _folder())
+
+
+def lay_out_backgrounds(certificates: Sequence[Certificate]) -> None:
+    """Lay out now the backgrounds ``certificates`` are drawn on (one per language): before
+    forking processes that render them, so that they share these instead of each laying
+    out its own. Any certificate whose background is still missing gets it when rendered."""
+    for certificate in {c.holder_locale: c for c in certificates}.values():
+        with force_locale(certificate.holder_locale or "es"):
+            _shared_background(printed_certificate(certificate, qr_src=""))
 
 
 def _render(prepared: Sequence[_Prepared]) -> list[bytes]:
