@@ -15,7 +15,7 @@ from certify.accounts.access import current_person, public, require_role
 from certify.accounts.models import Person, Role
 from certify.attendance.models import InPersonSession
 from certify.certificates.bulk import render_later
-from certify.certificates.facts_cache import cached_answer
+from certify.certificates.facts_cache import cached_answer, keep_answer, recall_answer
 from certify.certificates.issuing import (
     Verification,
     VerificationState,
@@ -27,7 +27,6 @@ from certify.certificates.issuing import (
     reason_label,
     reissue,
     revoke,
-    verify,
 )
 from certify.certificates.links import (
     base_url,
@@ -51,6 +50,7 @@ from certify.certificates.schemas import (
 )
 from certify.certificates.serials import MalformedSerial
 from certify.certificates.tokens import hours_text
+from certify.certificates.verification import count_kept, judge, read_verification
 from certify.cohorts.models import Cohort
 from certify.core import rest
 from certify.core.errors import DomainError, NotFound, ValidationError
@@ -122,16 +122,16 @@ def _visible(serial: str) -> Certificate:
 _FACTS_SCHEMA = CertificateFactsSchema()
 
 
-def _verdict_response(verdict: Verification) -> Response:
-    """The answer VerificationSchema documents, built by hand: the certificate's part is
-    serialised once per certificate, language and state (certificates.facts_cache)."""
+def _verdict_body(verdict: Verification) -> dict:
+    """The answer VerificationSchema documents but its time, built by hand: the certificate's
+    part is serialised once per certificate, language and state (certificates.facts_cache)."""
     certificate = verdict.certificate
-    return jsonify({
+    return {
         "state": verdict.state.value, "valid": verdict.valid, "serial": verdict.serial,
-        "token_checked": verdict.token_checked, "checked_at": verdict.checked_at.isoformat(),
+        "token_checked": verdict.token_checked,
         "certificate": cached_answer(certificate, "json",
                                      lambda: _FACTS_SCHEMA.dump(facts(certificate)))
-        if certificate is not None else None})
+        if certificate is not None else None}
 
 
 @blp.route("/verify/<serial>", methods=["GET"], tags=["Verification"])
@@ -154,11 +154,18 @@ def verify_certificate(args: dict, serial: str):
     typed in any spelling (lower case, without dashes, O for 0). Each call is
     counted on the certificate; no visitor data is kept.
     """
-    verdict = verify(serial, args.get("t"))
-    if (rejection := _rejection(verdict)) is not None:
-        # Answered rather than raised: the count of a rejected token is committed too.
-        return handle_domain_error(rejection)
-    return _verdict_response(verdict)
+    reading = read_verification(serial, args.get("t"))
+    if (kept := recall_answer("json", reading.stamp)) is not None:
+        state, body = kept
+        count_kept(reading, state)
+    else:
+        verdict = judge(reading)
+        if (rejection := _rejection(verdict)) is not None:
+            # Answered rather than raised: the count of a rejected token is committed too.
+            return handle_domain_error(rejection)
+        body = _verdict_body(verdict)
+        keep_answer("json", verdict.stamp, verdict.state, body)
+    return jsonify({**body, "checked_at": reading.now.isoformat()})
 
 
 def _rejection(verdict: Verification) -> DomainError | None:

@@ -5,6 +5,10 @@ A certificate's facts never change after issue; revocation and reissue are what
 change its answer, so the key holds the columns they write: the verdict's own
 read of the row (always fresh) finds a revoked or reissued certificate under a
 new key, in every worker at once, with no message between processes.
+
+Whole answers (the page, the JSON document) are kept under the stamp of that read
+(``certificates.verification.Reading``): a request whose read gives a stamp seen
+before is answered without judging or laying out anything again.
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ from typing import TypeVar
 from flask_babel import get_locale
 
 from certify.certificates.models import Certificate
+from certify.certificates.verification import VerificationState
 
 T = TypeVar("T")
+# Verdicts whose answer depends only on the certificate's row, the token and the time: kept.
+ANSWERS_KEPT = frozenset({VerificationState.VALID, VerificationState.REVOKED,
+                          VerificationState.EXPIRED})
 SIZE = 4096  # entries per process: a few MB for thousands of certificates in three languages
 
 
@@ -27,6 +35,19 @@ class _LeastRecentlyUsed:
         self.size = size
         self.entries: OrderedDict[Hashable, object] = OrderedDict()
         self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> object | None:
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: object) -> None:
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
         with self.lock:
@@ -59,6 +80,20 @@ def cached_answer(certificate: Certificate, purpose: Hashable, make: Callable[[]
     """``make()``, or what it gave for this certificate, language and state before. Callers
     must not change what they get: it is shared."""
     return _cache.get_or_make(answer_key(certificate, purpose), make)
+
+
+def recall_answer(purpose: Hashable, stamp: tuple | None) -> tuple[VerificationState, T] | None:
+    """The (state, answer) kept for ``purpose`` under ``stamp`` in this language, or None."""
+    if stamp is None:
+        return None
+    return _cache.get(("answer", purpose, str(get_locale()), stamp))  # type: ignore[return-value]
+
+
+def keep_answer(purpose: Hashable, stamp: tuple | None, state: VerificationState,
+                answer: object) -> None:
+    """Keep the answer of a verdict in :data:`ANSWERS_KEPT` (others are judged every time)."""
+    if stamp is not None and state in ANSWERS_KEPT:
+        _cache.put(("answer", purpose, str(get_locale()), stamp), (state, answer))
 
 
 def forget_answers() -> None:

@@ -19,10 +19,10 @@ from markupsafe import Markup
 
 from certify.accounts.access import public
 from certify.certificates.design import design_image
-from certify.certificates.facts_cache import cached_answer
+from certify.certificates.facts_cache import cached_answer, keep_answer, recall_answer
 from certify.certificates.forms import VerifyForm
 from certify.certificates.issuers import issuer_profile_document
-from certify.certificates.issuing import VerificationState, verify
+from certify.certificates.issuing import VerificationState
 from certify.certificates.links import is_miss, verify_limit, verify_miss_limit
 from certify.certificates.openbadges import MEDIA_TYPE
 from certify.certificates.qr_token import looks_like_qr_token
@@ -32,6 +32,7 @@ from certify.certificates.status_list import (
     signed_status_list,
     status_list_credential,
 )
+from certify.certificates.verification import count_kept, judge, read_verification
 from certify.certificates.views import blp
 from certify.core.errors import NotFound
 from certify.core.keyring import KID_PATTERN, jwks, public_jwk, public_keys
@@ -42,8 +43,6 @@ from certify.programmes.services import get_programme_by_code
 PAGE_STATUS = {VerificationState.NOT_FOUND: 404, VerificationState.UNREGISTERED: 404,
                VerificationState.MALFORMED: 400, VerificationState.INVALID_SIGNATURE: 400}
 PUBLIC_CACHE = "public, max-age=300"
-# Verdicts whose page depends only on the certificate's row, its address and the minute.
-ANSWERS_KEPT = {VerificationState.VALID, VerificationState.REVOKED, VerificationState.EXPIRED}
 
 
 @blp.get("/v")
@@ -85,17 +84,18 @@ def verify_page(serial: str):
         # One address per certificate: k7qm3xda9pft and K7QM-3XDA-9PFT are the same one.
         arguments = {"t": token} if token else {}
         return redirect(url_for("certificates.verify_page", serial=canonical, **arguments), 301)
-    verdict = verify(serial, token)
-    if verdict.state in ANSWERS_KEPT:
-        # The whole page, per address and minute (its "checked on" says the minute): a crowd
-        # scanning the same certificates is served without laying the page out again.
-        minute = verdict.checked_at.replace(second=0, microsecond=0)
-        html = cached_answer(verdict.certificate,
-                             ("page", request.full_path, verdict.state, minute),
-                             lambda: _render_verdict(verdict, serial))
+    reading = read_verification(serial, token)
+    # The whole page, per address and minute (its "checked on" says the minute): a crowd
+    # scanning the same certificates is served without judging or laying it out again.
+    purpose = ("page", request.full_path, reading.now.replace(second=0, microsecond=0))
+    if (kept := recall_answer(purpose, reading.stamp)) is not None:
+        state, html = kept
+        count_kept(reading, state)
     else:
-        html = _render_verdict(verdict, serial)
-    response = Response(html, PAGE_STATUS.get(verdict.state, 200))
+        verdict = judge(reading)
+        state, html = verdict.state, _render_verdict(verdict, serial)
+        keep_answer(purpose, verdict.stamp, state, html)
+    response = Response(html, PAGE_STATUS.get(state, 200))
     response.headers["Cache-Control"] = "no-store"  # a revocation must show at once
     response.headers["Referrer-Policy"] = "no-referrer"  # the token stays on this page
     return response

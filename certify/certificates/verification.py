@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from certify.certificates.counting import count_verification
 from certify.certificates.models import Certificate
@@ -50,10 +52,95 @@ class Verification:
     token_checked: bool = False
     checked_at: datetime | None = None
     facts: TokenFacts | None = None
+    stamp: tuple | None = field(default=None, repr=False)  # see :class:`Reading`
 
     @property
     def valid(self) -> bool:
         return self.state is VerificationState.VALID
+
+
+_TABLE = Certificate.__table__
+_ROW = sa.select(_TABLE).where(_TABLE.c.serial == sa.bindparam("serial"))
+# What an answer about a certificate can change with: every column of its row but the count
+# of verifications and the JSON snapshot (titles, modules, design), never changed after issue.
+_STAMPED = tuple(column.name for column in _TABLE.columns
+                 if not isinstance(column.type, sa.JSON) and column.name != "verification_count")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A verification's one read: the token checked, the serial it names, the certificate's row.
+
+    ``stamp`` (None when there is no such certificate) holds the row's values that the
+    verdict depends on, token and expiry included: an answer kept under it
+    (``certificates.facts_cache``) is what judging the row again would give, and a
+    revocation, a reissue or any edit of the row makes a new stamp, in every worker and
+    every app sharing the database at once.
+    """
+
+    serial: str | None
+    token: str | None
+    now: datetime
+    facts: TokenFacts | None = None
+    claims: dict | None = None
+    genuine: bool = True  # the token, if any, is ours
+    canonical: str | None = None
+    malformed: str = ""
+    row: sa.Row | None = None
+
+    @property
+    def stamp(self) -> tuple | None:
+        if self.row is None:
+            return None
+        mapping = self.row._mapping
+        expires_at = mapping["expires_at"]
+        expired = expires_at is not None and self.now >= expires_at
+        return (self.token, expired, *(mapping[name] for name in _STAMPED))
+
+    @property
+    def certificate_id(self) -> int | None:
+        return None if self.row is None else self.row.id
+
+
+def read_verification(serial: str | None, token: str | None = None, *,
+                      now: datetime | None = None) -> Reading:
+    """Check the token (cached per token) and read the certificate's row: one statement, no
+    ORM object (the verdict builds one only if its answer is not kept)."""
+    now = now or utcnow()
+    facts = claims = None
+    genuine = True
+    if token:
+        try:
+            facts, claims = read_token(token)
+        except TokenError:
+            genuine = False
+        else:
+            serial = serial or facts.serial
+    if not genuine and not serial:
+        return Reading(serial, token, now, genuine=False)
+    try:
+        canonical = normalise_serial(serial or "")
+    except MalformedSerial as error:
+        return Reading(serial, token, now, facts, claims, genuine, malformed=error.message)
+    row = db.session.execute(_ROW, {"serial": canonical}).first()
+    return Reading(serial, token, now, facts, claims, genuine, canonical, row=row)
+
+
+def count_kept(reading: Reading, state: VerificationState) -> None:
+    """Count a verification answered from a kept answer, as :func:`verify` counts its own."""
+    count_verification(reading.certificate_id)
+    VERIFICATIONS.labels(state.value).inc()
+
+
+def _certificate_of(row: sa.Row) -> Certificate:
+    """The ORM object of a row just read, in the session, without reading it again."""
+    present = db.session.identity_map.get(identity_key(Certificate, row.id))
+    if present is not None:
+        return present
+    certificate = Certificate(**row._mapping)
+    make_transient_to_detached(certificate)
+    db.session.add(certificate)
+    return certificate
 
 
 def find_by_serial(text: str) -> Certificate | None:
@@ -89,38 +176,33 @@ def verify(serial: str | None, token: str | None = None, *, now: datetime | None
     batches off the request's path (``certificates.counting``). One read of the
     database, nothing written. Never raises for any input.
     """
-    verdict = _judge(serial, token, now=now or utcnow(), count=count)
+    return judge(read_verification(serial, token, now=now), count=count)
+
+
+def judge(reading: Reading, *, count: bool = True) -> Verification:
+    """The verdict of :func:`verify` on what :func:`read_verification` read."""
+    verdict = _judge(reading, count=count)
     if count:
         VERIFICATIONS.labels(verdict.state.value).inc()  # /metrics, by verdict
     return verdict
 
 
-def _judge(serial: str | None, token: str | None, *, now: datetime, count: bool
-           ) -> Verification:
-    """The verdict of :func:`verify`."""
-    facts = claims = None
-    genuine = True  # the token, if any, is ours
-    if token:
-        try:
-            facts, claims = read_token(token)
-        except TokenError:
-            genuine = False
-        else:
-            serial = serial or facts.serial
-    if not genuine and not serial:
+def _judge(reading: Reading, *, count: bool) -> Verification:
+    token, now, facts, claims, genuine = (reading.token, reading.now, reading.facts,
+                                          reading.claims, reading.genuine)
+    canonical = reading.canonical
+    if not genuine and not reading.serial:
         return Verification(VerificationState.INVALID_SIGNATURE, None, token_checked=True,
                             checked_at=now)
-    try:
-        canonical = normalise_serial(serial or "")
-    except MalformedSerial as error:
-        return Verification(VerificationState.MALFORMED, None, message=error.message,
+    if reading.malformed:
+        return Verification(VerificationState.MALFORMED, None, message=reading.malformed,
                             checked_at=now)
-    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.serial == canonical))
-    if certificate is None:
+    if reading.row is None:
         if facts is not None and facts.serial == canonical:
             return Verification(VerificationState.UNREGISTERED, canonical, token_checked=True,
                                 checked_at=now, facts=facts)
         return Verification(VerificationState.NOT_FOUND, canonical, checked_at=now)
+    certificate = _certificate_of(reading.row)
     if count:
         count_verification(certificate.id)
     token_checked = bool(token)
@@ -134,4 +216,4 @@ def _judge(serial: str | None, token: str | None, *, now: datetime, count: bool
     else:
         state = VerificationState.VALID
     return Verification(state, canonical, certificate, token_checked=token_checked,
-                        checked_at=now, facts=facts)
+                        checked_at=now, facts=facts, stamp=reading.stamp)
