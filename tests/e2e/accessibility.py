@@ -33,7 +33,9 @@ def serious_violations(page) -> list[dict]:
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
         " resultTypes: ['violations']})", WCAG_TAGS)
     return [{"id": violation["id"], "impact": violation["impact"], "help": violation["help"],
-             "targets": [node["target"] for node in violation["nodes"][:5]]}
+             "targets": [node["target"] for node in violation["nodes"][:5]],
+             # What axe measured (colours and ratio, the attribute refused...) on the first node.
+             "why": (violation["nodes"][0].get("failureSummary") or "")[:300]}
             for violation in results["violations"] if violation["impact"] in BLOCKING]
 
 
