@@ -1,0 +1,40 @@
+"""E-mails telling each official where they stand in a cohort, in the one status model's words
+(:mod:`certify.progress.status`, the same as My programme and My certificates)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from certify.cohorts.models import Cohort
+from certify.cohorts.schedule import module_deadlines
+from certify.core.clock import today as clock_today
+from certify.core.mail import external_url, queue_templated_email
+from certify.progress.services import cohort_progress
+from certify.progress.status import CohortStatus, certified_people, cohort_status
+
+
+def queue_status_emails(cohort: Cohort, *, only: frozenset[CohortStatus] | None = None,
+                        today: date | None = None) -> Counter[CohortStatus]:
+    """Queue one e-mail per active member of ``cohort`` (those in ``only``'s statuses, if
+    given) saying their status, what is missing and their next step; returns how many per
+    status. Each goes in its reader's language and time zone."""
+    today = today or clock_today()
+    rows = cohort_progress(cohort)
+    certified = certified_people(cohort, [row.enrolment.person_id for row in rows])
+    upcoming = sorted(due for due in module_deadlines(cohort).values()
+                      if due is not None and due >= today)
+    sent: Counter[CohortStatus] = Counter()
+    for row in rows:
+        report = cohort_status(row, certified=row.enrolment.person_id in certified, today=today)
+        if only is not None and report.status not in only:
+            continue
+        person = row.person
+        queue_templated_email(
+            person.email, "progress_status", locale=person.preferred_locale,
+            time_zone=person.time_zone, person=person, cohort=cohort, report=report,
+            missing=row.eligibility.missing, next_due=upcoming[0] if upcoming else None,
+            programme_url=external_url("progress.my_programme"),
+            certificates_url=external_url("certificates.my_certificates"))
+        sent[report.status] += 1
+    return sent
