@@ -67,6 +67,11 @@ def cumulative_chart(progress: Progress, *, chart_id: str = "cumulative", width:
     whole path to the due date fits its width at a readable size."""
     height = 340
     left, right, top, bottom = 64, 20, 48, 56
+    legend = [(_("Certified, cumulative"), BRAND, None, 3), (_("Target path"), INK, "7 5", 2)]
+    stacked = _legend_width(legend) > width - left - right  # a phone: one entry per line
+    if stacked:
+        top += LEGEND_LINE * (len(legend) - 1)
+        height += LEGEND_LINE * (len(legend) - 1)
     months = progress.months
     plot_width, plot_height = width - left - right, height - top - bottom
     values = [p.cumulative for p in months if p.cumulative is not None]
@@ -108,8 +113,7 @@ def cumulative_chart(progress: Progress, *, chart_id: str = "cumulative", width:
         body.append(_polyline(certified_points, stroke=BRAND, width=3, name="certified"))
         last_x, last_y = certified_points[-1]
         body.append(f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="4" fill="{BRAND}"/>')
-    body += _legend(left, 18, [(_("Certified, cumulative"), BRAND, None, 3),
-                               (_("Target path"), INK, "7 5", 2)])
+    body += _legend(left, 18, legend, stacked=stacked)
     description = _("%(certified)s agents certified by %(today)s.",
                     certified=_number(progress.certified), today=format_date(progress.today))
     if progress.target is not None:
@@ -129,14 +133,30 @@ def _polyline(points: list[tuple[float, float]], *, stroke: str, width: int, nam
             f'stroke="{stroke}" stroke-width="{width}" stroke-linejoin="round"{dashes}/>')
 
 
-def _legend(x: float, y: float, entries: list[tuple[str, str, str | None, int]]) -> list[str]:
+LEGEND_LINE = 18  # px between stacked legend entries
+
+
+def _legend_entry_width(label: str) -> float:
+    return 44 + 7.2 * len(label)  # the line sample, a gap and the text at about 7 px a letter
+
+
+def _legend_width(entries) -> float:
+    return sum(_legend_entry_width(label) for label, *_rest in entries)
+
+
+def _legend(x: float, y: float, entries: list[tuple[str, str, str | None, int]], *,
+            stacked: bool = False) -> list[str]:
+    """The entries side by side, or one per line (``stacked``) where they would not fit."""
     body = []
     for label, stroke, dash, width in entries:
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
         body.append(f'<line x1="{x:.1f}" x2="{x + 28:.1f}" y1="{y - 4:.1f}" y2="{y - 4:.1f}" '
                     f'stroke="{stroke}" stroke-width="{width}"{dashes}/>')
         body.append(_text(x + 34, y, label))
-        x += 44 + 7.2 * len(label)
+        if stacked:
+            y += LEGEND_LINE
+        else:
+            x += _legend_entry_width(label)
     return body
 
 
@@ -168,14 +188,16 @@ def _hatch(chart_id: str) -> str:
 
 def bar_chart(title: str, description: str, groups: Sequence[tuple[str, Sequence[float | None]]],
               series: Sequence[Series], *, unit: str = "", maximum: float | None = None,
-              chart_id: str = "bars") -> Markup:
+              chart_id: str = "bars", width: int = 720, css_class: str = "chart") -> Markup:
     """Horizontal bars: one group per row (its label, then one value per series).
 
     ``maximum`` fixes the scale (e.g. 100 for percentages); missing values draw no bar
-    and read "—".
+    and read "—". A phone drawing is narrower (``width``; class "chart chart-phone"): the
+    labels take at most half of it, so the bars stay long enough to compare.
     """
-    label_width = min(220, 24 + 7 * max((len(label) for label, _v in groups), default=4))
-    width, right, top = 720, 70, 30 if len(series) > 1 else 10
+    label_width = min(220, width // 2,
+                      24 + 7 * max((len(label) for label, _v in groups), default=4))
+    right, top = 70, 30 if len(series) > 1 else 10
     bar, gap = 16, 12
     group_height = bar * len(series) + gap
     height = top + group_height * max(1, len(groups)) + 10
@@ -205,7 +227,7 @@ def bar_chart(title: str, description: str, groups: Sequence[tuple[str, Sequence
                               f"{_number(value)}{unit}", size=11))
     body.append(f'<line x1="{label_width}" x2="{label_width}" y1="{top - 2}" '
                 f'y2="{height - 8}" stroke="{INK}" stroke-width="1"/>')
-    return _svg(width, height, title, description, body, chart_id)
+    return _svg(width, height, title, description, body, chart_id, css_class)
 
 
 def month_label(month: date) -> str:

@@ -7,7 +7,7 @@ blueprint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request, stream_with_context, url_for
@@ -17,6 +17,7 @@ from flask_babel import pgettext
 from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Country, Region, Role
 from certify.cohorts.models import Cohort
+from certify.core.clock import today
 from certify.core.errors import ValidationError
 from certify.core.i18n import localized
 from certify.extensions import db
@@ -28,7 +29,7 @@ from certify.reports.equity import equity
 from certify.reports.exports import register_csv
 from certify.reports.facts import last_refresh
 from certify.reports.forms import ActionForm
-from certify.reports.funnel import funnel
+from certify.reports.funnel import cohorts_counted, current_period, funnel
 from certify.reports.labels import (
     dimension_label,
     group_label,
@@ -86,8 +87,13 @@ def _choices(programme_id: int | None, country: str | None) -> FilterChoices:
                          cohorts, years)
 
 
-def scope_from_request() -> tuple[Scope | None, dict[str, list[str]], dict[str, str]]:
-    """The scope the query string asks for, or the errors that stop it (by filter)."""
+def scope_from_request(*, current_period_by_default: bool = False
+                       ) -> tuple[Scope | None, dict[str, list[str]], dict[str, str]]:
+    """The scope the query string asks for, or the errors that stop it (by filter).
+
+    ``current_period_by_default``: with no cohort filter in the query at all, the cohorts of
+    the current period (``funnel.current_period``); an empty ``year=`` means every year.
+    """
     raw = {name: (request.args.get(name) or "").strip() for name in FILTERS}
     errors: dict[str, list[str]] = {}
     values: dict[str, object] = {}
@@ -105,14 +111,19 @@ def scope_from_request() -> tuple[Scope | None, dict[str, list[str]], dict[str, 
     if errors:
         return None, errors, raw
     try:
-        return make_scope(**values), {}, raw
+        scope = make_scope(**values)
     except ValidationError as error:
         return None, error.errors or {"programme_id": [error.message]}, raw
+    if current_period_by_default and not {"year", "cohort_id"} & set(request.args):
+        year = current_period(scope.programme, today())
+        if year is not None:
+            scope, raw["year"] = replace(scope, year=year), str(year)
+    return scope, {}, raw
 
 
-def _page(template: str, figures, **context):
+def _page(template: str, figures, *, current_period_by_default: bool = False, **context):
     """Render a dashboard page: 422 with the filters' errors, or the page's figures."""
-    scope, errors, raw = scope_from_request()
+    scope, errors, raw = scope_from_request(current_period_by_default=current_period_by_default)
     programme_id = scope.programme.id if scope else None
     country = scope.country if scope else None
     choices = _choices(programme_id, country)
@@ -170,14 +181,18 @@ def funnel_page():
     """Enrolled, virtual modules passed, attended in person, prototype passed, certified."""
     def figures(scope: Scope) -> dict:
         steps = funnel(scope)
-        chart = charts.bar_chart(
+        drawing = (
             _("From enrolment to certification"),
             _("People at each step of the programme; each step counts people who also took "
               "every step before it."),
             [(step_label(step.step), [step.people]) for step in steps],
-            [charts.Series(_("People"), "solid")], chart_id="funnel")
-        return {"steps": steps, "chart": chart}
-    return _page("reports/funnel.html", figures, tab="funnel")
+            [charts.Series(_("People"), "solid")])
+        chart = (charts.bar_chart(*drawing, chart_id="funnel")
+                 + charts.bar_chart(*drawing, chart_id="funnel-phone", width=400,
+                                    css_class="chart chart-phone"))
+        return {"steps": steps, "chart": chart, "cohorts": cohorts_counted(scope),
+                "default_period": not {"year", "cohort_id"} & set(request.args)}
+    return _page("reports/funnel.html", figures, tab="funnel", current_period_by_default=True)
 
 
 @blp.get("/attendance")

@@ -90,3 +90,40 @@ def test_a_manager_filters_the_regions_and_downloads_the_register(page, live_ser
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("serial,name,municipality,region,country,programme")
     assert len(lines) == national_plan["register"] + 1
+
+
+def test_milestones_and_the_funnel_fit_a_phone(phone, live_server, national_plan):
+    sign_in(phone, MANAGER)
+    in_english(phone, live_server)
+    phone.goto("/reports")
+    # The milestones are one card per year: every figure in view, none off to the right.
+    milestones = phone.locator("table.milestones")
+    expect(milestones.locator("thead")).not_to_be_in_viewport()
+    difference = milestones.locator("tr[data-milestone=past] td[data-label]").last
+    assert difference.evaluate("cell => getComputedStyle(cell, '::before').content") == \
+        '"Difference"'
+    box = difference.bounding_box()
+    assert box["x"] + box["width"] <= 390
+    # Both legend entries of the phone drawing are inside it.
+    legend = phone.locator("svg.chart-phone text", has_text="Target path")
+    chart = phone.locator("svg.chart-phone").bounding_box()
+    label = legend.bounding_box()
+    assert label["x"] + label["width"] <= chart["x"] + chart["width"]
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.screenshot(path="test-results/dashboard-milestones-phone.png", full_page=True)
+
+    # The funnel opens on the current period's cohorts, says which, and can show every year.
+    phone.locator(".report-tabs").get_by_role("link", name="Funnel").click()
+    expect(phone.locator("#funnel-cohorts")).to_contain_text("This is the current period")
+    year = phone.locator("#f-year").input_value()
+    assert year and f"starting in {year}" in phone.locator("#funnel-cohorts").inner_text()
+    expect(phone.locator("svg.chart-phone")).to_be_visible()
+    assert phone.evaluate("(() => { const box = document.querySelector('figure.report-chart');"
+                          " return box.scrollWidth <= box.clientWidth; })()")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.screenshot(path="test-results/funnel-phone.png", full_page=True)
+    phone.select_option("#f-year", "")
+    phone.get_by_role("button", name="Apply").click()
+    expect(phone.locator("#funnel-cohorts")).to_contain_text("every year")
+    assert "year=" in phone.url  # the choice is in the address: it can be bookmarked
+    expect(phone.locator("#certified-apart")).to_be_visible()  # the pilot, counted apart

@@ -160,6 +160,28 @@ def test_the_funnel_follows_the_filters(known):
     assert [s.people for s in funnel(scope_of(known, cohort_id=known.later.id))] == [1, 0, 0, 0, 0]
 
 
+def test_filtered_by_cohort_the_funnel_counts_only_those_cohorts_certificates(known):
+    """fede, enrolled in 2027 with nothing done, holds a certificate of the 2026 cohort (a
+    historical one): it is counted apart for the whole programme, not at all for 2027."""
+    from tests.reports.conftest import certify_person
+
+    certify_person(known.people.fede, known.cohort, date(2026, 5, 4))
+    assert funnel(scope_of(known))[-1].apart == 1
+    for scope in (scope_of(known, year=2027), scope_of(known, cohort_id=known.later.id)):
+        steps = funnel(scope)
+        assert [s.people for s in steps] == [1, 0, 0, 0, 0] and steps[-1].apart == 0
+    # The 2026 cohort's own certificates still count for 2026.
+    assert [s.people for s in funnel(scope_of(known, year=2026))] == [7, 5, 4, 3, 2]
+
+
+def test_the_current_period_is_that_of_the_cohorts_running(known):
+    from certify.reports.funnel import current_period
+
+    assert current_period(known.programme, date(2026, 12, 31)) == 2026
+    assert current_period(known.programme, date(2027, 3, 1)) == 2027
+    assert current_period(known.programme, date(2025, 6, 1)) == 2026  # the first to come
+
+
 # --- attendance and satisfaction ---------------------------------------------------------------
 
 def test_session_figures_count_seats_walk_ins_and_no_shows(known):

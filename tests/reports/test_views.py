@@ -62,6 +62,36 @@ def test_wrong_filters_are_explained_with_a_422(client, signed_in):
     assert response.status_code == 422 and "is not in UY" in response.text
 
 
+def test_the_funnel_shows_the_current_period_unless_told_otherwise(client, signed_in,
+                                                                   monkeypatch):
+    from tests.reports.conftest import TODAY
+
+    monkeypatch.setattr("certify.reports.views.today", lambda: TODAY)
+    page = client.get("/reports/funnel?lang=en").text
+    assert "The people of 1 cohort starting in 2026: Cohorte 2026." in page
+    assert "This is the current period" in page
+    assert '<option value="2026" selected>' in page  # the filter shows it, to change it
+    assert 'programme_id=' in page and "year=2026" in page  # links and downloads keep it
+    # "Any year" (an empty year) is every cohort; a bookmarked year is kept as it is.
+    every = client.get("/reports/funnel?lang=en&year=").text
+    assert "The people of all 2 cohorts, every year: Cohorte 2026, Cohorte 2027." in every
+    assert "This is the current period" not in every
+    later = client.get("/reports/funnel?lang=en&year=2027").text
+    assert "starting in 2027: Cohorte 2027." in later
+    one = client.get(f"/reports/funnel?lang=en&cohort_id={signed_in.later.id}").text
+    assert "The people of the cohort Cohorte 2027." in one
+
+
+@pytest.mark.parametrize("query, message", [
+    ("year=1800", "Give a year from 2000 to 2100."),
+    ("year=dos-mil", "&#39;dos-mil&#39; is not a whole number."),
+    ("cohort_id=424242", "There is no cohort with id 424242."),
+])
+def test_a_bad_funnel_filter_is_explained_not_a_500(client, signed_in, query, message):
+    response = client.get(f"/reports/funnel?lang=en&{query}")
+    assert response.status_code == 422 and message in response.text
+
+
 def test_each_page_runs_the_same_queries_for_8_or_150_people(client, planned, count_queries):
     def counted() -> dict[str, int]:
         result = {}
