@@ -26,12 +26,17 @@ from markupsafe import Markup, escape
 from PIL import Image
 from segno import consts
 
+from certify.core import qr_masks
+
+qr_masks.install()  # the same symbols, several times faster (see there)
+
 QUIET_ZONE = 4  # modules of white around the symbol, as ISO/IEC 18004 asks
 ERROR_CORRECTION = "m"
 MODES = {"byte": consts.MODE_BYTE, "alphanumeric": consts.MODE_ALPHANUMERIC,
          "numeric": consts.MODE_NUMERIC}
 
 QrData = str | Sequence[tuple[str, str]]
+_GREYS = b"\xff" + bytes(255)  # a module's value -> its pixel: 0 (light) white, any other black
 
 
 def make_qr(data: QrData) -> segno.QRCode:
@@ -81,9 +86,10 @@ def qr_png(data: QrData, *, box_size: int = 10) -> bytes:
     """
     if box_size < 1:
         raise ValueError("box_size must be at least 1 pixel")
-    matrix = qr_matrix(data)
-    size = len(matrix)
-    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
+    rows = make_qr(data).matrix
+    size = len(rows) + 2 * QUIET_ZONE
+    side, margin = b"\xff" * QUIET_ZONE, b"\xff" * (size * QUIET_ZONE)
+    pixels = margin + b"".join(side + bytes(row).translate(_GREYS) + side for row in rows) + margin
     image = Image.frombytes("L", (size, size), pixels).convert("1", dither=Image.Dither.NONE)
     if box_size > 1:
         image = image.resize((size * box_size, size * box_size), Image.Resampling.NEAREST)
