@@ -29,7 +29,7 @@ from certify.certificates.links import (
     verify_miss_limit,
 )
 from certify.certificates.models import Certificate
-from certify.certificates.openbadges import criteria_narrative
+from certify.certificates.openbadges import achievement_alignment, criteria_narrative
 from certify.certificates.serials import MalformedSerial, normalise_serial
 from certify.certificates.views import blp
 from certify.extensions import limiter
@@ -81,7 +81,7 @@ def badge_page(serial: str):
         preview=preview, page_url=badge_page_url(certificate, locale),
         image_url=badge_card_url(certificate, verdict.state.value, locale),
         image_size=CARD_SIZE, verification_url=verification_page_url(certificate),
-        criteria=criteria_narrative(certificate))
+        criteria=criteria_narrative(certificate), alignment=achievement_alignment(certificate))
     response = Response(html)
     response.headers["Cache-Control"] = "no-store"  # a revocation must show at once
     return response

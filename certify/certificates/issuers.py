@@ -41,6 +41,8 @@ def issuer_profile_document(programme: Programme) -> dict:
     }
     if programme.issuer_url:
         document["url"] = programme.issuer_url
+    if programme.issuer_email:
+        document["email"] = programme.issuer_email
     logo = design_snapshot(programme).get("logo")
     if logo:
         document["image"] = {"id": image_url(logo), "type": "Image"}

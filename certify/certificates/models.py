@@ -80,6 +80,7 @@ class Certificate(Base):
     # The issuer's name per language, when the programme gives it ({} for older certificates).
     issuer_names: Mapped[Translated] = mapped_column(sa.JSON, default=dict, server_default="{}")
     issuer_url: Mapped[str | None] = mapped_column(sa.String(300))
+    issuer_email: Mapped[str | None] = mapped_column(sa.String(254))
     # How the page looks (certificates.design.design_snapshot): colours and the SHA-256 of the
     # logo, emblem, seal and signature images, which are kept for good (DesignImage).
     design: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
@@ -88,6 +89,8 @@ class Certificate(Base):
     place: Mapped[str] = mapped_column(sa.String(300), default="")
     # The certification rules met (programme certificates), for the Open Badges criteria.
     criteria: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The programme's competencies (programme certificates): the Open Badges alignment.
+    alignment: Mapped[list[dict]] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     # Where it came from; the links go, the certificate stays.
     programme_id: Mapped[int | None] = mapped_column(

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from certify.certificates.issuers import OB_CONTEXT
 from certify.certificates.links import (
     base_url,
+    emblem_png_url,
     image_url,
     issuer_profile_url,
     jwks_url,
@@ -56,7 +57,37 @@ def issuer_profile(certificate: Certificate) -> dict:
         profile["image"] = {"id": image_url(logo), "type": "Image"}
     if certificate.issuer_url:
         profile["url"] = certificate.issuer_url
+    if certificate.issuer_email:
+        profile["email"] = certificate.issuer_email
     return profile
+
+
+def achievement_alignment(certificate: Certificate) -> list[dict]:
+    """The programme's competencies as Open Badges ``Alignment`` objects, in the current
+    language (callers force the holder's)."""
+    alignment = []
+    for competency in certificate.alignment or []:
+        target = {"type": ["Alignment"], "targetName": localized(competency["name"]),
+                  "targetUrl": competency["url"],
+                  "targetType": competency.get("type") or "ceasn:Competency"}
+        if competency.get("description"):
+            target["targetDescription"] = localized(competency["description"])
+        if competency.get("framework"):
+            target["targetFramework"] = competency["framework"]
+        if competency.get("code"):
+            target["targetCode"] = competency["code"]
+        alignment.append(target)
+    return alignment
+
+
+def _hours_result(certificate: Certificate, achievement_id: str) -> tuple[dict, dict]:
+    """``(ResultDescription, Result)``: the hours the certificate states, as a result the
+    achievement describes (an extension of the ResultType vocabulary: ``ext:Hours``)."""
+    description = {"id": f"{achievement_id}#hours", "type": ["ResultDescription"],
+                   "name": _("Hours of training"), "resultType": "ext:Hours", "valueMin": "0"}
+    result = {"type": ["Result"], "resultDescription": description["id"],
+              "value": hours_text(certificate.hours)}
+    return description, result
 
 
 def criteria_narrative(certificate: Certificate) -> str:
@@ -94,9 +125,13 @@ def _achievement_description(certificate: Certificate) -> str:
 
 def open_badge_credential(certificate: Certificate) -> dict:
     """The unsigned OpenBadgeCredential for ``certificate``, in the holder's language."""
+    achievement_id = _urn(base_url(), "achievement", certificate.programme_code,
+                          str(certificate.kind))
     with force_locale(certificate.holder_locale or "es"):
         title = certificate.title_in()
         programme = certificate.programme_title_in()
+        hours_description, hours_result = _hours_result(certificate, achievement_id)
+        alignment = achievement_alignment(certificate)
         credential = {
             "@context": [VC_CONTEXT, OB_CONTEXT],
             "id": verification_page_url(certificate),
@@ -113,8 +148,7 @@ def open_badge_credential(certificate: Certificate) -> dict:
                 "identifier": [{"type": "IdentityObject", "identityType": "name",
                                 "hashed": False, "identityHash": certificate.holder_name}],
                 "achievement": {
-                    "id": _urn(base_url(), "achievement", certificate.programme_code,
-                               str(certificate.kind)),
+                    "id": achievement_id,
                     "type": ["Achievement"],
                     "achievementType": "Certificate",
                     "name": title,
@@ -123,16 +157,21 @@ def open_badge_credential(certificate: Certificate) -> dict:
                     "humanCode": certificate.programme_code,
                     "inLanguage": language_of(certificate.holder_locale or "es"),
                     "creator": issuer_profile(certificate),
+                    "resultDescription": [hours_description],
                 },
+                "result": [hours_result],
             },
             "credentialStatus": status_entry(certificate),
             "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
         }
+    achievement = credential["credentialSubject"]["achievement"]
+    if alignment:
+        achievement["alignment"] = alignment
     emblem = (certificate.design or {}).get("emblem")
     if emblem:
-        # What wallets show as the badge: the programme's emblem.
-        credential["credentialSubject"]["achievement"]["image"] = {
-            "id": image_url(emblem), "type": "Image", "caption": credential["name"]}
+        # What wallets show as the badge: the programme's emblem, as a PNG (few render SVG).
+        achievement["image"] = {"id": emblem_png_url(emblem), "type": "Image",
+                                "caption": credential["name"]}
     if certificate.expires_at is not None:
         credential["validUntil"] = _timestamp(certificate.expires_at)
     return credential

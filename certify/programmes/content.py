@@ -15,8 +15,11 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from certify.accounts.services import normalise_email
+from certify.core.errors import ValidationError
 from certify.core.signals import content_loaded
 from certify.extensions import db
+from certify.programmes.competencies import parse_competencies
 from certify.programmes.content_files import (
     TRANSLATED_LANGUAGES,
     Checker,
@@ -130,7 +133,7 @@ def parse_programme(root: Path) -> tuple[ProgrammeSource | None, list[Problem]]:
     part_keys = set().union(*(part.programme_keys for part in _parts)) if _parts else set()
     checker.keys(data, required={"code", "title", "modules"},
                  optional={"description", "certificate_title", "issuer", "authorities",
-                           "certification_rules"} | part_keys)
+                           "certification_rules", "competencies"} | part_keys)
     values = {
         "code": checker.text(data, "code", max_length=32),
         "title": checker.translated(data, "title"),
@@ -138,6 +141,7 @@ def parse_programme(root: Path) -> tuple[ProgrammeSource | None, list[Problem]]:
         "certificate_title": checker.translated(data, "certificate_title", required=False),
         "certification_rules": _rules(checker, data),
         "authorities": _authorities(checker, data),
+        "competencies": parse_competencies(checker, data),
         **_issuer(checker, data),
     }
     modules = _modules(root, checker, data)
@@ -150,26 +154,39 @@ def parse_programme(root: Path) -> tuple[ProgrammeSource | None, list[Problem]]:
 
 
 def _issuer(checker: Checker, data: LineDict) -> dict:
-    """The issuer: ``name`` is one name, or one per language (es required, pt and en)."""
+    """The issuer: ``name`` is one name, or one per language (es required, pt and en);
+    ``url`` its site and ``email`` where holders and verifiers write (both optional)."""
     issuer = data.get("issuer")
     if issuer is None:
-        return {"issuer_name": "", "issuer_names": {}, "issuer_url": None}
+        return {"issuer_name": "", "issuer_names": {}, "issuer_url": None, "issuer_email": None}
     issuer = checker.mapping(issuer, checker.line_of(data, "issuer"), "issuer")
     if issuer is None:
         return {}
-    checker.keys(issuer, required={"name"}, optional={"url"}, what="issuer")
+    checker.keys(issuer, required={"name"}, optional={"url", "email"}, what="issuer")
     url = checker.text(issuer, "url", required=False, max_length=300)
     if url and not url.startswith(("https://", "http://")):
         checker.problem(checker.line_of(issuer, "url"), "issuer url must start with https://")
+    contact = {"issuer_url": url, "issuer_email": _email(checker, issuer)}
     if isinstance(issuer.get("name"), dict):
         names = checker.translated(issuer, "name", what="issuer")
         for language, name in names.items():
             if len(name) > 200:
                 checker.problem(checker.line_of(issuer, "name"),
                                 f"issuer name ({language}) is longer than 200 characters")
-        return {"issuer_name": names.get("es", ""), "issuer_names": names, "issuer_url": url}
+        return {"issuer_name": names.get("es", ""), "issuer_names": names, **contact}
     return {"issuer_name": checker.text(issuer, "name", max_length=200) or "",
-            "issuer_names": {}, "issuer_url": url}
+            "issuer_names": {}, **contact}
+
+
+def _email(checker: Checker, issuer: LineDict) -> str | None:
+    email = checker.text(issuer, "email", required=False, max_length=254)
+    if email is None:
+        return None
+    try:
+        return normalise_email(email)
+    except ValidationError as error:
+        checker.problem(checker.line_of(issuer, "email"), f"issuer email: {error.message}")
+        return None
 
 
 def _authorities(checker: Checker, data: LineDict) -> list[dict]:

@@ -31,10 +31,14 @@ class Programme(TimestampMixin, Base):
     # {"es": ..., "pt": ..., "en": ...} when programme.yaml names the issuer per language.
     issuer_names: Mapped[Translated] = mapped_column(sa.JSON, default=dict, server_default="{}")
     issuer_url: Mapped[str | None] = mapped_column(sa.String(300))
+    issuer_email: Mapped[str | None] = mapped_column(sa.String(254))
     # [{"name": str, "title": Translated}]: who signs the certificates.
     authorities: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     # The rules the eligibility service applies; data, so a programme can differ.
     certification_rules: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # [{"name": Translated, "url", "framework"?, "code"?, "description"?, "type"}]: what the
+    # certificates align to (programmes.competencies).
+    competencies: Mapped[list[dict]] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="programme", order_by="Module.position", cascade="all, delete-orphan"
