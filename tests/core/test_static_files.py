@@ -37,3 +37,16 @@ def test_a_missing_file_gets_no_version_and_a_404(app, client):
         address = url_for("static", filename="js/no-such-file.js")
     assert address == "/static/js/no-such-file.js"
     assert client.get(address).status_code == 404
+
+
+def test_both_layouts_share_one_head(client):
+    """The signed-in layout and the lean public one (verification) link the same stylesheet
+    and icons, from templates/_head.html."""
+    def head(url: str) -> list[str]:
+        page = client.get(url).text
+        return re.findall(r"<(?:meta|link)\b[^>]*>", page[:page.index("</head>")])
+
+    signed_in_layout, public_layout = head("/login"), head("/v")
+    assert signed_in_layout[:5] == public_layout[:5]
+    assert any("certify.css?v=" in tag for tag in public_layout)
+    assert any('rel="icon"' in tag for tag in public_layout)
