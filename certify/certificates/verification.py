@@ -122,8 +122,17 @@ def read_verification(serial: str | None, token: str | None = None, *,
         canonical = normalise_serial(serial or "")
     except MalformedSerial as error:
         return Reading(serial, token, now, facts, claims, genuine, malformed=error.message)
-    row = db.session.execute(_ROW, {"serial": canonical}).first()
-    return Reading(serial, token, now, facts, claims, genuine, canonical, row=row)
+    return Reading(serial, token, now, facts, claims, genuine, canonical, row=_read_row(canonical))
+
+
+def _read_row(serial: str) -> sa.Row | None:
+    session = db.session()
+    if not session.in_transaction() and isinstance(session.get_bind(Certificate), sa.Engine):
+        # One statement needs no transaction around it: in autocommit it is one round trip
+        # where PostgreSQL's driver would add a BEGIN before it and a ROLLBACK at teardown.
+        # (A session joined to a connection's transaction, or one already begun, has its own.)
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session.execute(_ROW, {"serial": serial}).first()
 
 
 def count_kept(reading: Reading, state: VerificationState) -> None:

@@ -88,4 +88,6 @@ def _make_sqlite_transactional(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement on its own (e.g. the single read of a verification)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if will_write() else "BEGIN")

@@ -119,3 +119,25 @@ def test_a_row_changed_behind_the_apps_back_is_judged_again(two_apps, certified)
         connection.execute(sa.update(Certificate).where(
             Certificate.id == certified["certificate"]).values(holder_name="Otra Persona"))
     assert _answers(second, certified) == ("signature", "invalid_signature")
+
+
+def test_a_verification_is_one_statement_outside_any_transaction(two_apps, certified):
+    """No BEGIN before the read (nor the round trips PostgreSQL's driver adds around it)."""
+    second = two_apps[1]
+    client = second.test_client()
+    client.get(f"/v/{certified['qr_token']}")  # the first request of an app reads more
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0])
+
+    with second.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for _ in range(2):  # judged, then answered from the kept answer
+            assert client.get(f"/v/{certified['qr_token']}?lang=en").status_code == 200
+            assert client.get(f"/api/v1/verify/{certified['serial']}").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert statements == ["SELECT"] * 4
