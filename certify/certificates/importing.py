@@ -10,6 +10,7 @@ imported; the caller has the PDFs laid out by the ``render_certificates`` job.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -44,6 +45,9 @@ REFERENCE_MAX_LENGTH = 100
 # Noon UTC falls on the same calendar day everywhere in Latin America, so the award date
 # reads the same in every holder's time zone.
 AWARD_TIME = time(12, 0, tzinfo=UTC)
+TEMPLATE_CSV = ",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS) + "\n" + \
+    "ana.perez@example.org,Ana,Pérez Soto,Melipeuco,CL,IHBG,programme,74,2025-06-30," \
+    "PILOTO-2025-001,Encargada de innovación,female,1984,es\n"
 
 
 @dataclass
@@ -52,6 +56,18 @@ class CertificateImportReport:
     people_created: int = 0
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
+
+
+@dataclass
+class CertificateImportPreview:
+    """What importing a file would do, written nowhere: for the page's confirmation step."""
+
+    rows: int
+    certificates: int
+    people_created: int
+    holders: int
+    errors: list[RowError]
+    by_programme: Counter  # (programme code, kind) -> certificates
 
 
 @dataclass
@@ -80,6 +96,19 @@ def import_certificates(text: str, *, actor: Person | None = None, skip_invalid:
             progress(done, len(valid))
     db.session.flush()
     return report
+
+
+def preview_certificates(text: str) -> CertificateImportPreview:
+    """Check every row of ``text`` as :func:`import_certificates` does, and count what it
+    would record; nothing is written."""
+    valid, errors, count = _validate(text)
+    emails = {row.person["email"] for row in valid}
+    known = {email for email in emails if find_person_by_email(email) is not None}
+    return CertificateImportPreview(
+        rows=count, certificates=len(valid), people_created=len(emails - known),
+        holders=len(emails), errors=errors,
+        by_programme=Counter((row.certificate["programme"].code, row.certificate["kind"])
+                             for row in valid))
 
 
 def _validate(text: str) -> tuple[list[_ValidRow], list[RowError], int]:

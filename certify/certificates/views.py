@@ -373,6 +373,7 @@ def _confirm_single_issue(person: Person, single: SingleIssue):
 # More routes on this blueprint: the public pages, and bulk issuance with its job status.
 from certify.certificates import (  # noqa: E402,F401
     badge_views,
+    import_views,
     jobs_views,
     offline_views,
     public_views,

@@ -9,17 +9,25 @@ work (``certify.core.transactions``) commits it, or rolls it back if rows were r
 
 from __future__ import annotations
 
+import re
+import secrets
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from flask_babel import gettext as _
 
 from certify.core.errors import ValidationError
+from certify.core.storage import uploads_dir
 from certify.core.transactions import attempt
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
+STAGED_FOLDER = "staged-imports"
+STAGED_FOR_SECONDS = 24 * 3600
+_STAGE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 Report = TypeVar("Report")
 
 
@@ -54,10 +62,45 @@ def read_csv_upload(field) -> str | None:
         field.errors = [*field.errors, _("The file is larger than 5 MB.")]
         return None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:  # a spreadsheet or image renamed .csv
         field.errors = [*field.errors, _("The file must be UTF-8 encoded text.")]
         return None
+    return text
+
+
+def stage_upload(text: str, owner_id: int) -> str:
+    """Keep an uploaded CSV until its importer confirms it (the confirmation page carries
+    only this token); files older than a day are removed here. Returns the token."""
+    folder = uploads_dir() / STAGED_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.csv"):
+        if old.stat().st_mtime < time.time() - STAGED_FOR_SECONDS:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(16)
+    (folder / f"{owner_id}-{token}.csv").write_text(text, encoding="utf-8")
+    return token
+
+
+def _staged_path(token: str, owner_id: int) -> Path | None:
+    if not _STAGE_TOKEN.match(token or ""):
+        return None
+    path = uploads_dir() / STAGED_FOLDER / f"{owner_id}-{token}.csv"
+    return path if path.is_file() else None
+
+
+def staged_upload(token: str, owner_id: int) -> str | None:
+    """The CSV ``owner_id`` staged under ``token``, or None (unknown, someone else's, gone)."""
+    path = _staged_path(token, owner_id)
+    return path.read_text(encoding="utf-8") if path else None
+
+
+def discard_staged(token: str, owner_id: int) -> None:
+    path = _staged_path(token, owner_id)
+    if path:
+        path.unlink(missing_ok=True)
 
 
 def import_uploaded_csv(form, importer: Callable[[str], Report]

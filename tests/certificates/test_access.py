@@ -56,6 +56,11 @@ MATRIX = [
     ("GET", "/certificates/{serial}.pdf", None, HOLDER_OR_MANAGER),
     ("GET", "/certificates/{serial}/badge", None, HOLDER_OR_MANAGER),
     ("GET", "/certificates", None, MANAGERS),
+    ("GET", "/certificates/import", None, MANAGERS),
+    ("GET", "/certificates/import/template.csv", None, MANAGERS),
+    # A confirmation whose file is not waiting: refused, nothing written.
+    ("POST", "/certificates/import", {"confirmed": "yes", "token": "x" * 22, "expected": "1"},
+     (LOGIN, 403, 403, 403, 422, 422)),
     ("GET", "/certificates/{serial}", None, MANAGERS),
     ("POST", "/certificates/{serial}/revoke", REASON, MANAGERS),  # asks to confirm
     ("POST", "/certificates/{serial}/revoke", CONFIRMED_REASON, MANAGERS_ACT),
