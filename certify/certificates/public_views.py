@@ -21,7 +21,7 @@ from certify.accounts.access import public
 from certify.certificates.design import design_image
 from certify.certificates.facts_cache import cached_answer, keep_answer, recall_answer
 from certify.certificates.forms import VerifyForm
-from certify.certificates.issuers import issuer_profile_document
+from certify.certificates.issuers import did_document, issuer_profile_document
 from certify.certificates.issuing import VerificationState
 from certify.certificates.links import is_miss, verify_limit, verify_miss_limit
 from certify.certificates.openbadges import MEDIA_TYPE
@@ -136,6 +136,13 @@ def _public_json(body, *, status: int = 200, mimetype: str = "application/json")
 def jwks_document():
     """Every public key ever used to sign, as a JSON Web Key Set."""
     return _public_json(jwks())
+
+
+@blp.get("/.well-known/did.json")
+@public
+def did_web_document():
+    """The same keys as a ``did:web`` DID document (docs/jose.md)."""
+    return _public_json(did_document())
 
 
 @blp.get("/keys/<kid>")

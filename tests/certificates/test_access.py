@@ -39,6 +39,7 @@ MATRIX = [
     ("GET", "/v", None, EVERYONE),
     ("GET", "/v/{serial}", None, EVERYONE),
     ("GET", "/.well-known/jwks.json", None, EVERYONE),
+    ("GET", "/.well-known/did.json", None, EVERYONE),
     ("GET", "/v/offline", None, EVERYONE),
     ("GET", "/v/offline.webmanifest", None, EVERYONE),
     ("GET", "/v/offline-sw.js", None, EVERYONE),

@@ -114,3 +114,30 @@ def test_the_status_list_verifies_by_kid_with_rs256(client, issued):
     decoded = verified(client, client.get("/status/1").text)
     assert decoded.header["typ"] == "vc+jwt"
     assert decoded.claims["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+
+
+def test_the_did_web_document_names_the_signing_key_by_kid(client, login_as, world, issued):
+    login_as(world.holder)
+    token = client.get(f"/api/v1/certificates/{issued.serial}/credential").text
+    response = client.get("/.well-known/did.json")
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    document = response.get_json()
+    assert document["id"] == "did:web:certify.test"
+    # A verifier resolving the DID finds the credential's key by its kid, and it verifies.
+    keys = KeySet.import_key_set({"keys": [method["publicKeyJwk"]
+                                           for method in document["verificationMethod"]]})
+    decoded = jwt.decode(token, keys, algorithms=["RS256"])
+    method_id = f"did:web:certify.test#{decoded.header['kid']}"
+    assert method_id in document["assertionMethod"]
+    assert {method["controller"] for method in document["verificationMethod"]} == {document["id"]}
+    assert [method["publicKeyJwk"] for method in document["verificationMethod"]] == \
+        client.get("/.well-known/jwks.json").get_json()["keys"]
+
+
+def test_a_port_is_written_as_the_did_web_method_says(app, client):
+    app.config["BASE_URL"] = "https://certify.test:8443"
+    try:
+        assert client.get("/.well-known/did.json").get_json()["id"] == \
+            "did:web:certify.test%3A8443"
+    finally:
+        app.config["BASE_URL"] = "https://certify.test"
