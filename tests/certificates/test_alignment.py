@@ -132,3 +132,22 @@ def test_bad_competencies_and_emails_are_refused_with_their_line(content_copy, o
     assert any(f"programme.yaml:{line}: " in problem and expected in problem
                for problem in problems), (line, problems)
     assert db.session.scalar(sa.select(Programme)) is None
+
+
+def test_the_signed_credential_with_alignment_verifies_by_kid_with_joserfc(client, login_as,
+                                                                          certified):
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    from certify.accounts.models import Person
+
+    login_as(db.session.get(Person, certified.person_id))
+    token = client.get(f"/api/v1/certificates/{certified.serial}/credential").text
+    keys = KeySet.import_key_set(client.get("/.well-known/jwks.json").get_json())
+    decoded = jwt.decode(token, keys, algorithms=["RS256"])  # the key found by the header's kid
+    claims = {name: value for name, value in decoded.claims.items()
+              if name not in {"iss", "jti", "nbf", "sub", "exp"}}
+    assert schema_errors(claims) == []
+    assert claims["credentialSubject"]["achievement"]["alignment"][2]["targetName"] == \
+        "Centralidade no usuário"
+    assert claims["credentialSubject"]["result"][0]["value"] == "74"
