@@ -62,3 +62,20 @@ def test_the_lti_platforms_page_fits(browser, live_server, wide_platform, width)
     assert_accessible(page)
     page.screenshot(path=f"test-results/lti-platforms-{width}.png", full_page=True)
     context.close()
+
+
+def test_the_issue_buttons_are_in_view_on_a_phone(phone, live_app):
+    """The cohort's certificates page is one card per person on a phone: each "Issue" button
+    is on screen, not in a column scrolled off to the right; it leads to the confirmation."""
+    from tests.e2e.test_manager_day import demo_cohort_id
+
+    sign_in(phone, MANAGER)
+    phone.goto(f"/cohorts/{demo_cohort_id(live_app)}/certificates")
+    button = phone.locator("table.stack-rows tbody form button[type=submit]").first
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert_accessible(phone)
+    button.click()
+    expect(phone.locator("#confirm-people")).to_have_text("1")
+    assert_accessible(phone)
