@@ -232,3 +232,14 @@ def bar_chart(title: str, description: str, groups: Sequence[tuple[str, Sequence
 
 def month_label(month: date) -> str:
     return format_date(month, "MMMM yyyy")
+
+
+PHONE_WIDTH = 400
+
+
+def bar_chart_with_phone_drawing(*args, chart_id: str, **kwargs) -> Markup:
+    """:func:`bar_chart` and its narrow drawing for phones (one series: no legend to fit);
+    the stylesheet shows one or the other, so a phone reads the chart whole, unscrolled."""
+    return (bar_chart(*args, chart_id=chart_id, **kwargs)
+            + bar_chart(*args, chart_id=f"{chart_id}-phone", width=PHONE_WIDTH,
+                        css_class="chart chart-phone", **kwargs))

@@ -164,7 +164,7 @@ def places():
         table = places_table(scope, level, sort=sort, descending=descending, page=page,
                              per_page=PER_PAGE)
         percents = [row.percent for row in table.rows if row.percent is not None]
-        chart = charts.bar_chart(
+        chart = charts.bar_chart_with_phone_drawing(
             _("Percentage of the quota certified"),
             _("Certified agents as a percentage of each place's quota, this page's places."),
             [(row.name, [row.percent]) for row in table.rows],
@@ -181,15 +181,12 @@ def funnel_page():
     """Enrolled, virtual modules passed, attended in person, prototype passed, certified."""
     def figures(scope: Scope) -> dict:
         steps = funnel(scope)
-        drawing = (
+        chart = charts.bar_chart_with_phone_drawing(
             _("From enrolment to certification"),
             _("People at each step of the programme; each step counts people who also took "
               "every step before it."),
             [(step_label(step.step), [step.people]) for step in steps],
-            [charts.Series(_("People"), "solid")])
-        chart = (charts.bar_chart(*drawing, chart_id="funnel")
-                 + charts.bar_chart(*drawing, chart_id="funnel-phone", width=400,
-                                    css_class="chart chart-phone"))
+            [charts.Series(_("People"), "solid")], chart_id="funnel")
         return {"steps": steps, "chart": chart, "cohorts": cohorts_counted(scope),
                 "default_period": not {"year", "cohort_id"} & set(request.args)}
     return _page("reports/funnel.html", figures, tab="funnel", current_period_by_default=True)
@@ -202,14 +199,14 @@ def attendance():
     def figures(scope: Scope) -> dict:
         report = attendance_report(scope)
         overall = report.overall
-        chart = charts.bar_chart(
+        chart = charts.bar_chart_with_phone_drawing(
             _("In-person attendance, all sessions"),
             _("Seats registered, people who attended, walk-ins and no-shows over every "
               "session."),
             [(_("Registered"), [overall.registered]), (_("Attended"), [overall.attended]),
              (_("Walk-ins"), [overall.walk_ins]), (_("No-shows"), [overall.no_shows])],
             [charts.Series(_("People"), "solid")], chart_id="attendance")
-        satisfaction_chart = charts.bar_chart(
+        satisfaction_chart = charts.bar_chart_with_phone_drawing(
             _("Average satisfaction by module"),
             _("The average of every answer on the 1 to 5 scale, per module."),
             [(f"{s.key} · {localized(s.label)}", [s.average]) for s in report.by_module],

@@ -80,3 +80,14 @@ def test_charts_are_on_the_dashboard_pages_with_their_tables(client, login_as, k
         assert "cdn" not in page.lower(), url
         assert [re.sub(r"\?v=\w+", "", tag) for tag in re.findall(r"<script[^>]*>", page)] == [
             '<script src="/static/js/certify.js" defer>'], url
+
+
+def test_single_series_charts_have_a_phone_drawing(client, login_as, known):
+    """The funnel, places and attendance charts come with a 400 px drawing that a phone shows
+    whole instead of scrolling the wide one sideways."""
+    login_as(known.manager)
+    for url, chart_id in (("/reports/funnel", "funnel"), ("/reports/places", "places"),
+                          ("/reports/attendance", "attendance")):
+        page = client.get(url).text
+        phone = re.search(rf'<svg [^>]*class="chart chart-phone"[^>]*{chart_id}-phone-title', page)
+        assert phone and 'viewBox="0 0 400 ' in phone.group(0), url
