@@ -382,6 +382,7 @@ def _portable_config(app) -> dict:
 
 
 _worker_app = None
+_inherited_pools: list = []
 
 
 def _start_worker(config: dict, instance_path: str) -> None:
@@ -403,6 +404,9 @@ def _start_forked_worker(app) -> None:
     begin_as_reads()  # the job that forked it was writing; a worker only reads
     with app.app_context():
         for engine in db.engines.values():
+            # The parent's pool is kept referenced, unused: collected, its connections
+            # would be closed from here (SQLite files, PostgreSQL sockets it shares).
+            _inherited_pools.append(engine.pool)
             engine.dispose(close=False)
     _worker_app = app
     app.app_context().push()
