@@ -204,3 +204,13 @@ def test_searching_the_check_in_list_with_the_keyboard(page, live_app):
     rows = page.locator("li.attendee")
     expect(rows.first).to_contain_text(family_names)
     tab_to(page, "li.attendee button, li.attendee a")  # the first person's controls
+
+
+def test_a_filter_error_is_tied_to_its_field_and_takes_the_focus(page):
+    sign_in(page, "gestora@demo.certify.example")
+    page.goto("/reports/funnel?year=abc")
+    year = page.locator("#f-year")
+    expect(year).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#{year.get_attribute('aria-describedby')} .field-error")).to_be_visible()
+    assert focused_matches(page, "#f-year") and page.evaluate(FOCUS_SEEN)
+    assert not serious_violations(page)
