@@ -98,3 +98,27 @@ def test_the_command_queues_the_reminders(app, programme, official, tutor):
     assert "1 e-mail(s) queued, 1 in_progress" in result.output
     missing = app.test_cli_runner().invoke(args=["progress", "email-status", "999999"])
     assert missing.exit_code == 2 and "999999" in missing.output
+
+
+def test_a_week_before_a_deadline_those_in_progress_are_reminded_once(programme, official,
+                                                                       tutor):
+    from certify.core.scheduling import schedule
+    from certify.progress.emails import queue_deadline_reminders
+
+    cohort = a_cohort(programme, official, tutor)
+    due_every_module(cohort, TODAY + timedelta(days=7))
+    assert queue_deadline_reminders(today=TODAY - timedelta(days=1)) == {}
+    assert queue_deadline_reminders(today=TODAY) == {CohortStatus.IN_PROGRESS: 1}
+    assert queue_deadline_reminders(today=TODAY + timedelta(days=1)) == {}
+    assert "Próximo plazo: 22 de junio de 2026." in messages()[0].text_body
+    assert "deadline_reminders" in schedule()
+
+
+def test_the_day_after_the_last_deadline_those_out_of_reach_are_told(programme, official, tutor):
+    from certify.progress.emails import queue_deadline_reminders
+
+    cohort = a_cohort(programme, official, tutor)
+    due_every_module(cohort, TODAY - timedelta(days=1))
+    assert queue_deadline_reminders(today=TODAY) == {CohortStatus.OUT_OF_REACH: 1}
+    assert "ya no puedes certificarte" in messages()[0].subject
+    assert queue_deadline_reminders(today=TODAY + timedelta(days=1)) == {}
