@@ -84,6 +84,7 @@ PAGES = [
     Page("manager", "certificates.session_page", "session"),
     Page("manager", "certificates.register", menu=True),
     Page("manager", "certificates.detail", "live_certificate"),
+    Page("manager", "certificates.import_page"),
     Page("manager", "certificates.job_status", "job"),
     Page("manager", "submissions.queue", menu=True),
     Page("manager", "attendance.index", menu=True),
@@ -120,7 +121,8 @@ NOT_PAGES = {
     "static", "home.favicon", "ops.healthz", "ops.readyz", "ops.metrics",
     "accounts.import_template", "reports.import_template", "surveys.answers_csv",
     "surveys.summary_csv", "submissions.download", "certificates.pdf", "certificates.badge",
-    "certificates.badge_card", "certificates.emblem_image",
+    "certificates.badge_card", "certificates.emblem_image", "certificates.did_web_document",
+    "certificates.import_template",
     "certificates.jwks_document", "certificates.design_image_file", "certificates.issuer_profile",
     "certificates.public_key", "certificates.status_list", "certificates.offline_service_worker",
     "certificates.offline_manifest", "lti.jwks", "lti.login", "lti.launch_address",
@@ -143,7 +145,9 @@ class World:
         from certify.extensions import db
 
         self.app, self.db = live_app, db
-        logins = dict((label, email) for email, label in demo.logins)
+        logins = {}
+        for email, label in demo.logins:  # the first of each: the Spanish-speaking tutor
+            logins.setdefault(label, email)
         self.emails = {"official": logins["official (eligible)"], "tutor": logins["tutor"],
                        "manager": logins["manager"]}
         self.cohort_id = demo.cohort_id
@@ -300,6 +304,7 @@ def role_pages(browser, live_server, world):
                 sign_in(pages[role], world.emails[role])
                 # Another test may have switched this person's language: Spanish is walked.
                 if not pages[role].evaluate("document.documentElement.lang").startswith("es"):
+                    pages[role].set_viewport_size(LAPTOP)  # the phone menu hides the select
                     pages[role].select_option("#locale-select", "es")
                     pages[role].wait_for_load_state("networkidle")
         return pages[role]
