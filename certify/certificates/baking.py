@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from certify.certificates.badge_images import emblem_png
 from certify.certificates.design import design_image
 from certify.certificates.models import Certificate
 from certify.certificates.openbadges import signed_open_badge
@@ -48,8 +49,9 @@ def bake_png(png: bytes, token: str) -> bytes:
     return buffer.getvalue()
 
 
-def baked_badge(certificate: Certificate) -> tuple[bytes, str, str]:
-    """``(image, media type, file extension)``: the emblem with ``certificate``'s credential.
+def baked_badge(certificate: Certificate, *, as_png: bool = False) -> tuple[bytes, str, str]:
+    """``(image, media type, file extension)``: the emblem with ``certificate``'s credential;
+    ``as_png``: an SVG emblem drawn as a PNG first (for backpacks that import PNG only).
 
     ``NotFound`` if its programme has no emblem in its design.
     """
@@ -57,6 +59,8 @@ def baked_badge(certificate: Certificate) -> tuple[bytes, str, str]:
     if image is None:
         raise NotFound(_("This certificate's programme has no badge image."))
     token = signed_open_badge(certificate)
+    if as_png and image.media_type == "image/svg+xml":
+        return bake_png(emblem_png(image.sha256), token), "image/png", "png"
     if image.media_type == "image/svg+xml":
         return bake_svg(image.data, token), image.media_type, "svg"
     return bake_png(image.data, token), image.media_type, "png"

@@ -126,9 +126,11 @@ def pdf(serial: str):
 @blp.get("/certificates/<serial>/badge")
 @require_role()
 def badge(serial: str):
-    """The baked badge: the programme's emblem carrying the signed credential."""
+    """The baked badge: the programme's emblem carrying the signed credential
+    (``?format=png``: as a PNG whatever the emblem's format)."""
     certificate = _certificate(serial)
-    image, media_type, extension = baked_badge(certificate)
+    image, media_type, extension = baked_badge(certificate,
+                                               as_png=request.args.get("format") == "png")
     return Response(image, mimetype=media_type, headers={
         "Content-Disposition": f"attachment; filename=badge-{certificate.serial}.{extension}"})
 

@@ -178,6 +178,14 @@ def test_the_baked_badge_carries_a_credential_that_verifies(client, login_as, de
     keys = KeySet.import_key_set(client.get("/.well-known/jwks.json").get_json())
     claims = jwt.decode(root[0].text.strip(), keys, algorithms=["RS256"]).claims
     assert claims["id"] == f"https://certify.test/v/{designed.serial}"
+    # Asked as a PNG, the SVG emblem is drawn at 600 px and carries it in an iTXt chunk.
+    response = client.get(f"/certificates/{designed.serial}/badge?format=png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert f"badge-{designed.serial}.png" in response.headers["Content-Disposition"]
+    with Image.open(io.BytesIO(response.data)) as baked:
+        assert baked.size == (600, 600)
+        token = baked.text[PNG_KEYWORD]
+    assert jwt.decode(token, keys, algorithms=["RS256"]).claims["id"] == claims["id"]
     # A PNG emblem carries it in an iTXt chunk.
     with Image.open(io.BytesIO(bake_png(png(400, 400), "a.b.c"))) as baked:
         assert baked.text[PNG_KEYWORD] == "a.b.c"
