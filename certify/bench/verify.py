@@ -200,11 +200,16 @@ def report(label: str, runs: dict[str, list[Run]]) -> bool:
         errors = sum(run.errors for run in rounds)
         ratio = rps / bare_rps
         target = TARGETS.get(name)
-        ok = errors == 0 and p99 < TARGET_P99_MS and (target is None or ratio >= target)
-        met &= ok
-        goal = f">= {target}x, p99 < {TARGET_P99_MS} ms, 0 errors" if target else "(yardstick)"
-        print(f"  {name:6} {rps:9.0f} {p50:8.1f} {p99:8.1f} {errors:7d} {ratio:6.2f}x  "
-              f"{goal} {'met' if ok else 'NOT MET'}")
+        if target is None:
+            # The targets are certify's; the yardstick's own p99 shows what the machine allows.
+            verdict = "(yardstick)" + (f", p99 over {TARGET_P99_MS} ms: the machine is busy"
+                                       if p99 >= TARGET_P99_MS or errors else "")
+        else:
+            ok = errors == 0 and p99 < TARGET_P99_MS and ratio >= target
+            met &= ok
+            verdict = (f">= {target}x, p99 < {TARGET_P99_MS} ms, 0 errors "
+                       f"{'met' if ok else 'NOT MET'}")
+        print(f"  {name:6} {rps:9.0f} {p50:8.1f} {p99:8.1f} {errors:7d} {ratio:6.2f}x  {verdict}")
         print("         rounds: " + ", ".join(f"{run.rps:.0f}/s" for run in rounds))
     return met
 
