@@ -18,6 +18,10 @@ PUBLIC_ENDPOINTS = {
     "certificates.offline_manifest",
     # The issuer's Open Badges Profile, which names its keys, for verifiers (issue 12).
     "certificates.issuer_profile", "certificates.design_image_file",
+    "certificates.did_web_document",
+    # The holder's shareable badge page, its link-preview card and the emblem for wallets show
+    # only what the verification page shows (issue 12).
+    "certificates.badge_page", "certificates.badge_card", "certificates.emblem_image",
     # Platforms reach these without an account; each verifies what it receives (issue 5).
     "lti.login", "lti.launch", "lti.jwks", "lti.register",
     # Inside a cross-site frame cookies may be refused: the launch address answers Moodle's link

@@ -14,8 +14,9 @@ from certify.core.security_headers import content_security_policy, origin_of
 from tests.access_matrix import assert_security_headers
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-# Templates that never reach a browser under certify's headers: e-mails and PDF layouts.
-NOT_SERVED = ("mail/", "certificates/pdf/")
+# Templates that never reach a browser under certify's headers: e-mails, and the layouts
+# WeasyPrint draws into PDFs and badge images.
+NOT_SERVED = ("mail/", "certificates/pdf/", "certificates/badge/")
 
 
 @pytest.mark.parametrize("method,url,status", [
