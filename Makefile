@@ -36,11 +36,12 @@ demo: content
 run: demo
 	CERTIFY_DEVELOPMENT=$${CERTIFY_DEVELOPMENT:-1} $(BIN)/certify run --host 127.0.0.1 --port 5000
 
-# Debian packages: Chromium drives the browser tests; WeasyPrint's Pango comes with the base
+# Debian packages: Chromium drives the browser tests; wrk loads the servers in
+# `python -m certify.bench verify`; WeasyPrint's Pango comes with the base
 # image; certificates are set in EB Garamond (names, titles) and Lato (text), both with full
 # Latin coverage (Ñ, ã, ç), DejaVu stays as the fallback. Installed when missing.
 RUN_PACKAGES := fonts-dejavu-core fonts-ebgaramond fonts-lato libpango-1.0-0 libpangoft2-1.0-0
-SYSTEM_PACKAGES ?= $(RUN_PACKAGES) chromium npm
+SYSTEM_PACKAGES ?= $(RUN_PACKAGES) chromium npm wrk
 # A package counts as present when dpkg has it or its command is on the PATH: Node.js images
 # that bundle npm in their nodejs package conflict with Debian's own npm package.
 system-packages:
