@@ -48,13 +48,30 @@ def run_migrations_online() -> None:
             logger.info("No changes in schema detected.")
 
     with db.engine.connect() as connection:
-        context.configure(connection=connection, process_revision_directives=skip_empty, **_options())
-        with context.begin_transaction():
-            if connection.dialect.name == "postgresql":
-                # A migration may rewrite a large table: the request timeouts do not apply.
-                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
-                connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode copies a table and drops the old one; with foreign keys enforced that
+            # drop fails (or cascades) for every row pointing at it, e.g. cohorts at a programme.
+            # SQLite's advice for altering tables: keys off during the change, checked before
+            # it commits. Set outside any transaction, where SQLite honours it.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, process_revision_directives=skip_empty,
+                              **_options())
+            with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # A migration may rewrite a large table: the request timeouts do not apply.
+                    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                    connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration leaves rows without their parent: "
+                                           f"{broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
