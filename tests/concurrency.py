@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
 
 from certify.extensions import db
 
@@ -34,3 +37,51 @@ def race(app, threads: int, work: Callable[[int, threading.Barrier], object], *,
         worker.join(timeout=timeout)
     assert not any(worker.is_alive() for worker in workers)
     return outcomes
+
+
+@contextmanager
+def committed_certificate(app, code: str, given_names: str) -> Iterator[dict]:
+    """A programme, a cohort, a holder and a manager, and the holder's certificate, committed
+    through ``app`` for tests whose requests each use their own session; all of it (replacements
+    included) deleted after. Yields their ids, the serial and the tokens."""
+    from certify.accounts.models import Person, Role
+    from certify.certificates.issuing import issue_programme_certificate
+    from certify.certificates.models import Certificate
+    from certify.cohorts.models import Cohort
+    from certify.cohorts.services import create_cohort
+    from certify.core.audit import AuditEvent
+    from certify.core.mail import OutboxMessage
+    from certify.programmes.models import Programme
+    from tests.certificates.conftest import enrolled, make_certificate_programme
+    from tests.factories import make_person
+
+    with app.app_context():
+        programme = make_certificate_programme(code=code)
+        cohort = create_cohort(programme, name=f"Cohorte {code}")
+        db.session.commit()
+        holder = enrolled(cohort, given_names=given_names)
+        manager = make_person(Role.MANAGER)
+        certificate = issue_programme_certificate(holder, cohort, actor=manager)
+        db.session.commit()
+        ids = {"programme": programme.id, "cohort": cohort.id, "people": [holder.id, manager.id],
+               "manager": manager.id, "certificate": certificate.id,
+               "serial": certificate.serial, "token": certificate.token,
+               "qr_token": certificate.qr_token}
+        db.session.remove()
+    yield ids
+    with app.app_context():
+        certificates = sa.select(Certificate.id).where(Certificate.person_id.in_(ids["people"]))
+        db.session.execute(sa.delete(AuditEvent).where(sa.or_(
+            sa.and_(AuditEvent.subject_type == "Certificate",
+                    AuditEvent.subject_id.in_(certificates)),
+            sa.and_(AuditEvent.subject_type == "Cohort", AuditEvent.subject_id == ids["cohort"]))))
+        db.session.execute(sa.update(Certificate).where(Certificate.id.in_(certificates))
+                           .values(replaced_by_id=None))
+        db.session.execute(sa.delete(Certificate).where(Certificate.id.in_(certificates)))
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address.in_(
+            sa.select(Person.email).where(Person.id.in_(ids["people"])))))
+        db.session.execute(sa.delete(Cohort).where(Cohort.id == ids["cohort"]))
+        db.session.execute(sa.delete(Programme).where(Programme.id == ids["programme"]))
+        db.session.execute(sa.delete(Person).where(Person.id.in_(ids["people"])))
+        db.session.commit()
+        db.session.remove()

@@ -7,19 +7,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from certify.accounts.models import Person, Role
+from certify.accounts.models import Person
 from certify.certificates.facts_cache import forget_answers
-from certify.certificates.issuing import issue_programme_certificate, reissue, revoke
+from certify.certificates.issuing import reissue, revoke
 from certify.certificates.models import Certificate
-from certify.cohorts.models import Cohort
-from certify.cohorts.services import create_cohort
-from certify.core.audit import AuditEvent
-from certify.core.mail import OutboxMessage
 from certify.extensions import db
-from certify.programmes.models import Programme
-from tests.certificates.conftest import enrolled, make_certificate_programme
+from tests.concurrency import committed_certificate
 from tests.conftest import make_app
-from tests.factories import make_person
 
 pytestmark = pytest.mark.committing
 
@@ -37,36 +31,8 @@ def two_apps(app, tmp_path):
 @pytest.fixture
 def certified(two_apps):
     """A certificate committed through the first app; everything it made deleted after."""
-    first = two_apps[0]
-    with first.app_context():
-        programme = make_certificate_programme(code="SHARED")
-        cohort = create_cohort(programme, name="Cohorte compartida")
-        db.session.commit()
-        holder = enrolled(cohort, given_names="Compartida")
-        manager = make_person(Role.MANAGER)
-        certificate = issue_programme_certificate(holder, cohort, actor=manager)
-        db.session.commit()
-        ids = {"programme": programme.id, "cohort": cohort.id, "people": [holder.id, manager.id],
-               "manager": manager.id, "certificate": certificate.id,
-               "serial": certificate.serial, "qr_token": certificate.qr_token}
-        db.session.remove()
-    yield ids
-    with first.app_context():
-        certificates = sa.select(Certificate.id).where(Certificate.person_id.in_(ids["people"]))
-        db.session.execute(sa.delete(AuditEvent).where(sa.or_(
-            sa.and_(AuditEvent.subject_type == "Certificate",
-                    AuditEvent.subject_id.in_(certificates)),
-            sa.and_(AuditEvent.subject_type == "Cohort", AuditEvent.subject_id == ids["cohort"]))))
-        db.session.execute(sa.update(Certificate).where(Certificate.id.in_(certificates))
-                           .values(replaced_by_id=None))
-        db.session.execute(sa.delete(Certificate).where(Certificate.id.in_(certificates)))
-        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address.in_(
-            sa.select(Person.email).where(Person.id.in_(ids["people"])))))
-        db.session.execute(sa.delete(Cohort).where(Cohort.id == ids["cohort"]))
-        db.session.execute(sa.delete(Programme).where(Programme.id == ids["programme"]))
-        db.session.execute(sa.delete(Person).where(Person.id.in_(ids["people"])))
-        db.session.commit()
-        db.session.remove()
+    with committed_certificate(two_apps[0], "SHARED", "Compartida") as ids:
+        yield ids
     forget_answers()
 
 

@@ -14,20 +14,11 @@ import pytest
 import sqlalchemy as sa
 from flask_login.utils import _create_identifier
 
-from certify.accounts.models import Person, Role
 from certify.certificates.counting import flush_verification_counts, forget_pending_counts
-from certify.certificates.issuing import issue_programme_certificate
 from certify.certificates.models import Certificate
-from certify.cohorts.models import Cohort
-from certify.cohorts.services import create_cohort
-from certify.core.audit import AuditEvent
-from certify.core.mail import OutboxMessage
 from certify.extensions import db
-from certify.programmes.models import Programme
-from tests.certificates.conftest import enrolled, make_certificate_programme
-from tests.concurrency import race
+from tests.concurrency import committed_certificate, race
 from tests.conftest import make_app
-from tests.factories import make_person
 
 pytestmark = pytest.mark.committing
 VERIFIERS, WRITERS, REQUESTS_EACH = 16, 6, 4
@@ -46,32 +37,8 @@ def crowd_app(app, tmp_path):
 @pytest.fixture
 def certified(crowd_app):
     """A committed certificate to verify and a cohort a manager edits; all deleted after."""
-    with crowd_app.app_context():
-        programme = make_certificate_programme(code="CROWD")
-        cohort = create_cohort(programme, name="Cohorte multitud")
-        db.session.commit()
-        holder = enrolled(cohort, given_names="Multitud")
-        manager = make_person(Role.MANAGER)
-        certificate = issue_programme_certificate(holder, cohort, actor=manager)
-        db.session.commit()
-        ids = {"programme": programme.id, "cohort": cohort.id, "people": [holder.id, manager.id],
-               "certificate": certificate.id, "serial": certificate.serial,
-               "token": certificate.token}
-        db.session.remove()
-    yield ids
-    with crowd_app.app_context():
-        db.session.execute(sa.delete(AuditEvent).where(sa.or_(
-            sa.and_(AuditEvent.subject_type == "Certificate",
-                    AuditEvent.subject_id == ids["certificate"]),
-            sa.and_(AuditEvent.subject_type == "Cohort", AuditEvent.subject_id == ids["cohort"]))))
-        db.session.execute(sa.delete(Certificate).where(Certificate.id == ids["certificate"]))
-        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address.in_(
-            sa.select(Person.email).where(Person.id.in_(ids["people"])))))
-        db.session.execute(sa.delete(Cohort).where(Cohort.id == ids["cohort"]))
-        db.session.execute(sa.delete(Programme).where(Programme.id == ids["programme"]))
-        db.session.execute(sa.delete(Person).where(Person.id.in_(ids["people"])))
-        db.session.commit()
-        db.session.remove()
+    with committed_certificate(crowd_app, "CROWD", "Multitud") as ids:
+        yield ids
 
 
 def _signed_in_client(app, person_id: int):
