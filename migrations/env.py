@@ -71,7 +71,9 @@ def run_migrations_online() -> None:
                                            f"{broken[:5]}")
         finally:
             if sqlite:
-                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+                # Never back to the pool with keys off: a PRAGMA inside the transaction the
+                # connection may still hold would not take. A new connection turns them on.
+                connection.invalidate()
 
 
 if context.is_offline_mode():

@@ -43,3 +43,15 @@ def test_migrations_and_models_agree(migrated_url, tmp_path):
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
+
+
+@pytest.mark.one_database
+def test_after_migrating_sqlite_enforces_foreign_keys_again(migrated_url, tmp_path):
+    """Migrations run with SQLite's foreign keys off; no connection keeps them off after."""
+    migrated = make_app(migrated_url, str(tmp_path / "instance"))
+    with migrated.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+        db.engine.dispose()
+    assert enforced == 1

@@ -133,12 +133,13 @@ def survey_for_keyboard(live_app):
     from certify.cohorts import enrolments
     from certify.cohorts import services as cohorts
     from certify.core.clock import today
+    from certify.core.transactions import writing
     from certify.demo.world import DEMO_PASSWORD
     from certify.extensions import db
     from certify.programmes.models import Programme
     from certify.surveys import giving
 
-    with live_app.app_context():
+    with live_app.app_context(), writing():  # a writer from the start, as in new_official
         programme = db.session.scalar(sa.select(Programme).where(Programme.code == "IHBG"))
         cohort = cohorts.create_cohort(programme, name="Cohorte teclado (e2e)",
                                        starts_on=today() - timedelta(days=20),

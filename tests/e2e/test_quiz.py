@@ -19,10 +19,13 @@ def new_official(live_app, email: str) -> str:
     from certify.accounts import services as accounts
     from certify.cohorts.enrolments import enrol
     from certify.cohorts.models import Cohort
+    from certify.core.transactions import writing
     from certify.demo.world import COHORT_NAME, DEMO_PASSWORD
     from certify.extensions import db
 
-    with live_app.app_context():
+    # As a writer from the start: a read-then-write transaction fails at once on SQLite when
+    # the live server (an issuance job, say) commits in between.
+    with live_app.app_context(), writing():
         person = accounts.create_person(email=email, given_names="Quiz", family_names="Tester",
                                         password=DEMO_PASSWORD)
         enrol(db.session.scalar(sa.select(Cohort).where(Cohort.name == COHORT_NAME)), person)
