@@ -94,6 +94,9 @@ def build_config(instance_path: str) -> dict:
         # Seconds a running job may go without advancing before it is taken for dead and
         # resumed (by certify jobs resume and the scheduler); default 10 minutes.
         "JOBS_STALE_AFTER": _env("JOBS_STALE_AFTER"),
+        # Seconds before a failed job's first retry (then doubled each time, at most an hour);
+        # default 30.
+        "JOBS_FIRST_RETRY_AFTER": _env("JOBS_FIRST_RETRY_AFTER"),
         # /readyz fails when the certificates' disk has less free space than this.
         "MIN_FREE_DISK_MB": int(_env("MIN_FREE_DISK_MB", "200")),
         # The bearer token a Prometheus scraper sends to /metrics; without one, no /metrics.

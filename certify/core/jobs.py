@@ -221,7 +221,9 @@ def stale_after() -> timedelta:
 
 def retry_delay(attempts: int) -> timedelta:
     """Wait after the ``attempts``-th failure: 30 s, 1 min, 2 min ... at most an hour."""
-    return min(FIRST_RETRY_AFTER * 2 ** max(attempts - 1, 0), LONGEST_RETRY_AFTER)
+    seconds = current_app.config.get("JOBS_FIRST_RETRY_AFTER")
+    first = timedelta(seconds=float(seconds)) if seconds not in (None, "") else FIRST_RETRY_AFTER
+    return min(first * 2 ** max(attempts - 1, 0), LONGEST_RETRY_AFTER)
 
 
 # --- handing over after commit -----------------------------------------------------------------

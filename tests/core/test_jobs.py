@@ -253,6 +253,7 @@ def celery_worker(app, committed_jobs, monkeypatch):
                CERTIFY_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
                CERTIFY_BROKER_URL=REDIS_URL, CERTIFY_JOBS_QUEUE=queue,
                CERTIFY_JOBS_MODULES="tests.core.test_jobs", CERTIFY_SECRET_KEY="test",
+               CERTIFY_JOBS_FIRST_RETRY_AFTER="0",  # the worker retries at once
                PYTHONPATH=str(PROJECT))
     worker = subprocess.Popen(
         [sys.executable, "-c", "from certify.cli import main; main()", "worker",
@@ -284,13 +285,17 @@ def test_with_a_broker_jobs_run_on_a_celery_worker(app, celery_worker):
 
 @pytest.mark.committing
 @pytest.mark.broker
-def test_a_celery_job_that_fails_is_retried_through_the_queue(app, celery_worker, monkeypatch):
-    from certify.core import jobs
-
-    # Retry at once: the worker sends the retry to the queue with this countdown.
-    monkeypatch.setattr(jobs, "FIRST_RETRY_AFTER", timedelta(0))
+def test_a_celery_job_that_fails_is_retried_through_the_queue(app, celery_worker):
+    # The worker (CERTIFY_JOBS_FIRST_RETRY_AFTER=0) sends the retry to the queue at once.
     record = enqueue("tests.fails")
     db.session.commit()
     finished = wait_for(record.id, timeout=90)
     assert finished.status is JobStatus.FAILED and finished.attempts == 2
     assert "the printer is on fire" in finished.error
+
+
+def test_the_first_retry_waits_as_configured_then_doubles(app, monkeypatch):
+    assert [retry_delay(n) for n in (1, 2)] == [timedelta(seconds=30), timedelta(seconds=60)]
+    monkeypatch.setitem(app.config, "JOBS_FIRST_RETRY_AFTER", "5")
+    assert [retry_delay(n) for n in (1, 2, 3)] == [timedelta(seconds=s) for s in (5, 10, 20)]
+    assert retry_delay(30) == timedelta(hours=1)
