@@ -66,6 +66,20 @@ def enrolled(cohort, **details):
     return person
 
 
+def portuguese_holders_certificate(programme, manager, cohort_name: str):
+    """A Portuguese-speaking holder's certificate of ``programme``, eligibility taken as met."""
+    from certify.certificates.issuing import issue_programme_certificate
+    from certify.progress.eligibility import Eligibility
+
+    cohort = create_cohort(programme, name=cohort_name)
+    db.session.commit()
+    holder = enrolled(cohort, given_names="João", family_names="Araújo", preferred_locale="pt_BR")
+    certificate = issue_programme_certificate(holder, cohort, actor=manager,
+                                              verdict=Eligibility(holder.id, ()))
+    db.session.commit()
+    return certificate
+
+
 
 @pytest.fixture
 def world(manager):

@@ -11,15 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from certify.certificates.issuing import issue_programme_certificate
 from certify.certificates.openbadges import open_badge_credential
-from certify.cohorts.services import create_cohort
 from certify.extensions import db
 from certify.programmes.content import load_course_content
 from certify.programmes.content_files import ContentError
 from certify.programmes.models import Programme
-from certify.progress.eligibility import Eligibility
-from tests.certificates.conftest import enrolled
+from tests.certificates.conftest import portuguese_holders_certificate
 from tests.certificates.test_openbadges import schema_errors
 
 pytestmark = pytest.mark.one_database  # the loader and the credential: no database-specific query
@@ -30,13 +27,7 @@ OPSI = ("https://www.oecd.org/media/oecdorg/satellitesites/opsi/contents/files/"
 @pytest.fixture
 def certified(programme, manager):
     """A Portuguese-speaking holder's certificate of the demo programme."""
-    cohort = create_cohort(programme, name="Cohorte competencias")
-    db.session.commit()
-    holder = enrolled(cohort, given_names="João", family_names="Araújo", preferred_locale="pt_BR")
-    certificate = issue_programme_certificate(holder, cohort, actor=manager,
-                                              verdict=Eligibility(holder.id, ()))
-    db.session.commit()
-    return certificate
+    return portuguese_holders_certificate(programme, manager, "Cohorte competencias")
 
 
 def test_the_demo_programme_declares_oecd_competencies_and_an_issuer_email(programme):

@@ -13,12 +13,10 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from certify.certificates.issuing import issue_programme_certificate, revoke
+from certify.certificates.issuing import revoke
 from certify.certificates.models import CertificateDesign
-from certify.cohorts.services import create_cohort
 from certify.extensions import db
-from certify.progress.eligibility import Eligibility
-from tests.certificates.conftest import enrolled
+from tests.certificates.conftest import portuguese_holders_certificate
 
 pytestmark = pytest.mark.one_database  # pages over services tested on both databases
 BASE = "https://certify.test"
@@ -126,13 +124,7 @@ def test_addresses_that_name_no_badge(client, issued):
 @pytest.fixture
 def designed(programme, manager):
     """A certificate of the demo programme, whose design has an SVG emblem."""
-    cohort = create_cohort(programme, name="Cohorte insignias")
-    db.session.commit()
-    holder = enrolled(cohort, given_names="João", family_names="Araújo", preferred_locale="pt_BR")
-    certificate = issue_programme_certificate(holder, cohort, actor=manager,
-                                              verdict=Eligibility(holder.id, ()))
-    db.session.commit()
-    return certificate
+    return portuguese_holders_certificate(programme, manager, "Cohorte insignias")
 
 
 def test_the_emblem_is_served_as_a_square_png(client, designed):
