@@ -11,7 +11,7 @@ from flask import Response, current_app, jsonify
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from certify.accounts.access import current_person, public, require_role
+from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Person, Role
 from certify.attendance.models import InPersonSession
 from certify.certificates.bulk import render_later
@@ -30,10 +30,8 @@ from certify.certificates.issuing import (
 )
 from certify.certificates.links import (
     base_url,
-    is_miss,
+    open_to_verifiers,
     verification_url,
-    verify_limit,
-    verify_miss_limit,
 )
 from certify.certificates.models import Certificate
 from certify.certificates.openbadges import MEDIA_TYPE, open_badge_credential, signed_open_badge
@@ -57,7 +55,7 @@ from certify.core.errors import DomainError, NotFound, ValidationError
 from certify.core.http import handle_domain_error, paginate_api
 from certify.core.i18n import localized
 from certify.core.rest import unit_of_work
-from certify.extensions import db, limiter
+from certify.extensions import db
 
 blp = Blueprint("certificates_api", __name__, url_prefix="/api/v1")
 
@@ -144,9 +142,7 @@ def _verdict_body(verdict: Verification) -> dict:
 @blp.alt_response(429, schema=rest.ApiErrorSchema, description="Too many verifications from "
                                                                "this address; wait a minute.")
 @blp.doc(security=[])
-@public
-@limiter.limit(verify_limit)
-@limiter.limit(verify_miss_limit, deduct_when=is_miss)
+@open_to_verifiers
 def verify_certificate(args: dict, serial: str):
     """Verify a certificate (no account needed): VALID, REVOKED or EXPIRED, with its facts.
 

@@ -23,16 +23,13 @@ from certify.certificates.issuing import VerificationState, verify
 from certify.certificates.links import (
     badge_card_url,
     badge_page_url,
-    is_miss,
+    open_to_verifiers,
     verification_page_url,
-    verify_limit,
-    verify_miss_limit,
 )
 from certify.certificates.models import Certificate
 from certify.certificates.openbadges import achievement_alignment, criteria_narrative
 from certify.certificates.serials import MalformedSerial, normalise_serial
 from certify.certificates.views import blp
-from certify.extensions import limiter
 
 SHOWN = {VerificationState.VALID, VerificationState.REVOKED, VerificationState.EXPIRED}
 # Open Graph locales (language_TERRITORY); Spanish is written for all of Latin America.
@@ -58,9 +55,7 @@ def _verdict(serial: str):
 
 
 @blp.get("/badges/<serial>")
-@public
-@limiter.limit(verify_limit)
-@limiter.limit(verify_miss_limit, deduct_when=is_miss)
+@open_to_verifiers
 def badge_page(serial: str):
     """The badge page: the certificate as its holder shows it to the world."""
     verdict, response = _verdict(serial)
@@ -100,9 +95,7 @@ def _preview_description(certificate: Certificate, state: VerificationState) -> 
 
 
 @blp.get("/badges/<serial>.png")
-@public
-@limiter.limit(verify_limit)
-@limiter.limit(verify_miss_limit, deduct_when=is_miss)
+@open_to_verifiers
 def badge_card(serial: str):
     """The badge's share card (1200×630 PNG), as it stands now."""
     verdict, response = _verdict(serial)

@@ -23,7 +23,7 @@ from certify.certificates.facts_cache import cached_answer, keep_answer, recall_
 from certify.certificates.forms import VerifyForm
 from certify.certificates.issuers import did_document, issuer_profile_document
 from certify.certificates.issuing import VerificationState
-from certify.certificates.links import is_miss, verify_limit, verify_miss_limit
+from certify.certificates.links import open_to_verifiers
 from certify.certificates.openbadges import MEDIA_TYPE
 from certify.certificates.qr_token import looks_like_qr_token
 from certify.certificates.serials import MalformedSerial, normalise_serial
@@ -36,7 +36,6 @@ from certify.certificates.verification import count_kept, judge, read_verificati
 from certify.certificates.views import blp
 from certify.core.errors import NotFound
 from certify.core.keyring import KID_PATTERN, jwks, public_jwk, public_keys
-from certify.extensions import limiter
 from certify.programmes.services import get_programme_by_code
 
 # Verdicts about a certificate that exists are answers (200); the others are the request's fault.
@@ -63,9 +62,7 @@ def verify_form():
 
 
 @blp.get("/v/<serial>")
-@public
-@limiter.limit(verify_limit)
-@limiter.limit(verify_miss_limit, deduct_when=is_miss)
+@open_to_verifiers
 def verify_page(serial: str):
     """VALID, REVOKED, EXPIRED, NOT FOUND or INVALID SIGNATURE, at a glance.
 
