@@ -57,6 +57,26 @@ def page(browser, live_server):
 
 
 @pytest.fixture
+def page_at(browser, live_server):
+    """Opens a Spanish (Chile) page at a width, as tall as a phone (390x844) or a desktop
+    (1280x800); its browser context is closed after the test, whatever happened."""
+    contexts = []
+
+    def open_page(width: int, *, timeout: float = 10_000, **options):
+        context = browser.new_context(
+            base_url=live_server, locale="es-CL",
+            viewport={"width": width, "height": 844 if width < 800 else 800}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(timeout)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def phone(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="es-CL", is_mobile=True, has_touch=True,
                                   viewport={"width": 390, "height": 844})

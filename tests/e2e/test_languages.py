@@ -59,12 +59,9 @@ SPANISH_ONLY = ("¿Qué es la innovación pública?", "Según el Observatorio", 
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("language", ["pt_BR", "en"])
 def test_an_official_reads_module_1_and_takes_its_quiz_in_their_language(
-        browser, live_server, live_app, language, width):
+        page_at, live_app, language, width):
     reader = READERS[language]
-    context = browser.new_context(base_url=live_server, locale="es-CL",
-                                  viewport={"width": width, "height": 844 if width < 800 else 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = page_at(width)
     email = f"lang.{language.lower()}.{width}@demo.certify.example"
     sign_in(page, official_reading(live_app, email, language))
 
@@ -92,4 +89,3 @@ def test_an_official_reads_module_1_and_takes_its_quiz_in_their_language(
     assert page.locator(".quiz-prompt[lang=es]").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=f"test-results/quiz-{language}-{width}.png", full_page=False)
-    context.close()

@@ -33,11 +33,8 @@ def demo_cohort_id(live_app) -> int:
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_a_managers_day(browser, live_server, live_app, width):
-    context = browser.new_context(base_url=live_server, locale="es-CL",
-                                  viewport={"width": width, "height": 844 if width < 800 else 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def test_a_managers_day(page_at, live_app, width):
+    page = page_at(width)
     sign_in(page, MANAGER)
     cohort_id = demo_cohort_id(live_app)
 
@@ -73,4 +70,3 @@ def test_a_managers_day(browser, live_server, live_app, width):
     expect(page.locator("#reissue-reason")).to_be_focused()
     fits(page)
     page.screenshot(path=f"test-results/manager-certificate-{width}.png", full_page=True)
-    context.close()

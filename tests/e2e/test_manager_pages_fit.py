@@ -38,11 +38,8 @@ def wide_platform(live_app):
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_the_lti_platforms_page_fits(browser, live_server, wide_platform, width):
-    context = browser.new_context(base_url=live_server, locale="es-CL",
-                                  viewport={"width": width, "height": 844 if width < 800 else 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def test_the_lti_platforms_page_fits(page_at, wide_platform, width):
+    page = page_at(width)
     sign_in(page, MANAGER)
     page.goto("/lti/platforms")
     row = page.locator("table.stack-rows tbody tr", has_text="Campus virtual del Ministerio")
@@ -61,7 +58,6 @@ def test_the_lti_platforms_page_fits(browser, live_server, wide_platform, width)
                          " return box.scrollWidth <= box.clientWidth; })()")
     assert_accessible(page)
     page.screenshot(path=f"test-results/lti-platforms-{width}.png", full_page=True)
-    context.close()
 
 
 def test_the_issue_buttons_are_in_view_on_a_phone(phone, live_app):

@@ -28,11 +28,8 @@ def certified_official(live_app) -> str:
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_an_officials_day(browser, live_server, live_app, width):
-    context = browser.new_context(base_url=live_server, locale="es-CL", accept_downloads=True,
-                                  viewport={"width": width, "height": 844 if width < 800 else 800})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+def test_an_officials_day(page_at, live_app, width):
+    page = page_at(width, accept_downloads=True, timeout=15_000)
     sign_in(page, certified_official(live_app))
 
     page.goto("/my-programme")
@@ -53,4 +50,3 @@ def test_an_officials_day(browser, live_server, live_app, width):
     with page.expect_download() as download:
         page.locator("a[href$='.pdf']").first.click()
     assert download.value.suggested_filename.endswith(".pdf")
-    context.close()

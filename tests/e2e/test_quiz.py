@@ -107,11 +107,8 @@ def test_the_quiz_fits_a_phone(phone, live_app):
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_a_failed_attempt_shows_what_was_wrong_but_not_the_answers(browser, live_server, live_app,
-                                                                   width):
-    context = browser.new_context(base_url=live_server, locale="es-CL",
-                                  viewport={"width": width, "height": 844 if width < 800 else 800})
-    page = context.new_page()
+def test_a_failed_attempt_shows_what_was_wrong_but_not_the_answers(page_at, live_app, width):
+    page = page_at(width, timeout=30_000)
     sign_in(page, new_official(live_app, f"quiz.fail{width}@demo.certify.example"))
     module = page.locator("a[href$='/modules/M3']").first.get_attribute("href")
     page.goto(module + "/quiz")
@@ -128,4 +125,3 @@ def test_a_failed_attempt_shows_what_was_wrong_but_not_the_answers(browser, live
     page.goto(module + "/quiz")
     assert_accessible(page)
     page.screenshot(path=f"test-results/quiz-intro-{width}.png", full_page=True)
-    context.close()

@@ -17,11 +17,8 @@ TUTOR = "tutora@demo.certify.example"
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_a_tutor_grades_from_the_queue(browser, live_server, width):
-    context = browser.new_context(base_url=live_server, locale="es-CL",
-                                  viewport={"width": width, "height": 844 if width < 800 else 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def test_a_tutor_grades_from_the_queue(page_at, width):
+    page = page_at(width)
     sign_in(page, TUTOR)
     page.goto("/grading")
     card = page.locator(".queue-card").first
@@ -46,7 +43,6 @@ def test_a_tutor_grades_from_the_queue(browser, live_server, width):
     total = page.locator("#grading-total").bounding_box()
     assert total["y"] >= 0 and total["y"] + total["height"] <= page.viewport_size["height"] + 1
     page.screenshot(path=f"test-results/tutor-grading-{width}.png")
-    context.close()
 
 
 def test_a_released_grades_disabled_buttons_look_disabled(page):
