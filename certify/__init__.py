@@ -29,6 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     from certify.core.transactions import init_transactions
 
     init_transactions(app)  # every view registered above runs in one unit of work
+    from certify.certificates.kept_answers import answer_crowds
+
+    answer_crowds(app)  # a crowd's repeated verifications, answered before Flask
     return app
 
 

@@ -85,3 +85,58 @@ def committed_certificate(app, code: str, given_names: str) -> Iterator[dict]:
         db.session.execute(sa.delete(Person).where(Person.id.in_(ids["people"])))
         db.session.commit()
         db.session.remove()
+
+
+@contextmanager
+def statements_sent(engine: sa.Engine) -> Iterator[list[str]]:
+    """The first word of every statement the driver runs on ``engine``'s pooled connections
+    while inside (BEGIN, SELECT, ROLLBACK...), which SQLAlchemy's own events miss when code
+    uses the driver directly: SQLite's trace callback, or PostgreSQL's libpq protocol trace
+    (a Query, or the Bind of a parsed statement; EXECUTE for one prepared before)."""
+    import re
+    import tempfile
+
+    sent: list[str] = []
+    traces: dict[int, object] = {}
+    parsed: dict[str, str] = {}  # statement name -> its first word
+
+    def first_word(text: str) -> str:
+        return text.split()[0].upper() if text.strip() else ""
+
+    def on_checkout(dbapi_connection, _record, _proxy):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(lambda text: sent.append(first_word(text)))
+        else:
+            trace = traces[id(dbapi_connection)] = tempfile.TemporaryFile()  # noqa: SIM115 - closed at checkin
+            dbapi_connection.pgconn.trace(trace.fileno())
+
+    def on_checkin(dbapi_connection, _record):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(None)
+            return
+        if (trace := traces.pop(id(dbapi_connection), None)) is None:
+            return
+        dbapi_connection.pgconn.untrace()
+        trace.seek(0)
+        for line in trace.read().decode().splitlines():
+            fields = line.split("\t")
+            if len(fields) < 5 or fields[1] != "F":
+                continue
+            # A statement's text may run over several lines: only its first word is read.
+            if fields[3] == "Query" and (query := re.match(r'\s*"(\S*)', fields[4])):
+                sent.append(first_word(query.group(1)))
+            elif fields[3] == "Parse" and (parse := re.match(r'\s*"([^"]*)"\s+"(\S*)',
+                                                             fields[4])):
+                parsed[parse.group(1)] = first_word(parse.group(2))
+            elif fields[3] == "Bind" and (bind := re.match(r'\s*"[^"]*"\s+"([^"]*)"',
+                                                           fields[4])):
+                sent.append(parsed.get(bind.group(1), "EXECUTE"))
+        trace.close()
+
+    sa.event.listen(engine.pool, "checkout", on_checkout)
+    sa.event.listen(engine.pool, "checkin", on_checkin)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(engine.pool, "checkout", on_checkout)
+        sa.event.remove(engine.pool, "checkin", on_checkin)

@@ -15,7 +15,7 @@ from certify.accounts.access import current_person, require_role
 from certify.accounts.models import Person, Role
 from certify.attendance.models import InPersonSession
 from certify.certificates.bulk import render_later
-from certify.certificates.facts_cache import cached_answer, keep_answer, recall_answer
+from certify.certificates.facts_cache import cached_answer
 from certify.certificates.issuing import (
     Verification,
     VerificationState,
@@ -28,6 +28,7 @@ from certify.certificates.issuing import (
     reissue,
     revoke,
 )
+from certify.certificates.kept_answers import offer
 from certify.certificates.links import (
     base_url,
     open_to_verifiers,
@@ -48,7 +49,7 @@ from certify.certificates.schemas import (
 )
 from certify.certificates.serials import MalformedSerial
 from certify.certificates.tokens import hours_text
-from certify.certificates.verification import count_kept, judge, read_verification
+from certify.certificates.verification import judge, read_verification
 from certify.cohorts.models import Cohort
 from certify.core import rest
 from certify.core.errors import DomainError, NotFound, ValidationError
@@ -151,17 +152,13 @@ def verify_certificate(args: dict, serial: str):
     counted on the certificate; no visitor data is kept.
     """
     reading = read_verification(serial, args.get("t"))
-    if (kept := recall_answer("json", reading.stamp)) is not None:
-        state, body = kept
-        count_kept(reading, state)
-    else:
-        verdict = judge(reading)
-        if (rejection := _rejection(verdict)) is not None:
-            # Answered rather than raised: the count of a rejected token is committed too.
-            return handle_domain_error(rejection)
-        body = _verdict_body(verdict)
-        keep_answer("json", verdict.stamp, verdict.state, body)
-    return jsonify({**body, "checked_at": reading.now.isoformat()})
+    verdict = judge(reading)
+    if (rejection := _rejection(verdict)) is not None:
+        # Answered rather than raised: the count of a rejected token is committed too.
+        return handle_domain_error(rejection)
+    checked_at = reading.now.isoformat()
+    offer(reading, verdict.state, checked_at)
+    return jsonify({**_verdict_body(verdict), "checked_at": checked_at})
 
 
 def _rejection(verdict: Verification) -> DomainError | None:

@@ -6,9 +6,7 @@ change its answer, so the key holds the columns they write: the verdict's own
 read of the row (always fresh) finds a revoked or reissued certificate under a
 new key, in every worker at once, with no message between processes.
 
-Whole answers (the page, the JSON document) are kept under the stamp of that read
-(``certificates.verification.Reading``): a request whose read gives a stamp seen
-before is answered without judging or laying out anything again.
+Whole answers are kept by ``certificates.kept_answers``, in front of Flask.
 """
 
 from __future__ import annotations
@@ -21,16 +19,14 @@ from typing import TypeVar
 from flask_babel import get_locale
 
 from certify.certificates.models import Certificate
-from certify.certificates.verification import VerificationState
 
 T = TypeVar("T")
-# Verdicts whose answer depends only on the certificate's row, the token and the time: kept.
-ANSWERS_KEPT = frozenset({VerificationState.VALID, VerificationState.REVOKED,
-                          VerificationState.EXPIRED})
 SIZE = 4096  # entries per process: a few MB for thousands of certificates in three languages
 
 
-class _LeastRecentlyUsed:
+class LeastRecentlyUsed:
+    """A dict of at most ``size`` entries that forgets the least recently used; thread-safe."""
+
     def __init__(self, size: int):
         self.size = size
         self.entries: OrderedDict[Hashable, object] = OrderedDict()
@@ -66,7 +62,7 @@ class _LeastRecentlyUsed:
             self.entries.clear()
 
 
-_cache = _LeastRecentlyUsed(SIZE)
+_cache = LeastRecentlyUsed(SIZE)
 
 
 def answer_key(certificate: Certificate, purpose: Hashable) -> tuple:
@@ -80,20 +76,6 @@ def cached_answer(certificate: Certificate, purpose: Hashable, make: Callable[[]
     """``make()``, or what it gave for this certificate, language and state before. Callers
     must not change what they get: it is shared."""
     return _cache.get_or_make(answer_key(certificate, purpose), make)
-
-
-def recall_answer(purpose: Hashable, stamp: tuple | None) -> tuple[VerificationState, T] | None:
-    """The (state, answer) kept for ``purpose`` under ``stamp`` in this language, or None."""
-    if stamp is None:
-        return None
-    return _cache.get(("answer", purpose, str(get_locale()), stamp))  # type: ignore[return-value]
-
-
-def keep_answer(purpose: Hashable, stamp: tuple | None, state: VerificationState,
-                answer: object) -> None:
-    """Keep the answer of a verdict in :data:`ANSWERS_KEPT` (others are judged every time)."""
-    if stamp is not None and state in ANSWERS_KEPT:
-        _cache.put(("answer", purpose, str(get_locale()), stamp), (state, answer))
 
 
 def forget_answers() -> None:

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 
 from certify.accounts.access import public
 from certify.certificates.models import Certificate
+from certify.core.address_limits import limit_per_address
 from certify.core.errors import Conflict
-from certify.extensions import limiter
 
 # Names that only resolve on one machine or inside one network (RFC 6761, RFC 6762, RFC 8375).
 LOCAL_NAME_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
@@ -37,9 +37,7 @@ def is_miss(response) -> bool:
 def open_to_verifiers(view):
     """A view anyone may call without an account, within the verification limits: the
     verification page and API, and the badge page and card, which show the same facts."""
-    limited = limiter.limit(verify_limit)(
-        limiter.limit(verify_miss_limit, deduct_when=is_miss)(view))
-    return public(limited)
+    return public(limit_per_address(verify_limit, misses=verify_miss_limit, is_miss=is_miss)(view))
 
 
 def base_url() -> str:

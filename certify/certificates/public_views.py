@@ -15,14 +15,16 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_datetime
 from markupsafe import Markup
 
 from certify.accounts.access import public
 from certify.certificates.design import design_image
-from certify.certificates.facts_cache import cached_answer, keep_answer, recall_answer
+from certify.certificates.facts_cache import cached_answer
 from certify.certificates.forms import VerifyForm
 from certify.certificates.issuers import did_document, issuer_profile_document
 from certify.certificates.issuing import VerificationState
+from certify.certificates.kept_answers import offer
 from certify.certificates.links import open_to_verifiers
 from certify.certificates.openbadges import MEDIA_TYPE
 from certify.certificates.qr_token import looks_like_qr_token
@@ -32,7 +34,7 @@ from certify.certificates.status_list import (
     signed_status_list,
     status_list_credential,
 )
-from certify.certificates.verification import count_kept, judge, read_verification
+from certify.certificates.verification import judge, read_verification
 from certify.certificates.views import blp
 from certify.core.errors import NotFound
 from certify.core.keyring import KID_PATTERN, jwks, public_jwk, public_keys
@@ -82,28 +84,23 @@ def verify_page(serial: str):
         arguments = {"t": token} if token else {}
         return redirect(url_for("certificates.verify_page", serial=canonical, **arguments), 301)
     reading = read_verification(serial, token)
-    # The whole page, per address and minute (its "checked on" says the minute): a crowd
-    # scanning the same certificates is served without judging or laying it out again.
-    purpose = ("page", request.full_path, reading.now.replace(second=0, microsecond=0))
-    if (kept := recall_answer(purpose, reading.stamp)) is not None:
-        state, html = kept
-        count_kept(reading, state)
-    else:
-        verdict = judge(reading)
-        state, html = verdict.state, _render_verdict(verdict, serial)
-        keep_answer(purpose, verdict.stamp, state, html)
-    response = Response(html, PAGE_STATUS.get(state, 200))
+    verdict = judge(reading)
+    checked_on = format_datetime(reading.now, "short")
+    response = Response(_render_verdict(verdict, serial, checked_on),
+                        PAGE_STATUS.get(verdict.state, 200))
     response.headers["Cache-Control"] = "no-store"  # a revocation must show at once
     response.headers["Referrer-Policy"] = "no-referrer"  # the token stays on this page
+    offer(reading, verdict.state, checked_on, minute=reading.now.replace(second=0, microsecond=0))
     return response
 
 
-def _render_verdict(verdict, serial: str | None) -> str:
+def _render_verdict(verdict, serial: str | None, checked_on: str) -> str:
     form = VerifyForm(formdata=None, serial=verdict.serial or serial)
     if verdict.state is VerificationState.MALFORMED:
         form.serial.errors = [verdict.message]
     return render_template("certificates/verify.html", verdict=verdict, form=form,
-                           State=VerificationState, facts_html=_facts_html(verdict))
+                           State=VerificationState, facts_html=_facts_html(verdict),
+                           checked_on=checked_on)
 
 
 def _facts_html(verdict) -> Markup | None:

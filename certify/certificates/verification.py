@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import functools
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +19,7 @@ from certify.certificates.qr_token import TokenFacts
 from certify.certificates.serials import MalformedSerial, normalise_serial
 from certify.certificates.tokens import claims_match, read_token, token_matches
 from certify.core.clock import utcnow
+from certify.core.db_setup import raw_cursor, session_under_way, single_statement_connection
 from certify.core.errors import NotFound
 from certify.core.metrics import VERIFICATIONS
 from certify.core.signing import TokenError
@@ -60,11 +63,27 @@ class Verification:
 
 
 _TABLE = Certificate.__table__
-_ROW = sa.select(_TABLE).where(_TABLE.c.serial == sa.bindparam("serial"))
+# The JSON columns (the snapshot of titles, modules, design) come as text and are decoded only
+# when a verdict is judged: an answer that is kept never needs them.
+_JSON_COLUMNS = frozenset(column.name for column in _TABLE.columns
+                          if isinstance(column.type, sa.JSON))
+_ROW = sa.select(*(sa.cast(column, sa.Text).label(column.name)
+                   if column.name in _JSON_COLUMNS else column
+                   for column in _TABLE.columns)).where(_TABLE.c.serial == sa.bindparam("serial"))
 # What an answer about a certificate can change with: every column of its row but the count
 # of verifications and the JSON snapshot (titles, modules, design), never changed after issue.
 _STAMPED = tuple(column.name for column in _TABLE.columns
-                 if not isinstance(column.type, sa.JSON) and column.name != "verification_count")
+                 if column.name not in _JSON_COLUMNS and column.name != "verification_count")
+
+
+_STAMP_ROW = sa.select(*(_TABLE.c[name] for name in _STAMPED)).where(
+    _TABLE.c.serial == sa.bindparam("serial"))
+_EXPIRES_AT = _STAMPED.index("expires_at")
+
+
+def _stamp(token: str | None, now: datetime, values: list) -> tuple:
+    expires_at = values[_EXPIRES_AT]
+    return (token, expires_at is not None and now >= expires_at, *values)
 
 
 @dataclass(frozen=True)
@@ -93,9 +112,7 @@ class Reading:
         if self.row is None:
             return None
         mapping = self.row._mapping
-        expires_at = mapping["expires_at"]
-        expired = expires_at is not None and self.now >= expires_at
-        return (self.token, expired, *(mapping[name] for name in _STAMPED))
+        return _stamp(self.token, self.now, [mapping[name] for name in _STAMPED])
 
     @property
     def certificate_id(self) -> int | None:
@@ -126,18 +143,57 @@ def read_verification(serial: str | None, token: str | None = None, *,
 
 
 def _read_row(serial: str) -> sa.Row | None:
-    session = db.session()
-    if not session.in_transaction() and isinstance(session.get_bind(Certificate), sa.Engine):
-        # One statement needs no transaction around it: in autocommit it is one round trip
-        # where PostgreSQL's driver would add a BEGIN before it and a ROLLBACK at teardown.
-        # (A session joined to a connection's transaction, or one already begun, has its own.)
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return session.execute(_ROW, {"serial": serial}).first()
+    if (session := session_under_way(db.session)) is not None:
+        return session.execute(_ROW, {"serial": serial}).first()
+    # No session yet: one statement outside any transaction, and no session to make and close.
+    with single_statement_connection() as connection:
+        return connection.execute(_ROW, {"serial": serial}).first()
 
 
-def count_kept(reading: Reading, state: VerificationState) -> None:
+def read_stamp(serial: str, token: str | None) -> tuple[int, tuple, datetime] | None:
+    """The certificate's id, the stamp a :class:`Reading` of it with ``token`` would have now,
+    and now; None if there is no such certificate. For an answer kept under a stamp
+    (``certificates.kept_answers``): one read of the stamped columns alone, through the
+    driver (SQLAlchemy's execution and the unread JSON columns cost two thirds of it)."""
+    now = utcnow()
+    statement = _stamp_statement(db.engine.dialect)
+    with raw_cursor(db.session) as cursor:
+        cursor.execute(statement.sql, (serial,) if statement.positional else {"serial": serial})
+        row = cursor.fetchone()
+        if row is not None and statement.processors is None:
+            statement.read_like_sqlalchemy(cursor.description)
+    if row is None:
+        return None
+    values = [value if process is None else process(value)
+              for value, process in zip(row, statement.processors, strict=True)]
+    return values[_STAMPED.index("id")], _stamp(token, now, values), now
+
+
+@dataclass
+class _StampStatement:
+    """The stamp's statement in a dialect's SQL, and how to read each value as SQLAlchemy does
+    (e.g. SQLite's timestamps are text), so that both reads give the same stamp."""
+
+    dialect: sa.Dialect
+    sql: str
+    positional: bool
+    processors: list | None = None  # known from the first answer's column types
+
+    def read_like_sqlalchemy(self, description) -> None:
+        self.processors = [
+            column.type.dialect_impl(self.dialect).result_processor(self.dialect, described[1])
+            for column, described in zip(_STAMP_ROW.selected_columns, description, strict=True)]
+
+
+@functools.cache
+def _stamp_statement(dialect: sa.Dialect) -> _StampStatement:
+    compiled = _STAMP_ROW.compile(dialect=dialect)
+    return _StampStatement(dialect, str(compiled), compiled.positional)
+
+
+def count_kept(certificate_id: int, state: VerificationState) -> None:
     """Count a verification answered from a kept answer, as :func:`verify` counts its own."""
-    count_verification(reading.certificate_id)
+    count_verification(certificate_id)
     VERIFICATIONS.labels(state.value).inc()
 
 
@@ -146,7 +202,11 @@ def _certificate_of(row: sa.Row) -> Certificate:
     present = db.session.identity_map.get(identity_key(Certificate, row.id))
     if present is not None:
         return present
-    certificate = Certificate(**row._mapping)
+    values = dict(row._mapping)
+    for name in _JSON_COLUMNS:
+        if values[name] is not None:
+            values[name] = json.loads(values[name])
+    certificate = Certificate(**values)
     make_transient_to_detached(certificate)
     db.session.add(certificate)
     return certificate

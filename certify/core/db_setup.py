@@ -9,15 +9,19 @@ so a locked table or a runaway query cannot hold a worker: the request answers 5
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from flask_babel import gettext as _
+from sqlalchemy import orm
 
 from certify.core.http import error_response
 from certify.core.transactions import will_write
 from certify.extensions import db, login_manager
 
 QUERY_CANCELED, LOCK_NOT_AVAILABLE = "57014", "55P03"
+_NO_BEGIN = "certify_no_begin"  # execution option: SQLite runs each statement on its own
 
 
 def init_database(app: Flask) -> None:
@@ -65,6 +69,61 @@ def _database_busy(error: sa.exc.OperationalError):
         headers={"Retry-After": str(current_app.config.get("DB_BUSY_RETRY_AFTER", 5))})
 
 
+def single_statement_connection() -> sa.Connection:
+    """A connection of the pool for statements that each stand alone, outside any transaction:
+    no BEGIN before them and no ROLLBACK after (two round trips on PostgreSQL).
+
+    SQLite's driver runs each statement on its own already once our BEGIN is skipped;
+    switching it to AUTOCOMMIT would cost a PRAGMA each way.
+    """
+    connection = db.engine.connect()
+    if connection.dialect.name == "sqlite":
+        return connection.execution_options(**{_NO_BEGIN: True})
+    return connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def session_under_way(session: orm.scoped_session) -> orm.Session | None:
+    """``session``'s current session if it has begun a transaction or is made on a connection
+    (tests join one outer transaction), without making one: reads must go through it."""
+    if not session.registry.has() and session.session_factory.kw.get("bind") is None:
+        return None
+    current = session()
+    if current.in_transaction() or isinstance(current.get_bind(), sa.Connection):
+        return current
+    return None
+
+
+@contextmanager
+def raw_cursor(session: orm.scoped_session):
+    """A driver's cursor for statements that each stand alone: in ``session``'s transaction if
+    it has begun one or is made on a connection (tests), else on a connection of the pool
+    outside any transaction. For hot reads that skip SQLAlchemy's execution."""
+    if (current := session_under_way(session)) is not None:
+        cursor = current.connection().connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+        return
+    connection = db.engine.raw_connection()
+    driver = connection.driver_connection
+    # PostgreSQL's driver would begin a transaction (and the pool roll it back): one round
+    # trip each. SQLite's runs each statement on its own already (see _make_sqlite_transactional).
+    autocommit = db.engine.dialect.name != "sqlite"
+    try:
+        if autocommit:
+            driver.autocommit = True
+        cursor = connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+    finally:
+        if autocommit:
+            driver.autocommit = False
+        connection.close()
+
+
 def _make_sqlite_transactional(engine: sa.Engine) -> None:
     """Foreign keys on, and real transactions with SAVEPOINTs (pysqlite's default is broken).
 
@@ -88,6 +147,7 @@ def _make_sqlite_transactional(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
-        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT" or options.get(_NO_BEGIN):
             return  # each statement on its own (e.g. the single read of a verification)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if will_write() else "BEGIN")

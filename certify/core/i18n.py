@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 DEFAULT_LANGUAGE = "es"
+LOCALE_COOKIE = "certify_locale"
 
 
 def language_of(locale: object) -> str:
@@ -50,17 +54,32 @@ def select_locale() -> str:
 
     supported = current_app.config["LOCALES"]
     if has_request_context():
-        chosen = request.args.get("lang") or request.cookies.get("certify_locale")
+        chosen = request.args.get("lang") or request.cookies.get(LOCALE_COOKIE)
         if chosen in supported:
             return chosen
         if getattr(current_user, "is_authenticated", False) and current_user.preferred_locale in supported:
             return current_user.preferred_locale
-        best = request.accept_languages.best_match(
-            list(supported) + ["pt", "pt-BR", "pt-PT", "es-CL", "es-UY", "es-PY", "en-US", "en-GB"]
-        )
-        if best:
-            return _to_supported(best, supported)
+        if browser := _browser_locale(request.headers.get("Accept-Language", ""), supported):
+            return browser
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def visitor_locale(chosen: str | None, accept_language: str, supported: tuple[str, ...],
+                   default: str) -> str:
+    """What :func:`select_locale` picks for someone not signed in, from the raw request: the
+    ``lang`` argument or cookie (``chosen``), else the browser's language, else ``default``."""
+    if chosen in supported:
+        return chosen
+    return _browser_locale(accept_language, supported) or default
+
+
+@lru_cache(maxsize=512)
+def _browser_locale(accept_language: str, supported: tuple[str, ...]) -> str | None:
+    """The supported locale a browser's ``Accept-Language`` prefers, or None. Kept per header:
+    a crowd's phones send a handful of them, and parsing one is a tenth of a verification."""
+    best = parse_accept_header(accept_language, LanguageAccept).best_match(
+        [*supported, "pt", "pt-BR", "pt-PT", "es-CL", "es-UY", "es-PY", "en-US", "en-GB"])
+    return _to_supported(best, supported) if best else None
 
 
 def select_timezone() -> str | None:

@@ -81,12 +81,15 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(processes) + generate_latest(database), CONTENT_TYPE_LATEST
 
 
-def _observe(response):
-    started = g.get("request_started")
-    route = route_name()
-    REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+def observe_request(method: str, route: str, status: int, started: float | None) -> None:
+    """Count a request and its time since ``started`` (``time.perf_counter()``) by route."""
+    REQUESTS.labels(method, route, str(status)).inc()
     if started is not None:
-        LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        LATENCY.labels(method, route).observe(time.perf_counter() - started)
+
+
+def _observe(response):
+    observe_request(request.method, route_name(), response.status_code, g.get("request_started"))
     return response
 
 

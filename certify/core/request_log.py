@@ -37,9 +37,22 @@ def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
+def request_id_for(incoming: str) -> str:
+    """The id a trusted proxy sent, if it looks like one, else a fresh random one."""
+    return incoming if _VALID_INCOMING_ID.match(incoming) else secrets.token_hex(8)
+
+
+def log_request_line(method: str, route: str, status: int, duration_ms: float, *,
+                     person_id: int | None, request_id: str) -> None:
+    """The one line a request leaves in the log (the route's rule, never its path or query)."""
+    logging.getLogger(REQUEST_LOGGER).info(
+        "%s %s %s %.1fms", method, route, status, duration_ms,
+        extra={"method": method, "route": route, "status": status, "duration_ms": duration_ms,
+               "person_id": person_id, "request_id": request_id})
+
+
 def _start_request() -> None:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if _VALID_INCOMING_ID.match(incoming) else secrets.token_hex(8)
+    g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""))
     g.request_started = time.perf_counter()
 
 
@@ -50,10 +63,8 @@ def _finish_request(response):
         request_id = g.request_id
     response.headers[REQUEST_ID_HEADER] = request_id
     duration_ms = round((time.perf_counter() - g.request_started) * 1000, 1)
-    logging.getLogger(REQUEST_LOGGER).info(
-        "%s %s %s %.1fms", request.method, route_name(), response.status_code, duration_ms,
-        extra={"method": request.method, "route": route_name(), "status": response.status_code,
-               "duration_ms": duration_ms, "person_id": signed_in_person_id()})
+    log_request_line(request.method, route_name(), response.status_code, duration_ms,
+                     person_id=signed_in_person_id(), request_id=request_id)
     return response
 
 

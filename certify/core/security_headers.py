@@ -127,17 +127,31 @@ def permissions_policy(camera: bool) -> str:
                      for feature in _DENIED_FEATURES)
 
 
-def _protect(response):
-    framers = tuple(dict.fromkeys((*_safe_frame_ancestors(), *g.get("csp_extra_framers", ()))))
-    headers = response.headers
-    headers["Content-Security-Policy"] = content_security_policy(g.get("csp_nonce"), framers)
+def protection_headers(*, nonce: str | None = None, extra_framers: Iterable[str] = (),
+                       camera: bool = False) -> dict[str, str]:
+    """The headers that protect a response (all but Referrer-Policy, which a view may choose)."""
+    framers = tuple(dict.fromkeys((*_safe_frame_ancestors(), *extra_framers)))
+    headers = {"Content-Security-Policy": content_security_policy(nonce, framers)}
     if not framers:  # browsers that predate frame-ancestors; it cannot name other sites
         headers["X-Frame-Options"] = "SAMEORIGIN"
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    headers["Permissions-Policy"] = permissions_policy(g.get("permit_camera", False))
+    headers["Permissions-Policy"] = permissions_policy(camera)
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+PROTECTION_HEADERS = frozenset({"content-security-policy", "x-frame-options",
+                                "x-content-type-options", "permissions-policy",
+                                "strict-transport-security"})
+
+
+def _protect(response):
+    response.headers.update(protection_headers(
+        nonce=g.get("csp_nonce"), extra_framers=g.get("csp_extra_framers", ()),
+        camera=g.get("permit_camera", False)))
+    # A view may ask for less (the verification page sends none: its address holds a token).
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     return response
 
 

@@ -12,6 +12,7 @@ from certify.accounts.models import Role
 from certify.certificates.counting import forget_pending_counts
 from certify.certificates.facts_cache import forget_answers
 from certify.certificates.issuing import issue_programme_certificate
+from certify.certificates.kept_answers import forget_kept_answers
 from certify.cohorts.enrolments import enrol
 from certify.cohorts.services import create_cohort
 from certify.extensions import db
@@ -28,9 +29,11 @@ def _no_counts_left_from_other_tests():
     counts and answers must not."""
     forget_pending_counts()
     forget_answers()
+    forget_kept_answers()
     yield
     forget_pending_counts()
     forget_answers()
+    forget_kept_answers()
 
 
 def make_certificate_programme(code: str = "CRT", **rules) -> Programme:
