@@ -264,12 +264,19 @@ def design_image(sha256: str) -> DesignImage | None:
     return db.session.get(DesignImage, sha256) if re.fullmatch(r"[0-9a-f]{64}", sha256) else None
 
 
-@lru_cache(maxsize=64)
-def _data_url(sha256: str, media_type: str, data: bytes) -> str:
-    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
 def image_data_url(sha256: str | None) -> str:
     """The image as a data: URL for the PDF (which fetches nothing), or "" if there is none."""
-    image = design_image(sha256) if sha256 else None
-    return _data_url(image.sha256, image.media_type, image.data) if image else ""
+    try:
+        return _data_url(sha256) if sha256 else ""
+    except LookupError:
+        return ""
+
+
+@lru_cache(maxsize=64)
+def _data_url(sha256: str) -> str:
+    # Kept per process: an image never changes (DesignImage), and each certificate of a
+    # batch shows the same few, which would otherwise be read again for every page.
+    image = design_image(sha256)
+    if image is None:
+        raise LookupError(sha256)  # not kept: it may be added later
+    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode('ascii')}"

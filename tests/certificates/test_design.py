@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from PIL import Image
 from pypdf import PdfReader
 
-from certify.certificates.design import check_image
+from certify.certificates.design import _data_url, check_image, image_data_url
 from certify.certificates.issuing import issue_programme_certificate
 from certify.certificates.models import CertificateDesign, DesignImage
 from certify.certificates.openbadges import open_badge_credential
@@ -132,6 +132,32 @@ def test_a_certificate_keeps_the_design_and_prints_it_in_the_holders_language(de
     design.signatures = [None, None]
     db.session.commit()
     assert render_certificate(designed) == data
+
+
+def test_a_process_reads_each_design_image_once_and_an_image_added_later_too(app, designed):
+    _data_url.cache_clear()
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        first = render_certificate(designed)
+        assert render_certificate(designed) == first
+        missing = "cd" * 32
+        assert image_data_url(missing) == ""
+        db.session.add(DesignImage(sha256=missing, media_type="image/svg+xml", data=SVG,
+                                   width=300, height=90))
+        db.session.flush()
+        assert image_data_url(missing).startswith("data:image/svg+xml;base64,")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    images = {sha256 for sha256 in [designed.design.get(role) for role in
+                                    ("logo", "emblem", "seal")] + designed.design["signatures"]
+              if sha256}
+    reads = [statement for statement in statements if "FROM design_image" in statement]
+    assert len(reads) == len(images) + 2  # each image once; the missing one until it exists
 
 
 def test_a_design_without_images_falls_back_to_the_plain_page(issued):
