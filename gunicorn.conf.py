@@ -13,10 +13,11 @@ graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then (WeasyPrint is memory-hungry), but not every few seconds: a
 # restarted worker drops its keep-alive connections and everything it keeps (compiled
-# templates, kept verification answers, pooled connections), and a crowd scanning QR codes at
-# 500 requests/s went through 2,000 requests a worker in 8 s, which showed as p99 spikes.
-max_requests = 20000
-max_requests_jitter = 2000
+# templates, kept verification answers, pooled connections), each restart a p99 spike of
+# about 300 ms. A crowd scanning QR codes at 2,500 requests/s went through 20,000 requests a
+# worker in 15 s; 200,000 is a few minutes of such a crowd and weeks of ordinary use.
+max_requests = int(os.environ.get("CERTIFY_MAX_REQUESTS", "200000"))
+max_requests_jitter = max_requests // 10
 forwarded_allow_ips = os.environ.get("CERTIFY_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The app writes one line per request (certify.core.request_log: request id, route, status,
 # time; text or JSON). gunicorn's access line would repeat it with the raw path and query,

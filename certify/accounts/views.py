@@ -33,6 +33,7 @@ from certify.accounts.models import ApiToken, Country, Municipality, Person, Rol
 from certify.core.confirmation import Confirmation, confirmation_page, is_confirmed
 from certify.core.csv_import import import_uploaded_csv
 from certify.core.errors import DomainError, PermissionDenied
+from certify.core.i18n import LOCALE_COOKIE
 from certify.core.lookups import get_or_not_found
 from certify.core.timezones import zone_choices
 from certify.core.transactions import attempt
@@ -88,7 +89,7 @@ def set_locale():
     if current_user.is_authenticated:
         services.update_person(current_person(), preferred_locale=locale)
     response = redirect(_safe_next(request.form.get("next")))
-    response.set_cookie("certify_locale", locale, max_age=365 * 86400, samesite="Lax",
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, samesite="Lax",
                         httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 

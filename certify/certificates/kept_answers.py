@@ -193,7 +193,7 @@ def _question(environ, app: Flask) -> tuple[str, str, str] | None:
     if (environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ
             or not (_PAGE.fullmatch(path) or _API.fullmatch(path))):
         return None
-    cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+    cookies = parse_cookie(environ["HTTP_COOKIE"]) if "HTTP_COOKIE" in environ else {}
     config = app.config
     if config["SESSION_COOKIE_NAME"] in cookies or config.get(
             "REMEMBER_COOKIE_NAME", "remember_token") in cookies:

@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g
@@ -131,12 +132,19 @@ def protection_headers(*, nonce: str | None = None, extra_framers: Iterable[str]
                        camera: bool = False) -> dict[str, str]:
     """The headers that protect a response (all but Referrer-Policy, which a view may choose)."""
     framers = tuple(dict.fromkeys((*_safe_frame_ancestors(), *extra_framers)))
+    return _protection_headers(nonce, framers, camera,
+                               bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+
+
+@lru_cache(maxsize=64)  # a handful of combinations (an entry with a nonce serves one response)
+def _protection_headers(nonce: str | None, framers: tuple[str, ...], camera: bool,
+                        secure: bool) -> dict[str, str]:
     headers = {"Content-Security-Policy": content_security_policy(nonce, framers)}
     if not framers:  # browsers that predate frame-ancestors; it cannot name other sites
         headers["X-Frame-Options"] = "SAMEORIGIN"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Permissions-Policy"] = permissions_policy(camera)
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
+    if secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return headers
 
