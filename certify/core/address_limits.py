@@ -17,7 +17,7 @@ from functools import lru_cache, wraps
 
 from flask import Response, after_this_request, current_app, request
 from limits import RateLimitItem, parse
-from limits.storage import Storage
+from limits.storage import RedisStorage, Storage
 from werkzeug.exceptions import TooManyRequests
 
 from certify.extensions import limiter
@@ -90,9 +90,9 @@ class AddressLimits:
         every_key = self.every.key_for(self.scope, address)
         miss_key = self.misses.key_for(self.scope, "miss", address)
         try:
-            if storage.get(miss_key) >= self.misses.amount:
+            misses, count = _get_and_incr(storage, miss_key, every_key, self.every.get_expiry())
+            if misses >= self.misses.amount:
                 _refuse(storage, miss_key)
-            count = storage.incr(every_key, self.every.get_expiry())
             if count > self.every.amount:
                 _refuse(storage, every_key)
         except TooManyRequests:
@@ -115,6 +115,18 @@ class AddressLimits:
             return {}
         return {"X-RateLimit-Limit": str(self.every.amount),
                 "X-RateLimit-Remaining": str(max(self.every.amount - count, 0))}
+
+
+def _get_and_incr(storage: Storage, get_key: str, incr_key: str, expiry: int) -> tuple[int, int]:
+    """The count under ``get_key``, and the one under ``incr_key`` after one more: in one round
+    trip when the counts are in Redis (two would halve a verification's pace)."""
+    if type(storage) is RedisStorage:
+        pipeline = storage.get_connection().pipeline(transaction=False)
+        pipeline.get(storage.prefixed_key(get_key))
+        storage.lua_incr_expire([storage.prefixed_key(incr_key)], [expiry, 1], client=pipeline)
+        got, count = pipeline.execute()
+        return int(got or 0), int(count)
+    return storage.get(get_key), storage.incr(incr_key, expiry)
 
 
 def _refuse(storage: Storage, key: str) -> None:

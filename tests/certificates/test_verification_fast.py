@@ -169,6 +169,13 @@ def test_workers_share_their_limits_through_redis(limited_app, issued):
     statuses = [clients[n % 2].get(f"/v/{issued.serial}").status_code for n in range(5)]
     assert statuses == [200] * 4 + [429]  # one count for both, not 4 each
     redis.Redis.from_url(url).flushdb()
+    workers = [limited_app(RATELIMIT_STORAGE_URI=url, VERIFY_MISS_RATE_LIMIT="2 per minute")
+               for _ in range(2)]
+    first, second = (worker.test_client() for worker in workers)
+    assert [first.get("/v/0000-0000-0000").status_code for _ in range(2)] == [404, 404]
+    refused = second.get(f"/v/{issued.serial}")  # the other worker knows the misses are spent
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    redis.Redis.from_url(url).flushdb()
 
 
 @pytest.mark.parametrize(("workers", "storage", "warned"), [
