@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -22,21 +23,21 @@ from certify.extensions import db
 
 log = logging.getLogger(__name__)
 
-def _http_messages() -> dict[int, str]:
-    """Short explanations of the HTTP errors a person can meet, in their language."""
-    return {
-        400: _("The request could not be understood."),
-        401: _("You need to sign in to do this."),
-        403: _("You do not have permission to do this."),
-        404: _("We could not find what you were looking for."),
-        405: _("This action is not allowed here."),
-        409: _("This conflicts with the current state of the data."),
-        413: _("The upload is too large."),
-        415: _("This type of file is not accepted."),
-        422: _("Some of the data is not valid."),
-        429: _("Too many attempts. Please wait a moment and try again."),
-        500: _("Something went wrong on our side. The team has been notified."),
-    }
+# Short explanations of the HTTP errors a person can meet, translated when shown: a crowd's
+# misses (404, 429) must not translate all of them for each answer.
+_HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("You need to sign in to do this."),
+    403: _l("You do not have permission to do this."),
+    404: _l("We could not find what you were looking for."),
+    405: _l("This action is not allowed here."),
+    409: _l("This conflicts with the current state of the data."),
+    413: _l("The upload is too large."),
+    415: _l("This type of file is not accepted."),
+    422: _l("Some of the data is not valid."),
+    429: _l("Too many attempts. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. The team has been notified."),
+}
 
 
 _CODES = {
@@ -57,7 +58,7 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str | None = None, *, code: str | None = None,
                    errors: dict[str, list[str]] | None = None, headers: dict | None = None):
-    message = message or _http_messages().get(status, "")
+    message = message or str(_HTTP_MESSAGES.get(status, ""))
     code = code or _CODES.get(status, "error")
     if wants_json():
         response = jsonify({"code": code, "message": message, "errors": errors or {}})

@@ -58,3 +58,13 @@ def test_unknown_pages_get_a_friendly_404(client):
     response = client.get("/api/v1/no-such-endpoint")
     assert response.status_code == 404
     assert response.json["code"] == "not_found" and response.json["message"]
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("es", "No pudimos encontrar lo que buscabas."),
+    ("pt-BR", "Não encontramos o que você procurava."),
+    ("en", "We could not find what you were looking for."),
+])
+def test_error_messages_are_in_the_readers_language(client, language, message):
+    response = client.get("/api/v1/no-such-endpoint", headers={"Accept-Language": language})
+    assert response.json["message"] == message
