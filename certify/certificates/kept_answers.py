@@ -56,9 +56,8 @@ ANSWERS_KEPT = frozenset({VerificationState.VALID, VerificationState.REVOKED,
                           VerificationState.EXPIRED})
 SIZE = 2048  # responses per worker: about 20 MB at most
 _NOTE = "certify.kept_answers.note"
-_READING = "certify.kept_answers.reading"
-_PAGE = re.compile(r"/v/([^/]+)")
-_API = re.compile(r"/api/v1/verify/([^/]+)")
+_PAGE = re.compile(r"/v/[^/]+")
+_API = re.compile(r"/api/v1/verify/[^/]+")
 # Set per request, or by the server: never replayed.
 _FRESH_HEADERS = PROTECTION_HEADERS | {REQUEST_ID_HEADER.lower(), "x-ratelimit-limit",
                                         "x-ratelimit-remaining", "content-length", "date",
