@@ -116,7 +116,9 @@ class KeptAnswers:
 
     def __call__(self, environ, start_response):
         asked = _question(environ, self.app)
-        kept = self.kept.get(asked) if asked is not None else None
+        if asked is None:  # not a verification the edge may answer: Flask's own, unbuffered
+            return self.flask(environ, start_response)
+        kept = self.kept.get(asked)
         if kept is None:
             return self._through_flask(environ, start_response, asked)
         started = time.perf_counter()
@@ -156,7 +158,7 @@ class KeptAnswers:
             return now.isoformat().encode()
         return self.moments.get((note.locale, now.replace(second=0, microsecond=0)))
 
-    def _through_flask(self, environ, start_response, asked: tuple | None) -> list[bytes]:
+    def _through_flask(self, environ, start_response, asked: tuple) -> list[bytes]:
         answer: dict = {}
 
         def remember(status, headers, exc_info=None):
@@ -169,7 +171,7 @@ class KeptAnswers:
         finally:
             getattr(chunks, "close", lambda: None)()
         note = environ.get(_NOTE)
-        if asked is not None and note is not None and answer.get("status", "").startswith("200"):
+        if note is not None and answer.get("status", "").startswith("200"):
             self._keep(asked, note, answer["status"], answer["headers"], body)
         return [body]
 

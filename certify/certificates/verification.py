@@ -78,7 +78,7 @@ _STAMPED = tuple(column.name for column in _TABLE.columns
 
 _STAMP_ROW = sa.select(*(_TABLE.c[name] for name in _STAMPED)).where(
     _TABLE.c.serial == sa.bindparam("serial"))
-_EXPIRES_AT = _STAMPED.index("expires_at")
+_ID, _EXPIRES_AT = _STAMPED.index("id"), _STAMPED.index("expires_at")
 
 
 def _stamp(token: str | None, now: datetime, values: list) -> tuple:
@@ -166,7 +166,7 @@ def read_stamp(serial: str, token: str | None) -> tuple[int, tuple, datetime] | 
         return None
     values = [value if process is None else process(value)
               for value, process in zip(row, statement.processors, strict=True)]
-    return values[_STAMPED.index("id")], _stamp(token, now, values), now
+    return values[_ID], _stamp(token, now, values), now
 
 
 @dataclass

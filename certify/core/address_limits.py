@@ -87,8 +87,7 @@ class AddressLimits:
         """Count a request from ``address``: how many it has made in this window, or None when
         the storage cannot be reached. Raises ``TooManyRequests`` past either limit."""
         storage = limiter.storage
-        every_key = self.every.key_for(self.scope, address)
-        miss_key = self.misses.key_for(self.scope, "miss", address)
+        every_key, miss_key = self.every.key_for(self.scope, address), self._miss_key(address)
         try:
             misses, count = _get_and_incr(storage, miss_key, every_key, self.every.get_expiry())
             if misses >= self.misses.amount:
@@ -105,10 +104,12 @@ class AddressLimits:
 
     def count_miss(self, address: str) -> None:
         try:
-            limiter.storage.incr(self.misses.key_for(self.scope, "miss", address),
-                                 self.misses.get_expiry())
+            limiter.storage.incr(self._miss_key(address), self.misses.get_expiry())
         except Exception:  # noqa: BLE001 - as in count()
             log.warning("rate limit storage unreachable: a miss not counted", exc_info=True)
+
+    def _miss_key(self, address: str) -> str:
+        return self.misses.key_for(self.scope, "miss", address)
 
     def headers(self, count: int | None) -> dict[str, str]:
         if count is None:

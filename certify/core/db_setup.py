@@ -9,7 +9,7 @@ so a locked table or a runaway query cannot hold a worker: the request answers 5
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -96,32 +96,16 @@ def session_under_way(session: orm.scoped_session) -> orm.Session | None:
 @contextmanager
 def raw_cursor(session: orm.scoped_session):
     """A driver's cursor for statements that each stand alone: in ``session``'s transaction if
-    it has begun one or is made on a connection (tests), else on a connection of the pool
-    outside any transaction. For hot reads that skip SQLAlchemy's execution."""
-    if (current := session_under_way(session)) is not None:
-        cursor = current.connection().connection.cursor()
+    it has begun one or is made on a connection (tests), else on a
+    :func:`single_statement_connection`. For hot reads that skip SQLAlchemy's execution."""
+    current = session_under_way(session)
+    with (nullcontext(current.connection()) if current is not None
+          else single_statement_connection()) as connection:
+        cursor = connection.connection.cursor()
         try:
             yield cursor
         finally:
             cursor.close()
-        return
-    connection = db.engine.raw_connection()
-    driver = connection.driver_connection
-    # PostgreSQL's driver would begin a transaction (and the pool roll it back): one round
-    # trip each. SQLite's runs each statement on its own already (see _make_sqlite_transactional).
-    autocommit = db.engine.dialect.name != "sqlite"
-    try:
-        if autocommit:
-            driver.autocommit = True
-        cursor = connection.cursor()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
-    finally:
-        if autocommit:
-            driver.autocommit = False
-        connection.close()
 
 
 def _make_sqlite_transactional(engine: sa.Engine) -> None:

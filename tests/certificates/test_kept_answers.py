@@ -155,3 +155,14 @@ def test_kept_answers_count_against_the_limit(app, tmp_path, clock):
         with limited.app_context():
             db.engine.dispose()
         limiter.init_app(app)  # one limiter for the process: back to the test app's settings
+
+
+def test_other_requests_pass_through_unbuffered(app):
+    """Only verifications are read whole: a download or an export still streams."""
+    from werkzeug.test import EnvironBuilder
+
+    answer = app.wsgi_app(EnvironBuilder(path="/healthz").get_environ(), lambda *_args: None)
+    try:
+        assert not isinstance(answer, list)  # Flask's own iterable, not a buffered body
+    finally:
+        answer.close()
